@@ -1,0 +1,333 @@
+"""Import page dumps and JSON Lines into DuckDB: idempotent, incremental, revision-aware.
+
+The inputs are read as a stream of chunks (``batch_size`` files each).  Worker
+processes read, hash (sha256) and parse a chunk; the main process writes it in
+ONE transaction: the ledger rows (``import_files``), the new revisions
+(``post_revisions``) and the re-derived current rows of every post the chunk
+touched (``posts``).  Memory therefore stays flat with corpus size, and an
+interrupted import leaves the database as it was before the unfinished chunk;
+running it again skips what is already there (same source file, same sha256 →
+``unchanged``) and finishes the job.
+
+The write lock is released every ``yield_every`` seconds so that the dashboard
+(another process) can read between chunks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from typing import Callable, Iterable
+
+import pyarrow as pa
+
+from . import db as dbmod
+from . import queries
+from .parse import Rejected, parse_page, parse_record
+from .sources import Item, iter_items
+
+BATCH_SIZE = 4000
+
+# Arrow types of the parsed columns, matching queries/schema_10_import.sql.
+_STR, _INT, _BOOL, _LIST = pa.string(), pa.int64(), pa.bool_(), pa.list_(pa.string())
+REVISION_SCHEMA = pa.schema([
+    ("revision_id", _INT), ("live", _BOOL), ("post_id", _STR), ("site", _STR), ("title", _STR),
+    ("body", _STR), ("topic", _STR), ("summary", _STR), ("status", _STR), ("version", _STR),
+    ("last_reviewed", pa.date32()), ("view_count", _INT), ("reading_time", _INT),
+    ("difficulty", _STR), ("code_language", _STR), ("score_quality", _INT),
+    ("score_freshness", _INT), ("score_depth", _INT), ("score_clarity", _INT),
+    ("ai_generated_style", _BOOL), ("has_images", _BOOL), ("image_heavy", _BOOL),
+    ("needs_human_review", _BOOL), ("stack", _LIST), ("tools", _LIST), ("checklist", _LIST),
+    ("entities", _STR), ("reference", _STR), ("content_hash", _STR), ("ai_brief", _STR),
+    ("ai_outline", _STR), ("notes", _LIST), ("generator", _STR), ("scenario", _STR),
+    ("paragraphs", _INT), ("seed", _INT), ("has_meta", _BOOL), ("extra_meta", _STR),
+    ("warnings", _LIST), ("source_file", _STR), ("source_sha256", _STR), ("article_hash", _STR),
+    ("batch_id", _INT), ("imported_at", pa.timestamp("us")),
+])
+_JSON_COLS = ("entities", "ai_outline", "extra_meta")
+LEDGER_SCHEMA = pa.schema([
+    ("batch_id", _INT), ("source_file", _STR), ("sha256", _STR), ("size_bytes", _INT),
+    ("outcome", _STR), ("post_id", _STR), ("warnings", pa.int32()), ("message", _STR),
+    ("recorded_at", pa.timestamp("us")),
+])
+OUTCOMES = ("imported", "updated", "unchanged", "rejected")
+
+
+@dataclass
+class ImportSummary:
+    batch_id: int
+    source: str
+    files_seen: int = 0
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    posts_total: int = 0
+    seconds: float = 0.0
+    status: str = "running"
+    rejects: list[dict] = field(default_factory=list)   # the first few, for the CLI
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- worker side
+
+def _read(item: Item) -> bytes:
+    if item.data is not None:
+        return item.data
+    with open(item.path, "rb") as fh:
+        return fh.read()
+
+
+def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id: int,
+                  first_revision_id: int, imported_at: dt.datetime) -> tuple[pa.Table, pa.Table, dict]:
+    """Read, hash and parse one chunk.  Returns (revisions, ledger, counts)."""
+    revs: dict[str, list] = {name: [] for name in REVISION_SCHEMA.names}
+    ledger: dict[str, list] = {name: [] for name in LEDGER_SCHEMA.names}
+    counts = dict.fromkeys(OUTCOMES, 0)
+    counts["warnings"] = 0
+    rev_id = first_revision_id
+
+    def record(item: Item, sha, size, outcome, post_id, n_warn, message):
+        ledger["batch_id"].append(batch_id)
+        ledger["source_file"].append(item.source_file)
+        ledger["sha256"].append(sha)
+        ledger["size_bytes"].append(size)
+        ledger["outcome"].append(outcome)
+        ledger["post_id"].append(post_id)
+        ledger["warnings"].append(n_warn)
+        ledger["message"].append(message)
+        ledger["recorded_at"].append(imported_at)
+        counts[outcome] += 1
+        counts["warnings"] += n_warn
+
+    for item in items:
+        if item.reject:
+            record(item, None, item.size, "rejected", None, 0, item.reject)
+            continue
+        try:
+            data = _read(item)
+        except OSError as exc:
+            record(item, None, item.size, "rejected", None, 0, f"unreadable: {exc.strerror or exc}")
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        prev = known.get(item.source_file)
+        if prev is not None and prev[0] == sha:
+            record(item, sha, len(data), "unchanged", prev[1], 0, None)
+            continue
+        try:
+            if item.kind == "record":
+                try:
+                    obj = json.loads(data)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise Rejected(f"not valid JSON: {exc}") from None
+                row = parse_record(obj)
+                note = None
+            else:
+                row = parse_page(data)
+                note = None
+        except Rejected as exc:
+            record(item, sha, len(data), "rejected", None, 0, str(exc))
+            continue
+        except Exception as exc:   # a parser bug must not lose the file: record it
+            record(item, sha, len(data), "rejected", None, 0, f"parser error: {type(exc).__name__}: {exc}")
+            continue
+        outcome = "updated" if prev is not None else "imported"
+        warns = row["warnings"]
+        record(item, sha, len(data), outcome, row["post_id"],
+               len(warns), "; ".join(warns)[:2000] if warns else note)
+        for col in _JSON_COLS:
+            if row[col] is not None:
+                row[col] = json.dumps(row[col], ensure_ascii=False)
+        for name in REVISION_SCHEMA.names:
+            if name in row:
+                revs[name].append(row[name])
+        revs["revision_id"].append(rev_id)
+        rev_id += 1
+        revs["live"].append(True)
+        revs["source_file"].append(item.source_file)
+        revs["source_sha256"].append(sha)
+        revs["batch_id"].append(batch_id)
+        revs["imported_at"].append(imported_at)
+    return (pa.table(revs, schema=REVISION_SCHEMA), pa.table(ledger, schema=LEDGER_SCHEMA), counts)
+
+
+# --------------------------------------------------------------------------- main side
+
+def _chunks(items: Iterable[Item], size: int):
+    it = iter(items)
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _known(con, chunk: list[Item]) -> dict[str, tuple[str, str]]:
+    names = pa.table({"source_file": pa.array([i.source_file for i in chunk if not i.reject], _STR)})
+    con.register("chunk_files", names)
+    try:
+        rows = queries.run(con, "import-known-files").fetchall()
+    finally:
+        con.unregister("chunk_files")
+    return {src: (sha, post_id) for src, sha, post_id in rows}
+
+
+def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: dict,
+                 known: dict[str, tuple[str, str]]) -> None:
+    """Write one chunk in one transaction."""
+    updated_files = [src for src, outcome in zip(ledger.column("source_file").to_pylist(),
+                                                 ledger.column("outcome").to_pylist())
+                     if outcome == "updated"]
+    affected = set(revs.column("post_id").to_pylist())
+    affected.update(known[src][1] for src in updated_files)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if updated_files:
+            con.register("chunk_updated", pa.table({"source_file": pa.array(updated_files, _STR)}))
+            queries.run(con, "import-supersede-revisions")
+        if revs.num_rows:
+            con.register("chunk_revisions", revs)
+            queries.run(con, "import-insert-revisions")
+        if affected:
+            con.register("chunk_affected", pa.table({"post_id": pa.array(sorted(affected), _STR)}))
+            queries.run(con, "import-delete-affected-posts")
+            queries.run(con, "import-refresh-posts")
+        con.register("chunk_ledger", ledger)
+        queries.run(con, "import-insert-files")
+        queries.run(con, "import-count-batch", batch_id=batch_id, files_seen=ledger.num_rows,
+                    **{k: counts[k] for k in (*OUTCOMES, "warnings")})
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in ("chunk_updated", "chunk_revisions", "chunk_affected", "chunk_ledger"):
+            try:
+                con.unregister(name)
+            except Exception:
+                pass
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers: int | None = None,
+                 progress: Callable[[int], None] | None = None, yield_every: float = 5.0,
+                 source: str | None = None, items: Iterable[Item] | None = None,
+                 after_import: bool = True) -> ImportSummary:
+    """Import ``paths`` (files, folders, archives) into the database ``db``.
+
+    ``progress(n)`` is called with the number of inputs done after each chunk.
+    ``items`` overrides the enumeration of ``paths`` (used for browser uploads).
+    """
+    t0 = time.perf_counter()
+    all_items = items if items is not None else iter_items(paths)
+    label = source or ", ".join(str(p) for p in paths)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    imported_at = _now()
+
+    con = dbmod.open_db(db)
+    batch_id = queries.run(con, "import-start-batch", started_at=imported_at, source=label).fetchall()[0][0]
+    summary = ImportSummary(batch_id=batch_id, source=label)
+    next_rev = queries.run(con, "import-next-revision-id").fetchall()[0][0]
+    opened = time.monotonic()
+    pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
+    pending: deque = deque()
+    done = 0
+
+    def drain_one() -> None:
+        nonlocal done, con, opened
+        fut, known, n = pending.popleft()
+        revs, ledger, counts = fut.get() if pool else fut
+        _write_chunk(con, batch_id, revs, ledger, counts, known)
+        for k in (*OUTCOMES, "warnings"):
+            setattr(summary, k, getattr(summary, k) + counts[k])
+        summary.files_seen += ledger.num_rows
+        if len(summary.rejects) < 20 and counts["rejected"]:
+            for src, outcome, msg in zip(ledger.column("source_file").to_pylist(),
+                                         ledger.column("outcome").to_pylist(),
+                                         ledger.column("message").to_pylist()):
+                if outcome == "rejected" and len(summary.rejects) < 20:
+                    summary.rejects.append({"source_file": src, "reason": msg})
+        done += n
+        if progress:
+            progress(done)
+        if yield_every and time.monotonic() - opened > yield_every:
+            con.close()      # let a reader in between two chunks
+            con = dbmod.connect(db)
+            opened = time.monotonic()
+
+    status = "failed"
+    try:
+        for chunk in _chunks(all_items, batch_size):
+            known = _known(con, chunk)
+            args = (chunk, known, batch_id, next_rev, imported_at)
+            next_rev += len(chunk)
+            if pool:
+                pending.append((pool.apply_async(process_chunk, args), known, len(chunk)))
+                while len(pending) > workers:
+                    drain_one()
+            else:
+                pending.append((process_chunk(*args), known, len(chunk)))
+                drain_one()
+        while pending:
+            drain_one()
+        status = "finished"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        if pool:
+            pool.terminate() if status != "finished" else pool.close()
+            pool.join()
+        summary.status = status
+        queries.run(con, "import-finish-batch", batch_id=batch_id, finished_at=_now(), status=status)
+        if status == "finished" and after_import:
+            run_after_import_hooks(con, batch_id)
+        summary.posts_total = queries.run(con, "import-batch-summary", batch_id=batch_id).fetchall()[0][-1]
+        con.close()
+        summary.seconds = round(time.perf_counter() - t0, 3)
+    return summary
+
+
+def run_after_import_hooks(con, batch_id: int) -> None:
+    """Work that follows every finished import (trend snapshots, incremental duplicates)."""
+    for hook in AFTER_IMPORT_HOOKS:
+        hook(con, batch_id)
+
+
+AFTER_IMPORT_HOOKS: list[Callable] = []
+
+
+def count_items(paths: list) -> int | None:
+    """How many inputs ``paths`` hold, cheaply (for a progress bar); None when unknown."""
+    total = 0
+    for raw in paths:
+        p = os.fspath(raw)
+        if os.path.isdir(p):
+            for _root, _dirs, files in os.walk(p):
+                total += len(files)
+        elif p.lower().endswith(".zip"):
+            import zipfile
+            try:
+                with zipfile.ZipFile(p) as zf:
+                    total += sum(1 for i in zf.infolist() if not i.is_dir())
+            except (zipfile.BadZipFile, OSError):
+                total += 1
+        elif p.lower().endswith((".jsonl", ".ndjson", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz")):
+            return None
+        else:
+            total += 1
+    return total

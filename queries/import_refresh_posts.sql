@@ -1,0 +1,13 @@
+-- name: import-refresh-posts
+-- Re-derive the current row of each affected post: its best live revision (version, then last_reviewed, then import order).
+INSERT INTO posts BY NAME
+SELECT * EXCLUDE (revision_id, live)
+FROM post_revisions
+WHERE live AND post_id IN (SELECT post_id FROM chunk_affected)
+QUALIFY row_number() OVER (
+    PARTITION BY post_id
+    ORDER BY list_transform(regexp_extract_all(version, '\d+'), lambda x: TRY_CAST(x AS BIGINT)) DESC NULLS LAST,
+             last_reviewed DESC NULLS LAST,
+             imported_at DESC,
+             revision_id DESC
+) = 1

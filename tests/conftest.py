@@ -1,0 +1,31 @@
+"""Shared fixtures: real DuckDB files built from real files on disk."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+EXAMPLE_PAGE = SHARED / "formats" / "example-page.txt"
+BUNDLED_EXAMPLE = ROOT / "data" / "example-page.txt"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def example_page_bytes() -> bytes:
+    path = EXAMPLE_PAGE if EXAMPLE_PAGE.exists() else BUNDLED_EXAMPLE
+    return path.read_bytes()
+
+
+@pytest.fixture
+def db_file(tmp_path, monkeypatch) -> Path:
+    """A fresh database path; COPYDESK_DB points at it for code that reads the env."""
+    path = tmp_path / "test.duckdb"
+    monkeypatch.setenv("COPYDESK_DB", str(path))
+    return path

@@ -1,0 +1,215 @@
+"""The importer on real DuckDB files and real files on disk."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from copydesk.importer import import_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_page(template: str, n: int, *, version: str = "1.7.2", reviewed: str = "2018-02-10",
+              title: str | None = None, extra_body: str = "") -> str:
+    text = template.replace("alphanode-006908", f"alphanode-{n:06d}")
+    text = text.replace("version: 1.7.2", f"version: {version}")
+    text = text.replace("last reviewed: 2018-02-10", f"last reviewed: {reviewed}")
+    text = text.replace("view count178481", f"view count{1000 + n}")
+    if title:
+        text = text.replace("next.js notes: handling background jobs on a single vps", title)
+    if extra_body:
+        text = text.replace("final notes\n", f"final notes\n\n{extra_body}\n", 1)
+    return text
+
+
+@pytest.fixture
+def template(example_page_bytes) -> str:
+    return example_page_bytes.decode("utf-8")
+
+
+@pytest.fixture
+def corpus(tmp_path, template) -> Path:
+    root = tmp_path / "corpus"
+    (root / "sub").mkdir(parents=True)
+    for n in range(1, 31):
+        folder = root / ("sub" if n % 3 == 0 else "")
+        (folder / f"{n:03d}_{n:016x}.txt").write_text(make_page(template, n, title=f"post number {n}"))
+    (root / "empty.txt").write_bytes(b"")
+    (root / "blank.txt").write_text("  \n\n ")
+    (root / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + os.urandom(500))
+    (root / "nometa.txt").write_text(template.split("alphanode post meta")[0])
+    return root
+
+
+def q(db, sql, *params):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_file_accounted_for_and_reimport_changes_nothing(corpus, db_file):
+    s1 = import_paths([corpus], db_file, batch_size=7, workers=2)
+    assert (s1.files_seen, s1.imported, s1.rejected, s1.unchanged) == (34, 31, 3, 0)
+    files_on_disk = {str(p.resolve()) for p in corpus.rglob("*") if p.is_file()}
+    assert {r[0] for r in q(db_file, "SELECT source_file FROM import_files")} == files_on_disk
+    assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 31
+    rejected = dict(q(db_file, "SELECT source_file, message FROM import_files WHERE outcome = 'rejected'"))
+    assert {Path(k).name for k in rejected} == {"empty.txt", "blank.txt", "image.txt"}
+    assert all(rejected.values())
+    before = q(db_file, "SELECT * FROM posts ORDER BY post_id")
+
+    s2 = import_paths([corpus], db_file, workers=1)
+    assert (s2.imported, s2.updated, s2.unchanged, s2.rejected) == (0, 0, 31, 3)
+    assert q(db_file, "SELECT * FROM posts ORDER BY post_id") == before
+    assert q(db_file, "SELECT count(*) FROM post_revisions")[0][0] == 31
+    batches = q(db_file, "SELECT batch_id, status, files_seen, imported, unchanged, rejected FROM import_batches ORDER BY 1")
+    assert batches == [(1, "finished", 34, 31, 0, 3), (2, "finished", 34, 0, 31, 3)]
+
+
+def test_changed_file_updates_its_post(corpus, db_file, template):
+    import_paths([corpus], db_file, workers=1)
+    target = corpus / "001_0000000000000001.txt"
+    target.write_text(make_page(template, 1, title="post number 1, rewritten", version="1.8.0"))
+    s = import_paths([corpus], db_file, workers=1)
+    assert (s.updated, s.imported, s.unchanged) == (1, 0, 30)
+    assert q(db_file, "SELECT title, version FROM posts WHERE post_id = 'alphanode-000001'") == [
+        ("post number 1, rewritten", "1.8.0")]
+    assert q(db_file, "SELECT count(*), count(*) FILTER (live) FROM post_revisions WHERE post_id = 'alphanode-000001'") == [(2, 1)]
+
+
+def test_newer_revision_wins_and_history_is_kept(tmp_path, db_file, template):
+    d = tmp_path / "revs"
+    d.mkdir()
+    (d / "a.txt").write_text(make_page(template, 7, version="1.10.0", reviewed="2019-01-01", title="v1.10"))
+    (d / "b.txt").write_text(make_page(template, 7, version="1.9.9", reviewed="2024-01-01", title="v1.9.9"))
+    (d / "c.txt").write_text(make_page(template, 8, version="2.0.0", reviewed="2019-01-01", title="older review"))
+    (d / "d.txt").write_text(make_page(template, 8, version="2.0.0", reviewed="2020-06-01", title="newer review"))
+    import_paths([d], db_file, workers=1)
+    assert q(db_file, "SELECT post_id, title FROM posts ORDER BY 1") == [
+        ("alphanode-000007", "v1.10"), ("alphanode-000008", "newer review")]
+    assert q(db_file, "SELECT count(*) FROM post_revisions")[0][0] == 4
+    # a later import of a lower version does not take over
+    e = tmp_path / "later"
+    e.mkdir()
+    (e / "e.txt").write_text(make_page(template, 7, version="1.2.0", reviewed="2025-01-01", title="old version"))
+    import_paths([e], db_file, workers=1)
+    assert q(db_file, "SELECT title FROM posts WHERE post_id = 'alphanode-000007'") == [("v1.10",)]
+    # same version and review date: the later import wins
+    (e / "f.txt").write_text(make_page(template, 8, version="2.0.0", reviewed="2020-06-01", title="reimported"))
+    import_paths([e], db_file, workers=1)
+    assert q(db_file, "SELECT title FROM posts WHERE post_id = 'alphanode-000008'") == [("reimported",)]
+
+
+def test_post_without_source_id_gets_a_stable_id(tmp_path, db_file, template):
+    d = tmp_path / "anon"
+    d.mkdir()
+    article = template.split("alphanode post meta")[0]
+    (d / "x.txt").write_text(article)
+    import_paths([d], db_file, workers=1)
+    first = q(db_file, "SELECT post_id FROM posts")[0][0]
+    d2 = tmp_path / "anon2"
+    d2.mkdir()
+    (d2 / "y.txt").write_text("| | |\n\n" + article + "\r\n")
+    import_paths([d2], db_file, workers=1)
+    assert q(db_file, "SELECT DISTINCT post_id FROM posts") == [(first,)]
+    assert first.startswith("anon-")
+
+
+def test_zip_and_tar_gz_are_read_in_place(tmp_path, db_file, template):
+    zpath = tmp_path / "pages.zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n in range(1, 6):
+            zf.writestr(f"dump/{n:03d}.txt", make_page(template, n))
+        zf.writestr("dump/empty.txt", "")
+        zf.writestr("dump/bomb.txt", b"\0" * (80 * 1024 * 1024))      # 80 MiB of zeros
+        zf.writestr("dump/records.jsonl", json.dumps({"post_id": "j-1", "title": "from a zip", "body": "b"}) + "\n")
+    tpath = tmp_path / "pages.tar.gz"
+    with tarfile.open(tpath, "w:gz") as tf:
+        for n in range(6, 9):
+            data = make_page(template, n).encode()
+            info = tarfile.TarInfo(f"t/{n:03d}.txt")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    before = set(os.listdir(tmp_path))
+    s = import_paths([zpath, tpath], db_file, workers=1)
+    assert set(os.listdir(tmp_path)) - {db_file.name, db_file.name + ".wal"} == before - {db_file.name}
+    assert (s.imported, s.rejected) == (9, 2)
+    rows = dict(q(db_file, "SELECT source_file, message FROM import_files WHERE outcome = 'rejected'"))
+    bomb = [m for k, m in rows.items() if k.endswith("::dump/bomb.txt")]
+    assert bomb and "bomb" in bomb[0]
+    assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 9
+    assert q(db_file, "SELECT source_file FROM posts WHERE post_id = 'j-1'")[0][0].endswith("pages.zip::dump/records.jsonl:1")
+    s2 = import_paths([zpath, tpath], db_file, workers=1)
+    assert (s2.unchanged, s2.imported) == (9, 0)
+
+
+def test_json_lines(tmp_path, db_file):
+    path = tmp_path / "posts.jsonl"
+    records = [
+        {"post_id": "j-1", "site": "s", "title": "one", "body": "first", "stack": ["go", "k8s"],
+         "last_reviewed": "2021-03-04", "view_count": 10, "needs_human_review": True},
+        {"post_id": "j-2", "title": "two", "body": "second", "score_quality": "n/a", "surprise": 5},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n\n{not json\n")
+    s = import_paths([path], db_file, workers=1)
+    assert (s.imported, s.rejected) == (2, 1)
+    assert q(db_file, "SELECT post_id, stack, last_reviewed::VARCHAR, needs_human_review FROM posts ORDER BY 1")[0] == (
+        "j-1", ["go", "k8s"], "2021-03-04", True)
+    assert q(db_file, "SELECT extra_meta->>'surprise', len(warnings) FROM posts WHERE post_id = 'j-2'") == [("5", 1)]
+    assert q(db_file, "SELECT message FROM import_files WHERE outcome = 'rejected'")[0][0].startswith("not valid JSON")
+
+
+def test_interrupted_import_resumes(tmp_path, template):
+    """Kill an import mid-way: finished chunks stay, the rest is done by running it again."""
+    d = tmp_path / "many"
+    d.mkdir()
+    for n in range(3000):
+        (d / f"{n:05d}.txt").write_text(make_page(template, n, title=f"title {n}"))
+    db = tmp_path / "kill.duckdb"
+    proc = subprocess.Popen([sys.executable, "-m", "copydesk", "import", str(d), "--db", str(db),
+                             "--batch-size", "10", "--workers", "1"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and not db.exists() and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(1.0)     # a few dozen chunks in
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = q(db, "SELECT count(*) FROM import_files")[0][0]
+    assert done % 10 == 0 and q(db, "SELECT count(*) FROM posts")[0][0] == done
+    assert done < 3000, "the import finished before it could be killed"
+    s = import_paths([d], db, workers=2)
+    assert (s.unchanged, s.imported) == (done, 3000 - done)
+    assert q(db, "SELECT count(*) FROM posts")[0][0] == 3000
+
+
+def test_cli_import_json_and_exit_codes(corpus, db_file, tmp_path):
+    cmd = [sys.executable, "-m", "copydesk"]
+    r = subprocess.run(cmd + ["import", str(corpus), "--db", str(db_file), "--json"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["imported"] == 31 and out["rejected"] == 3 and out["files_seen"] == 34
+    r = subprocess.run(cmd + ["import", str(corpus), "--db", str(db_file), "--strict"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 1 and "31 unchanged" in r.stdout and "3 rejected" in r.stdout
+    r = subprocess.run(cmd + ["import", str(tmp_path / "nope"), "--db", str(db_file)],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.strip().startswith("error: no such file")
+    env = dict(os.environ, COPYDESK_DB=str(tmp_path / "env.duckdb"))
+    r = subprocess.run(cmd + ["import", str(corpus)], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and (tmp_path / "env.duckdb").exists()
