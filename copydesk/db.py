@@ -22,6 +22,11 @@ DEFAULT_DB = "copydesk.duckdb"
 ENV_DB = "COPYDESK_DB"
 LOCK_WAIT_SECONDS = float(os.environ.get("COPYDESK_LOCK_WAIT", "60"))
 
+# DuckDB refuses a read-only and a read-write connection to the same file inside
+# one process.  A process that both reads and writes (the dashboard) sets this, and
+# every connection it opens is then read-write (still short-lived).
+PREFER_READ_WRITE = False
+
 
 class DatabaseBusy(RuntimeError):
     """Another process held the database for longer than we were willing to wait."""
@@ -45,6 +50,8 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     p = db_path(path)
     if read_only and not p.exists():
         raise FileNotFoundError(f"database {p} does not exist (run 'copydesk import' or 'make run' first)")
+    if PREFER_READ_WRITE:
+        read_only = False
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
     delay = 0.05
     while True:

@@ -314,54 +314,46 @@ def parse_text(text: str) -> dict[str, Any]:
 def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> None:
     scalars: dict[str, str] = {}
     lists: dict[str, list[str]] = {}
-    last_scalar: tuple[str, str] | None = None  # (key, raw line) of the latest scalar line
     unknown_lines: list[str] = []
     current: list[str] | None = None
-    pending_unknown: str | None = None       # an unknown key line waiting to see if bullets follow
+    # A non-bullet line is only settled by the next one: if bullets follow it, it
+    # was a list key we do not know ("hashtags" is not the scalar "hash" + "tags").
+    pending: tuple[str, str | None, str] | None = None    # (known scalar key or "", value, raw line)
 
-    def close_pending() -> None:
-        nonlocal pending_unknown
-        if pending_unknown is not None:
-            unknown_lines.append(pending_unknown)
-            pending_unknown = None
+    def settle() -> None:
+        nonlocal pending
+        if pending is not None:
+            key, value, raw = pending
+            if key:
+                if key in scalars:
+                    warnings.append(f"meta key {key!r} appears twice; the later one is kept")
+                scalars[key] = value
+            else:
+                unknown_lines.append(raw)
+            pending = None
 
     for ln in lines:
         if not ln.strip():
             continue
         if _is_bullet(ln):
-            if pending_unknown is not None or last_scalar is not None:
-                # Bullets under a line means that line was a list key we do not know
-                # (e.g. "hashtags" is not the scalar "hash" glued to "tags").
-                if pending_unknown is not None:
-                    key = pending_unknown.strip().lower()
-                else:
-                    skey, raw = last_scalar
-                    scalars.pop(skey, None)
-                    key = raw.lower()
-                pending_unknown = last_scalar = None
-                current = lists.setdefault(key, [])
+            if pending is not None:
+                current = lists.setdefault(pending[2].lower(), [])
+                pending = None
             if current is None:
                 unknown_lines.append(ln.strip())
                 continue
             current.append(_bullet_text(ln))
             continue
-        close_pending()
-        last_scalar = None
+        settle()
+        current = None
         key, value = _meta_key(ln)
         if value is None:                       # a known list key
             if key in lists:
                 warnings.append(f"meta key {key!r} appears twice; the later one is kept")
             current = lists[key] = []
-        elif key:                               # a known scalar key
-            if key in scalars:
-                warnings.append(f"meta key {key!r} appears twice; the later one is kept")
-            scalars[key] = value
-            last_scalar = (key, ln.strip())
-            current = None
-        else:                                   # unknown: a list key if bullets follow
-            pending_unknown = ln.strip()
-            current = None
-    close_pending()
+        else:                                   # a known scalar key, or an unknown key
+            pending = (key, value, ln.strip())
+    settle()
 
     extra: dict[str, Any] = {}
     for key, items in lists.items():

@@ -114,7 +114,8 @@ def _member_reject(name: str, size: int, compressed: int | None) -> str | None:
     return None
 
 
-def _zip_items(p: Path, name: str) -> Iterator[Item]:
+def _zip_items(p, name: str) -> Iterator[Item]:
+    """Members of a zip archive ``p`` (a path or a binary file object)."""
     try:
         zf = zipfile.ZipFile(p)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -147,13 +148,18 @@ def _zip_items(p: Path, name: str) -> Iterator[Item]:
                 yield Item(src, kind, data=data, size=len(data))
 
 
-def _tar_items(p: Path, name: str) -> Iterator[Item]:
+def _tar_items(p, name: str) -> Iterator[Item]:
+    """Members of a tar archive ``p`` (a path or a binary file object), streamed."""
     try:
-        tf = tarfile.open(p, mode="r|*")     # streaming: one pass, nothing on disk
+        if isinstance(p, (str, os.PathLike)):
+            tf = tarfile.open(p, mode="r|*")     # streaming: one pass, nothing on disk
+            compressed = Path(p).stat().st_size
+        else:
+            tf = tarfile.open(fileobj=p, mode="r|*")
+            compressed = p.getbuffer().nbytes if hasattr(p, "getbuffer") else MIN_RATIO_BYTES
     except (tarfile.TarError, OSError) as exc:
         yield Item(name, "other", reject=f"unreadable tar archive: {exc}")
         return
-    compressed = p.stat().st_size
     expanded = 0
     try:
         with tf:
@@ -179,3 +185,19 @@ def _tar_items(p: Path, name: str) -> Iterator[Item]:
                     yield Item(src, kind, data=data, size=len(data))
     except (tarfile.TarError, OSError, EOFError) as exc:
         yield Item(f"{name}{ARCHIVE_SEP}(rest)", "other", reject=f"archive is truncated or corrupt: {exc}")
+
+
+def iter_upload(filename: str, data: bytes) -> Iterator[Item]:
+    """Items of one file uploaded through the dashboard, named ``upload:<filename>``."""
+    name = f"upload:{filename}"
+    kind = kind_of(filename)
+    if kind == "zip":
+        yield from _zip_items(io.BytesIO(data), name)
+    elif kind == "tar":
+        yield from _tar_items(io.BytesIO(data), name)
+    elif kind == "jsonl":
+        yield from jsonl_items(io.BytesIO(data), name)
+    elif kind == "page":
+        yield Item(name, kind, data=data, size=len(data))
+    else:
+        yield Item(name, "other", size=len(data), reject=f"not a page dump or JSON Lines file ({Path(filename).suffix or 'no extension'})")
