@@ -30,10 +30,10 @@ import pyarrow as pa
 
 from . import db as dbmod
 from . import queries
-from .parse import Rejected, parse_page, parse_record
+from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
 from .sources import Item, iter_items
 
-BATCH_SIZE = 4000
+BATCH_SIZE = 2000
 
 # Arrow types of the parsed columns, matching queries/schema_10_import.sql.
 _STR, _INT, _BOOL, _LIST = pa.string(), pa.int64(), pa.bool_(), pa.list_(pa.string())
@@ -85,7 +85,10 @@ def _read(item: Item) -> bytes:
     if item.data is not None:
         return item.data
     with open(item.path, "rb") as fh:
-        return fh.read()
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise Rejected(f"file too large (more than {MAX_FILE_BYTES} bytes)")
+    return data
 
 
 def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id: int,
@@ -118,6 +121,9 @@ def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id
             data = _read(item)
         except OSError as exc:
             record(item, None, item.size, "rejected", None, 0, f"unreadable: {exc.strerror or exc}")
+            continue
+        except Rejected as exc:
+            record(item, None, item.size, "rejected", None, 0, str(exc))
             continue
         sha = hashlib.sha256(data).hexdigest()
         prev = known.get(item.source_file)

@@ -29,6 +29,8 @@ LIST_KEYS = (
 # Longest first, so that a longer key wins over a shorter one it starts with.
 _SCALARS_BY_LENGTH = tuple(sorted(SCALAR_KEYS, key=len, reverse=True))
 _LIST_SET = frozenset(LIST_KEYS)
+_SCALAR_KEY = re.compile("|".join(re.escape(k) for k in _SCALARS_BY_LENGTH))
+_BULLET_CHARS = "•-*·‣▪◦"
 
 SCORE_FIELDS = {"quality": "score_quality", "freshness": "score_freshness",
                 "depth": "score_depth", "clarity": "score_clarity"}
@@ -66,7 +68,7 @@ _TRUE = frozenset({"1", "true", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "no", "n", "off"})
 _NEVER = frozenset({"", "never", "none", "null", "n/a", "-"})
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_CONTROL_BYTES = bytes([*range(0, 9), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 
 
 class Rejected(ValueError):
@@ -96,7 +98,7 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         head = data[:65536]
         if b"\x00" in head:
             raise Rejected("binary file (contains NUL bytes)")
-        if len(_CONTROL_BYTES.findall(head)) > max(8, len(head) // 100):
+        if len(head) - len(head.translate(None, _CONTROL_BYTES)) > max(8, len(head) // 100):
             raise Rejected("binary file (control bytes)")
         try:
             text = data.decode("utf-8")
@@ -108,8 +110,8 @@ def decode(data: bytes) -> tuple[str, list[str]]:
                 raise Rejected("undecodable: neither UTF-8 nor cp1252") from None
     if not text.strip():
         raise Rejected("whitespace only")
-    sample = text[:65536]
-    if len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
+    # (other encodings had their control bytes checked on the raw bytes above)
+    if notes[:1] == ["utf-16"] and len(_CONTROL.findall(text[:65536])) > max(8, min(len(text), 65536) // 100):
         raise Rejected("binary file (control characters)")
     if "\r" in text:
         notes.append("CRLF line endings" if "\r\n" in text else "CR line endings")
@@ -222,22 +224,6 @@ def _is_bullet(line: str) -> bool:
     return c in " \t" or (c in "•-*·‣▪◦" and (len(line) == 1 or line[1] in " \t"))
 
 
-def _bullet_text(line: str) -> str:
-    return line[_BULLET.match(line).end():].strip()
-
-
-def _meta_key(line: str) -> tuple[str, str | None]:
-    """(key, scalar value) for a non-bullet meta line; value None means a list key."""
-    stripped = line.strip()
-    low = stripped.lower()
-    if low in _LIST_SET:
-        return low, None
-    for key in _SCALARS_BY_LENGTH:
-        if low.startswith(key):
-            return key, stripped[len(key):].strip()
-    return "", stripped
-
-
 def parse_page(data: bytes | str, source_file: str = "") -> dict[str, Any]:
     """Parse one page dump into a posts row (see module docstring)."""
     if isinstance(data, str):
@@ -266,7 +252,7 @@ def parse_text(text: str) -> dict[str, Any]:
     meta_at = -1
     for i in range(n - 1, start - 1, -1):
         ln = lines[i]
-        if ln and not _is_bullet(ln) and ln.endswith(("meta", "META", "Meta")):
+        if ln.endswith(("meta", "META", "Meta")) and not _is_bullet(ln):
             m = _META_HEADER.match(ln.strip())
             if m:
                 meta_at = i
@@ -332,27 +318,40 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
                 unknown_lines.append(raw)
             pending = None
 
+    bullets = _BULLET_CHARS
     for ln in lines:
-        if not ln.strip():
+        if not ln:
             continue
-        if _is_bullet(ln):
+        c = ln[0]
+        if c == " " or c == "\t" or (c in bullets and (len(ln) == 1 or ln[1] in " \t")):
+            item = ln.strip()
+            if not item:
+                continue
+            if item[0] in bullets:
+                item = item[1:].lstrip()
             if pending is not None:
                 current = lists.setdefault(pending[2].lower(), [])
                 pending = None
             if current is None:
-                unknown_lines.append(ln.strip())
-                continue
-            current.append(_bullet_text(ln))
+                unknown_lines.append(item)
+            else:
+                current.append(item)
             continue
         settle()
         current = None
-        key, value = _meta_key(ln)
-        if value is None:                       # a known list key
-            if key in lists:
-                warnings.append(f"meta key {key!r} appears twice; the later one is kept")
-            current = lists[key] = []
-        else:                                   # a known scalar key, or an unknown key
-            pending = (key, value, ln.strip())
+        stripped = ln.strip()
+        low = stripped.lower()
+        if low in _LIST_SET:                    # a known list key
+            if low in lists:
+                warnings.append(f"meta key {low!r} appears twice; the later one is kept")
+            current = lists[low] = []
+            continue
+        m = _SCALAR_KEY.match(low)
+        if m:                                   # a known scalar key (settled by the next line)
+            key = m.group(0)
+            pending = (key, stripped[len(key):].strip(), stripped)
+        else:                                   # an unknown key
+            pending = ("", stripped, stripped)
     settle()
 
     extra: dict[str, Any] = {}

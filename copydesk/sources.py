@@ -57,19 +57,23 @@ def iter_items(paths: list[str | os.PathLike]) -> Iterator[Item]:
         if not p.exists():
             raise FileNotFoundError(f"no such file or folder: {raw}")
         if p.is_dir():
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in os.walk(p.resolve()):
                 dirs.sort()
                 for name in sorted(files):
-                    yield from _file_items(Path(root) / name)
+                    yield from _file_items(os.path.join(root, name))
         else:
-            yield from _file_items(p)
+            yield from _file_items(str(p.resolve()))
 
 
-def _file_items(p: Path) -> Iterator[Item]:
-    name = str(p.resolve())
-    kind = kind_of(p.name)
+def _file_items(name: str) -> Iterator[Item]:
+    """The items of one file, ``name`` an absolute path."""
+    kind = kind_of(name)
+    if kind == "page":      # the hot path: size and readability are checked by the reader
+        yield Item(name, kind, path=name)
+        return
+    p = Path(name)
     try:
-        size = p.stat().st_size
+        size = os.stat(name).st_size
     except OSError as exc:
         yield Item(name, "other", reject=f"unreadable: {exc.strerror or exc}")
         return
@@ -83,11 +87,6 @@ def _file_items(p: Path) -> Iterator[Item]:
                 yield from jsonl_items(fh, name)
         except OSError as exc:
             yield Item(name, "other", reject=f"unreadable: {exc.strerror or exc}")
-    elif kind == "page":
-        if size > MAX_FILE_BYTES:
-            yield Item(name, kind, size=size, reject=f"file too large ({size} bytes > {MAX_FILE_BYTES})")
-        else:
-            yield Item(name, kind, path=str(p), size=size)
     else:
         yield Item(name, "other", size=size, reject=f"not a page dump or JSON Lines file ({p.suffix or 'no extension'})")
 
