@@ -155,3 +155,193 @@ def export_cmd(name, db, csv_out, parquet_out, site, stack, status, difficulty, 
         fail(str(exc))
     click.echo(f"{meta['rows']} rows of {name} written to {out} in {meta['seconds']:.2f} s"
                + ("" if no_sidecar else f" (provenance: {exportmod.sidecar_path(out)})"))
+
+
+# --------------------------------------------------------------------------- synth
+@main.command("synth")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--posts", type=click.IntRange(min=0), default=1000, show_default=True, help="Number of posts.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same bytes).")
+@click.option("--clean", "--no-irregular", "clean", is_flag=True,
+              help="Well-formed files only: no encoding/format irregularities, rejects or revisions.")
+@click.option("--jsonl", is_flag=True, help="Also write OUT_DIR/posts.jsonl (the expected posts rows).")
+@click.option("--dup-share", type=click.FloatRange(0.0, 0.95), default=0.15, show_default=True,
+              help="Share of posts that are planted near-duplicate copies.")
+def synth_cmd(out_dir, posts, seed, clean, jsonl, dup_share):
+    """Generate a synthetic page-dump corpus with truth files (pages/, manifest, truth pairs)."""
+    from . import synth
+
+    bar = None
+    progress = None
+    if sys.stderr.isatty() and posts >= 2000:
+        bar = click.progressbar(length=posts, label="generating", file=sys.stderr)
+        bar.__enter__()
+        done = [0]
+
+        def progress(n, total):
+            bar.update(n - done[0])
+            done[0] = n
+    try:
+        result = synth.generate(out_dir, posts, seed, irregular=not clean, dup_share=dup_share,
+                                jsonl=jsonl, progress=progress)
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(f"{result.posts} posts in {result.files} files, {result.truth_pairs} truth pairs, "
+               f"written to {result.out_dir} in {result.seconds:.2f} s")
+
+
+# --------------------------------------------------------------------------- review queue (issue 4)
+
+def _load_policy_or_fail(policy_file):
+    from . import freshness
+    try:
+        return freshness.load_policy(policy_file)
+    except freshness.PolicyError as exc:
+        fail(str(exc))
+
+
+@main.command("queue")
+@DB_OPTION
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Compute freshness for this date (default today).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000), help="Rows to print.")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0), help="Rows to skip.")
+@click.option("--reason", multiple=True, help="Only posts with this reason code (repeatable).")
+@click.option("--site", multiple=True, help="Only these sites (repeatable).")
+@click.option("--stack", multiple=True, help="Only posts with one of these stacks (repeatable).")
+@click.option("--status", multiple=True, help="Only these statuses (repeatable).")
+@click.option("--band", multiple=True, type=click.Choice(["fresh", "aging", "stale", "never"]),
+              help="Only these freshness bands (repeatable).")
+@click.option("--state", type=click.Choice(["open", "decided", "all"]), default="open", show_default=True,
+              help="Open queue items, decided posts, or both.")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
+              help="Policy file (default: $COPYDESK_POLICY, else policy.toml).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+def queue_cmd(db, as_of, limit, offset, reason, site, stack, status, band, state, policy_file, as_json):
+    """Print the top of the review queue: priority, post, reasons."""
+    import datetime as dt
+
+    from . import queue as queuemod
+
+    policy = _load_policy_or_fail(policy_file)
+    day = as_of.date() if as_of else dt.date.today()
+    filters = {"reason": list(reason), "site": list(site), "stack": list(stack), "status": list(status),
+               "band": list(band), "state": state}
+    bad = [r for r in reason if r not in queuemod.REASONS]
+    if bad:
+        fail(f"unknown reason {bad[0]!r}; one of: {', '.join(queuemod.REASONS)}")
+    try:
+        with dbmod.session(db, read_only=True) as con:
+            total = queuemod.queue_count(con, policy, day, filters)
+            rows = queuemod.fetch_page(con, policy, filters, as_of=day, limit=limit, offset=offset)
+    except (FileNotFoundError, dbmod.DatabaseBusy) as exc:
+        fail(str(exc))
+    if as_json:
+        for r in rows.to_dict("records"):
+            click.echo(json.dumps({"post_id": r["post_id"], "priority": int(r["priority"]), "site": r["site"],
+                                   "status": r["status"], "band": r["band"], "title": r["title"],
+                                   "reasons": list(r["reasons"])}, default=str))
+        return
+    click.echo(f"{total:,} posts in the queue as of {day.isoformat()} (policy: {policy.source})")
+    for r in rows.to_dict("records"):
+        click.echo(f"{int(r['priority']):>4}  {r['post_id']}  [{r['band']}]  {'; '.join(r['reasons'])}")
+
+
+@main.command("decide")
+@click.argument("post_ids", nargs=-1, required=True)
+@DB_OPTION
+@click.option("--decision", required=True, type=click.Choice(["approve", "needs_edits", "merge", "unpublish",
+                                                              "snooze", "reopen"]), help="The decision.")
+@click.option("--reviewer", required=True, help="Who decides (recorded with the decision).")
+@click.option("--note", default=None, help="A note.")
+@click.option("--assignee", default=None, help="Who should act on it.")
+@click.option("--merge-into", default=None, metavar="POST_ID", help="For merge: the post to merge into.")
+@click.option("--snooze-until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="For snooze: back on this date.")
+def decide_cmd(post_ids, db, decision, reviewer, note, assignee, merge_into, snooze_until):
+    """Record a review decision for one or more posts (appended to review_decisions)."""
+    from . import queue as queuemod
+
+    try:
+        ids = queuemod.decide(db, list(post_ids), decision, reviewer, note=note, assignee=assignee,
+                              merge_into=merge_into, snooze_until=snooze_until.date() if snooze_until else None)
+    except queuemod.DecisionError as exc:
+        fail(str(exc))
+    except dbmod.DatabaseBusy as exc:
+        fail(str(exc))
+    click.echo(f"recorded {decision} for {len(ids)} post(s)")
+
+
+@main.command("policy")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
+              help="Policy file (default: $COPYDESK_POLICY, else policy.toml).")
+def policy_cmd(policy_file):
+    """Print the review policy in force (freshness, bands, thresholds, overrides, priority)."""
+    from . import freshness
+
+    for setting, value in freshness.describe(_load_policy_or_fail(policy_file)):
+        click.echo(f"{setting}: {value}")
+
+
+# --------------------------------------------------------------------------- queries
+
+@main.command("queries")
+@click.option("--markdown", is_flag=True, help="Print a Markdown table (the README's list is made with it).")
+def queries_cmd(markdown):
+    """List the named SQL queries in queries/ with their one-line descriptions."""
+    from . import queries as q
+
+    named = [x for x in q.all_queries().values()]
+    if markdown:
+        click.echo("| query | file | description |\n| --- | --- | --- |")
+        for x in named:
+            click.echo(f"| `{x.name}` | `queries/{x.path.name}` | {x.doc} |")
+    else:
+        width = max(len(x.name) for x in named)
+        for x in named:
+            click.echo(f"{x.name:<{width}}  {x.doc}")
+
+
+# --------------------------------------------------------------------------- duplicates
+
+@main.command("duplicates")
+@DB_OPTION
+@click.option("--threshold", type=click.FloatRange(0, 100), default=90.0, show_default=True,
+              help="Similarity (0-100) at or above which two posts are duplicates.")
+@click.option("--floor", type=click.FloatRange(0, 100), default=80.0, show_default=True,
+              help="Pairs at or above this similarity are stored (the page's slider range).")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False), default=None,
+              help="Write pairs at or above the threshold to this CSV (post_id_a,post_id_b,similarity,...).")
+@click.option("--incremental", is_flag=True,
+              help="Compare only posts new or changed since the last run (default: recompute everything).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+def duplicates_cmd(db, threshold, floor, csv_out, incremental, as_json):
+    """Find exact, near and title duplicate posts; store pairs and clusters, optionally write a CSV."""
+    from . import duplicates
+
+    if floor > threshold:
+        fail("--floor must not be above --threshold")
+    path = dbmod.db_path(db)
+    if not path.exists():
+        fail(f"database {path} does not exist (run 'copydesk import' first)")
+    settings = duplicates.Settings(threshold=threshold, floor=floor)
+    try:
+        con = dbmod.open_db(path)
+    except dbmod.DatabaseBusy as exc:
+        fail(str(exc))
+    try:
+        summary = duplicates.refresh(con, settings, incremental=incremental)
+        if csv_out:
+            summary["csv_rows"] = duplicates.export_csv(con, csv_out, threshold)
+    finally:
+        con.close()
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in summary.items() if not k.startswith("_")}, default=str))
+    else:
+        click.echo(f"{summary['mode']} run {summary['run_id']}: {summary.get('posts', 0):,} posts, "
+                   f"{summary.get('compared', 0):,} compared, {summary.get('stored_pairs', 0):,} pairs stored "
+                   f"(floor {floor:g}), {summary['clusters']:,} clusters at {threshold:g} "
+                   f"in {summary['seconds']:.1f} s")
+        if csv_out:
+            click.echo(f"wrote {summary['csv_rows']:,} pairs to {csv_out}")

@@ -10,6 +10,7 @@ of failing.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,14 +67,89 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             delay = min(delay * 1.5, 0.5)
 
 
+class _ModeGate:
+    """Per-process gate: many read-only connections, or one read-write connection; writers first.
+
+    DuckDB refuses a read-only and a read-write connection to the same file in one process
+    ("different configuration"), and Streamlit serves every editor from one process.  Without
+    a gate a steady stream of page reads would starve an editor's decision.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._writers_waiting = 0
+
+    def acquire(self, read_only: bool, deadline: float) -> None:
+        with self._cond:
+            if read_only:
+                while self._writer or self._writers_waiting:
+                    if not self._cond.wait(timeout=max(0.0, deadline - time.monotonic())):
+                        raise DatabaseBusy("database busy: a decision is being written")
+                self._readers += 1
+                return
+            self._writers_waiting += 1
+            try:
+                while self._writer or self._readers:
+                    if not self._cond.wait(timeout=max(0.0, deadline - time.monotonic())):
+                        raise DatabaseBusy("database busy: pages are reading")
+                self._writer = True
+            finally:
+                self._writers_waiting -= 1
+
+    def release(self, read_only: bool) -> None:
+        with self._cond:
+            if read_only:
+                self._readers -= 1
+            else:
+                self._writer = False
+            self._cond.notify_all()
+
+
+_GATE = _ModeGate()
+_OPEN_CLOSE = threading.Lock()      # DuckDB's per-process instance cache can race on attach/detach
+
+
+def _in_process_conflict(exc: Exception) -> bool:
+    msg = str(exc)
+    return "different configuration" in msg or "file handle conflict" in msg or "already attached" in msg
+
+
 @contextmanager
-def session(path: str | os.PathLike | None = None, *, read_only: bool = False, wait: float | None = None):
-    """``with session(db) as con:`` — a short-lived connection, always closed."""
-    con = connect(path, read_only=read_only, wait=wait)
+def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wait: float | None = None):
+    """``with session(db) as con:`` — a short-lived connection, always closed.
+
+    Safe for many threads of one process (Streamlit serves every editor from one).
+
+    Connections of this process pass :class:`_ModeGate` (readers share, a writer is alone and
+    goes first) and are opened and closed under a lock; another *process* holding the write
+    lock (a CLI import) is waited out by ``copydesk.db.connect``.
+    """
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+    _GATE.acquire(read_only, deadline)
     try:
-        yield con
+        delay = 0.01
+        while True:
+            try:
+                with _OPEN_CLOSE:            # never wait while holding it: one attempt, then sleep
+                    con = connect(db, read_only=read_only, wait=0)
+                break
+            except DatabaseBusy:       # another process (a CLI import) is writing
+                if time.monotonic() >= deadline:
+                    raise
+            except duckdb.Error as exc:
+                if not _in_process_conflict(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.25)
+        try:
+            yield con
+        finally:
+            with _OPEN_CLOSE:
+                con.close()
     finally:
-        con.close()
+        _GATE.release(read_only)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -94,7 +94,7 @@ def _read(item: Item) -> bytes:
 def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id: int,
                   first_revision_id: int, imported_at: dt.datetime) -> tuple[pa.Table, pa.Table, dict]:
     """Read, hash and parse one chunk.  Returns (revisions, ledger, counts)."""
-    revs: dict[str, list] = {name: [] for name in REVISION_SCHEMA.names}
+    revs: list[dict] = []
     ledger: dict[str, list] = {name: [] for name in LEDGER_SCHEMA.names}
     counts = dict.fromkeys(OUTCOMES, 0)
     counts["warnings"] = 0
@@ -154,17 +154,15 @@ def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id
         for col in _JSON_COLS:
             if row[col] is not None:
                 row[col] = json.dumps(row[col], ensure_ascii=False)
-        for name in REVISION_SCHEMA.names:
-            if name in row:
-                revs[name].append(row[name])
-        revs["revision_id"].append(rev_id)
+        row["revision_id"] = rev_id
         rev_id += 1
-        revs["live"].append(True)
-        revs["source_file"].append(item.source_file)
-        revs["source_sha256"].append(sha)
-        revs["batch_id"].append(batch_id)
-        revs["imported_at"].append(imported_at)
-    return (pa.table(revs, schema=REVISION_SCHEMA), pa.table(ledger, schema=LEDGER_SCHEMA), counts)
+        row["live"] = True
+        row["source_file"] = item.source_file
+        row["source_sha256"] = sha
+        row["batch_id"] = batch_id
+        row["imported_at"] = imported_at
+        revs.append(row)
+    return (pa.Table.from_pylist(revs, schema=REVISION_SCHEMA), pa.table(ledger, schema=LEDGER_SCHEMA), counts)
 
 
 # --------------------------------------------------------------------------- main side
@@ -309,12 +307,15 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
 
 
 def run_after_import_hooks(con, batch_id: int) -> None:
-    """Work that follows every finished import (trend snapshots, incremental duplicates)."""
-    for hook in AFTER_IMPORT_HOOKS:
+    """Work that follows every finished import, in order: incremental near-duplicates,
+    then the batch's trend snapshot (which counts the clusters)."""
+    from . import trends
+
+    for hook in (*AFTER_IMPORT_HOOKS, trends.record_batch_snapshot):
         hook(con, batch_id)
 
 
-AFTER_IMPORT_HOOKS: list[Callable] = []
+AFTER_IMPORT_HOOKS: list[Callable] = []   # extra hooks (tests, plugins), run first
 
 
 def count_items(paths: list) -> int | None:

@@ -62,7 +62,8 @@ _INT = re.compile(r"^[+]?\d+$")
 _GROUPED_INT = re.compile(r"^\d{1,3}(?:([,_' \u00a0\u202f])\d{3})(?:\1\d{3})*$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?$")
 _MINUTES = re.compile(r"^(\d+)\s*(?:m|min|mins|minute|minutes)?\.?$", re.IGNORECASE)
-_GLUED_NUMBER = re.compile(r"^([a-z][a-z ]*[a-z])\s*(\d[\d,._]*)$")
+# An unknown key glued to a value that starts recognisably: a number or date, a URL.
+_GLUED_VALUE = re.compile(r"^([a-z][a-z ]*?[a-z])((?:https?://|www\.)\S*|\d.*)$")
 _KEY_COLON = re.compile(r"^([a-z][a-z0-9 _\-]{0,40}?)\s*:\s*(.*)$")
 _TRUE = frozenset({"1", "true", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "no", "n", "off"})
@@ -359,13 +360,9 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
         if key not in _LIST_SET:
             extra[key] = items
     for line in unknown_lines:
-        m = _KEY_COLON.match(line)
+        m = _GLUED_VALUE.match(line) or _KEY_COLON.match(line)
         if m:
             extra[m.group(1).strip()] = m.group(2).strip()
-            continue
-        m = _GLUED_NUMBER.match(line)
-        if m:
-            extra[m.group(1).strip()] = m.group(2)
             continue
         extra.setdefault("unparsed lines", []).append(line)
 

@@ -94,11 +94,13 @@ def test_reordered_meta_keys(page):
 
 def test_unknown_keys_kept_in_extra_meta(page):
     text = page.replace("difficultybeginner\n",
-                        "difficultybeginner\nword count1,250\neditor: dana\nreviewers\n  • sam\n  • lee\nhashtags\n  • perf\n")
+                        "difficultybeginner\nword count1,250\ncanonical urlhttps://example.org/a?b=1\npublished on2020-01-03\neditor: dana\nreviewers\n  • sam\n  • lee\nhashtags\n  • perf\n")
     text = text.replace("  • clarity: 78\n", "  • clarity: 78\n  • originality: 55\n")
     row = parse_page(text.encode())
     assert row["extra_meta"]["word count"] == "1,250"
     assert row["extra_meta"]["editor"] == "dana"
+    assert row["extra_meta"]["canonical url"] == "https://example.org/a?b=1"
+    assert row["extra_meta"]["published on"] == "2020-01-03"
     assert row["extra_meta"]["reviewers"] == ["sam", "lee"]
     assert row["extra_meta"]["hashtags"] == ["perf"]          # not the scalar "hash" glued to "tags"
     assert row["extra_meta"]["score"] == {"originality": "55"}

@@ -1,0 +1,19 @@
+"""copydesk dashboard: the Streamlit entry point (`streamlit run dashboard.py`)."""
+
+import streamlit as st
+
+from copydesk import ui
+
+st.set_page_config(page_title="copydesk", page_icon=":memo:", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/scores.py", title="Scores & trends", icon=":material/monitoring:"),
+    st.Page("pages/review_queue.py", title="Review queue", icon=":material/checklist:"),
+    st.Page("pages/duplicates.py", title="Duplicates", icon=":material/content_copy:"),
+]
+
+nav = st.navigation(PAGES)
+with st.sidebar:
+    st.caption(f"Database: `{ui.current_db()}`")
+nav.run()

@@ -1,0 +1,3 @@
+-- name: duplicate-post-count
+-- Number of posts the duplicate engine will look at.
+SELECT count(*) FROM posts;

@@ -1,0 +1,3 @@
+-- name: duplicate-template
+-- The template shingles fixed by the last full run.
+SELECT shingle FROM duplicate_template ORDER BY shingle;
