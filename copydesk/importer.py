@@ -34,6 +34,8 @@ from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
 from .sources import Item, iter_items
 
 BATCH_SIZE = 2000
+# DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
+MEMORY_LIMIT = os.environ.get("COPYDESK_IMPORT_MEMORY", "1GB")
 
 # Arrow types of the parsed columns, matching queries/schema_10_import.sql.
 _STR, _INT, _BOOL, _LIST = pa.string(), pa.int64(), pa.bool_(), pa.list_(pa.string())
@@ -192,7 +194,8 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
     updated_files = [src for src, outcome in zip(ledger.column("source_file").to_pylist(),
                                                  ledger.column("outcome").to_pylist())
                      if outcome == "updated"]
-    affected = set(revs.column("post_id").to_pylist())
+    chunk_ids = revs.column("post_id").to_pylist()
+    affected = set(chunk_ids)
     affected.update(known[src][1] for src in updated_files)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -202,10 +205,27 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
         if revs.num_rows:
             con.register("chunk_revisions", revs)
             queries.run(con, "import-insert-revisions")
-        if affected:
-            con.register("chunk_affected", pa.table({"post_id": pa.array(sorted(affected), _STR)}))
+        # Posts touched by a changed file are re-derived from their whole history; the
+        # others only compare this chunk's revisions with their current row (fast: no
+        # scan of the history, and nothing to do when the current row still wins).
+        full = set(known[src][1] for src in updated_files)
+        if updated_files:
+            full.update(pid for pid, src in zip(chunk_ids, revs.column("source_file").to_pylist())
+                        if src in known)
+        if full:
+            con.register("chunk_affected", pa.table({"post_id": pa.array(sorted(full), _STR)}))
             queries.run(con, "import-delete-affected-posts")
             queries.run(con, "import-refresh-posts")
+        fast = affected - full
+        if fast:
+            con.register("chunk_fast", pa.table({"post_id": pa.array(sorted(fast), _STR)}))
+            winners = queries.run(con, "import-chunk-winners").fetchall()
+            if winners:
+                con.register("chunk_winners", pa.table({
+                    "post_id": pa.array([w[0] for w in winners], _STR),
+                    "revision_id": pa.array([w[1] for w in winners], _INT)}))
+                queries.run(con, "import-replace-winners")
+                queries.run(con, "import-insert-winners")
         con.register("chunk_ledger", ledger)
         queries.run(con, "import-insert-files")
         queries.run(con, "import-count-batch", batch_id=batch_id, files_seen=ledger.num_rows,
@@ -215,11 +235,18 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("chunk_updated", "chunk_revisions", "chunk_affected", "chunk_ledger"):
+        for name in ("chunk_updated", "chunk_revisions", "chunk_affected", "chunk_fast",
+                     "chunk_winners", "chunk_ledger"):
             try:
                 con.unregister(name)
             except Exception:
                 pass
+
+
+def _open(db):
+    con = dbmod.open_db(db)
+    queries.run(con, "import-memory-limit", limit=MEMORY_LIMIT)
+    return con
 
 
 def _now() -> dt.datetime:
@@ -242,7 +269,7 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
         workers = min(2, os.cpu_count() or 1)
     imported_at = _now()
 
-    con = dbmod.open_db(db)
+    con = _open(db)
     batch_id = queries.run(con, "import-start-batch", started_at=imported_at, source=label).fetchall()[0][0]
     summary = ImportSummary(batch_id=batch_id, source=label)
     next_rev = queries.run(con, "import-next-revision-id").fetchall()[0][0]
@@ -270,7 +297,7 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
             progress(done)
         if yield_every and time.monotonic() - opened > yield_every:
             con.close()      # let a reader in between two chunks
-            con = dbmod.connect(db)
+            con = _open(db)
             opened = time.monotonic()
 
     status = "failed"

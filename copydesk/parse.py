@@ -447,8 +447,8 @@ def _finish(row: dict[str, Any], warnings: list[str]) -> None:
     """Fill derived columns: article_hash and, if needed, a content-derived post_id."""
     title = row.get("title") or ""
     body = row.get("body") or ""
-    norm = " ".join(f"{title}\n{body}".lower().split())
-    row["article_hash"] = hashlib.blake2b(norm.encode("utf-8"), digest_size=16).hexdigest()
+    # title and body are already stripped and newline-normalised
+    row["article_hash"] = hashlib.blake2b(f"{title}\n{body}".encode("utf-8"), digest_size=16).hexdigest()
     if not row.get("post_id"):
         row["post_id"] = "anon-" + row["article_hash"][:16]
         if row.get("has_meta"):
