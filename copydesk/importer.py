@@ -16,6 +16,7 @@ The write lock is released every ``yield_every`` seconds so that the dashboard
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing as mp
@@ -96,6 +97,18 @@ def _read(item: Item) -> bytes:
 def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id: int,
                   first_revision_id: int, imported_at: dt.datetime) -> tuple[pa.Table, pa.Table, dict]:
     """Read, hash and parse one chunk.  Returns (revisions, ledger, counts)."""
+    # A chunk makes hundreds of thousands of small acyclic objects: the cyclic garbage
+    # collector would only walk them again and again (about a fifth of the parse time).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _process_chunk(items, known, batch_id, first_revision_id, imported_at)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
     revs: list[dict] = []
     ledger: dict[str, list] = {name: [] for name in LEDGER_SCHEMA.names}
     counts = dict.fromkeys(OUTCOMES, 0)

@@ -1,0 +1,53 @@
+"""The overview page in a real browser: figures, rejected files, and importing an uploaded .zip."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import duckdb
+import pytest
+
+from browser_support import browser_page, running_app, wait_for_app  # noqa: F401 (fixtures)
+from copydesk.importer import import_paths
+
+pytestmark = [pytest.mark.browser]
+
+
+def test_upload_a_zip_and_see_it_imported(tmp_path, db_file, running_app, browser_page, example_page_bytes):  # noqa: F811
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "001.txt").write_bytes(example_page_bytes)
+    import_paths([pages], db_file, workers=1)
+
+    upload = tmp_path / "upload.zip"
+    text = example_page_bytes.decode()
+    with zipfile.ZipFile(upload, "w") as zf:
+        for n in (101, 102):
+            zf.writestr(f"dump/{n}.txt", text.replace("alphanode-006908", f"alphanode-000{n}"))
+        zf.writestr("dump/broken.txt", b"\x00\x01\x02\x03")
+
+    app = running_app(db_file)
+    page = browser_page()
+    page.goto(app.url)
+    wait_for_app(page)
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "1"
+
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.get_by_role("button", name="Import uploaded files").click()
+    success = page.get_by_test_id("stAlertContentSuccess")
+    success.wait_for(timeout=30_000)
+    assert "2 imported" in success.inner_text() and "1 rejected" in success.inner_text()
+    assert page.get_by_text("binary file").first.is_visible()
+
+    con = duckdb.connect(str(db_file), read_only=False)
+    try:
+        assert con.execute("SELECT count(*) FROM posts").fetchall()[0][0] == 3
+        rejected = con.execute("SELECT source_file, message FROM import_files WHERE outcome = 'rejected'").fetchall()
+    finally:
+        con.close()
+    assert rejected == [("upload:upload.zip::dump/broken.txt", "binary file (contains NUL bytes)")]
+    # the page shows the new figures on its next render
+    page.reload()
+    wait_for_app(page)
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "3"
