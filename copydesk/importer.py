@@ -37,6 +37,7 @@ from .sources import Item, iter_items
 BATCH_SIZE = 2000
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
 MEMORY_LIMIT = os.environ.get("COPYDESK_IMPORT_MEMORY", "1GB")
+CHECKPOINT_THRESHOLD = os.environ.get("COPYDESK_IMPORT_CHECKPOINT", "256MB")
 
 # Arrow types of the parsed columns, matching queries/schema_10_import.sql.
 _STR, _INT, _BOOL, _LIST = pa.string(), pa.int64(), pa.bool_(), pa.list_(pa.string())
@@ -191,7 +192,22 @@ def _chunks(items: Iterable[Item], size: int):
         yield chunk
 
 
-def _known(con, chunk: list[Item]) -> dict[str, tuple[str, str]]:
+@dataclass
+class _RunState:
+    """What one import run knows without asking the database.
+
+    Into an empty database nothing can be ``unchanged`` or ``updated`` (a run sees each
+    source file once), and a post exists only if this run wrote it: the look-ups that
+    would scan the growing tables for every chunk are skipped.
+    """
+    db_had_files: bool
+    db_had_posts: bool
+    run_ids: set = field(default_factory=set)
+
+
+def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, tuple[str, str]]:
+    if state is not None and not state.db_had_files:
+        return {}
     names = pa.table({"source_file": pa.array([i.source_file for i in chunk if not i.reject], _STR)})
     con.register("chunk_files", names)
     try:
@@ -202,7 +218,7 @@ def _known(con, chunk: list[Item]) -> dict[str, tuple[str, str]]:
 
 
 def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: dict,
-                 known: dict[str, tuple[str, str]]) -> None:
+                 known: dict[str, tuple[str, str]], state: _RunState | None = None) -> None:
     """Write one chunk in one transaction."""
     updated_files = [src for src, outcome in zip(ledger.column("source_file").to_pylist(),
                                                  ledger.column("outcome").to_pylist())
@@ -230,6 +246,20 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
             queries.run(con, "import-delete-affected-posts")
             queries.run(con, "import-refresh-posts")
         fast = affected - full
+        if fast and state is not None and not state.db_had_posts:
+            # Only posts this run already wrote, or that come twice in this chunk, can
+            # have a current row to compare with; the others are inserted as they are.
+            seen: set[str] = set()
+            maybe = fast & state.run_ids
+            for pid in chunk_ids:
+                if pid in seen:
+                    maybe.add(pid)
+                seen.add(pid)
+            simple = fast - maybe
+            if simple:
+                con.register("chunk_simple", pa.table({"post_id": pa.array(sorted(simple), _STR)}))
+                queries.run(con, "import-insert-new-posts")
+            fast = maybe
         if fast:
             con.register("chunk_fast", pa.table({"post_id": pa.array(sorted(fast), _STR)}))
             winners = queries.run(con, "import-chunk-winners").fetchall()
@@ -244,11 +274,13 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
         queries.run(con, "import-count-batch", batch_id=batch_id, files_seen=ledger.num_rows,
                     **{k: counts[k] for k in (*OUTCOMES, "warnings")})
         con.execute("COMMIT")
+        if state is not None:
+            state.run_ids.update(chunk_ids)
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("chunk_updated", "chunk_revisions", "chunk_affected", "chunk_fast",
+        for name in ("chunk_updated", "chunk_revisions", "chunk_affected", "chunk_fast", "chunk_simple",
                      "chunk_winners", "chunk_ledger"):
             try:
                 con.unregister(name)
@@ -259,6 +291,7 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
 def _open(db):
     con = dbmod.open_db(db)
     queries.run(con, "import-memory-limit", limit=MEMORY_LIMIT)
+    queries.run(con, "import-checkpoint-threshold", size=CHECKPOINT_THRESHOLD)
     return con
 
 
@@ -276,7 +309,7 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     ``items`` overrides the enumeration of ``paths`` (used for browser uploads).
     """
     t0 = time.perf_counter()
-    all_items = items if items is not None else iter_items(paths)
+    all_items = items if items is not None else iter_items(_distinct_roots(paths))
     label = source or ", ".join(str(p) for p in paths)
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
@@ -286,6 +319,8 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     batch_id = queries.run(con, "import-start-batch", started_at=imported_at, source=label).fetchall()[0][0]
     summary = ImportSummary(batch_id=batch_id, source=label)
     next_rev = queries.run(con, "import-next-revision-id").fetchall()[0][0]
+    n_revisions, n_posts = queries.run(con, "import-database-state").fetchall()[0]
+    state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
     opened = time.monotonic()
     pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
     pending: deque = deque()
@@ -295,7 +330,7 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
         nonlocal done, con, opened
         fut, known, n = pending.popleft()
         revs, ledger, counts = fut.get() if pool else fut
-        _write_chunk(con, batch_id, revs, ledger, counts, known)
+        _write_chunk(con, batch_id, revs, ledger, counts, known, state)
         for k in (*OUTCOMES, "warnings"):
             setattr(summary, k, getattr(summary, k) + counts[k])
         summary.files_seen += ledger.num_rows
@@ -316,7 +351,7 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     status = "failed"
     try:
         for chunk in _chunks(all_items, batch_size):
-            known = _known(con, chunk)
+            known = _known(con, chunk, state)
             args = (chunk, known, batch_id, next_rev, imported_at)
             next_rev += len(chunk)
             if pool:
@@ -344,6 +379,18 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
         con.close()
         summary.seconds = round(time.perf_counter() - t0, 3)
     return summary
+
+
+def _distinct_roots(paths: list) -> list[str]:
+    """The paths without repeats and without paths inside another given folder (each file once)."""
+    resolved = []
+    for p in paths:
+        r = os.path.realpath(os.fspath(p))
+        if r not in resolved:
+            resolved.append(r)
+    folders = [r for r in resolved if os.path.isdir(r)]
+    return [r for r in resolved
+            if not any(r != f and r.startswith(f.rstrip(os.sep) + os.sep) for f in folders)]
 
 
 def run_after_import_hooks(con, batch_id: int) -> None:

@@ -213,3 +213,22 @@ def test_cli_import_json_and_exit_codes(corpus, db_file, tmp_path):
     env = dict(os.environ, COPYDESK_DB=str(tmp_path / "env.duckdb"))
     r = subprocess.run(cmd + ["import", str(corpus)], cwd=ROOT, capture_output=True, text=True, env=env)
     assert r.returncode == 0 and (tmp_path / "env.duckdb").exists()
+
+
+def test_a_path_given_twice_or_nested_is_imported_once(corpus, db_file):
+    s = import_paths([corpus, corpus / "sub", corpus / "sub" / "003_0000000000000003.txt", corpus], db_file, workers=1)
+    assert (s.files_seen, s.imported, s.rejected) == (34, 31, 3)
+    assert q(db_file, "SELECT count(*), count(DISTINCT source_file) FROM post_revisions") == [(31, 31)]
+
+
+def test_revisions_split_across_chunks_of_a_first_import(tmp_path, db_file, template):
+    """The fast path of an import into an empty database still picks the newer revision."""
+    d = tmp_path / "split"
+    d.mkdir()
+    (d / "a.txt").write_text(make_page(template, 5, version="2.0.0", title="newer"))
+    for n in range(6, 12):
+        (d / f"b{n}.txt").write_text(make_page(template, n))
+    (d / "z.txt").write_text(make_page(template, 5, version="1.0.0", title="older"))
+    import_paths([d], db_file, workers=1, batch_size=3)
+    assert q(db_file, "SELECT title FROM posts WHERE post_id = 'alphanode-000005'") == [("newer",)]
+    assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 7
