@@ -331,6 +331,7 @@ def duplicates_cmd(db, threshold, floor, csv_out, incremental, as_json):
     except dbmod.DatabaseBusy as exc:
         fail(str(exc))
     try:
+        con.execute(duplicates.queries.sql("duplicate-memory-limit"))   # keep DuckDB's cache modest
         summary = duplicates.refresh(con, settings, incremental=incremental)
         if csv_out:
             summary["csv_rows"] = duplicates.export_csv(con, csv_out, threshold)

@@ -44,6 +44,14 @@ def build_demo(db=None, *, posts: int = SAMPLE_POSTS, seed: int = SAMPLE_SEED,
     files = sorted(pages.rglob("*.txt"))
     thirds = [files[: len(files) // 2], files[len(files) // 2: len(files) * 5 // 6], files[len(files) * 5 // 6:]]
     summaries = [import_paths([DATA / "example-page.txt", *thirds[0]], path, source="demo sample, part 1")]
+    # The first duplicate detection is a full run; later imports update it incrementally.
+    from . import duplicates
+
+    with dbmod.session(path) as con:
+        duplicates.refresh(con)
+        from . import trends
+
+        trends.record_batch_snapshot(con, summaries[0].batch_id)
     for i, part in enumerate(thirds[1:], start=2):
         summaries.append(import_paths(part, path, source=f"demo sample, part {i}"))
     total = summaries[-1].posts_total

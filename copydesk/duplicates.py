@@ -5,35 +5,39 @@ essentially the same text: light word edits, reordered sections, changes of case
 and whitespace and any difference in metadata are allowed.  The engine never
 compares all pairs:
 
-1. **Normalise** (SQL view ``duplicate_articles``): lowercase, bullets and
-   indentation stripped, whitespace collapsed; a second form has the words
-   sorted, so that reordered sections line up.
-2. **Exact duplicates**: posts with the same normalised article are grouped by
-   hash; one representative per group goes on.
-3. **Template removal**: word 3-shingles are hashed (vectorised numpy tabulation
-   hashing over the UTF-8 bytes).  Shingles found in a large share of a sample of
-   posts (intro/closing paragraphs, headings, boilerplate) are dropped, so shared
-   template text cannot make unrelated posts look alike.
-4. **Candidates**: a one-permutation MinHash signature (``bands * rows`` bins,
-   densified) of the remaining shingles; LSH banding puts posts with an identical
-   band into one bucket.  Posts sharing a bucket are candidate pairs.
+1. **Normalise** (:func:`normalise_arrow`, numpy over the UTF-8 bytes): title +
+   body, lowercase, bullets at line starts stripped, whitespace (incl. no-break
+   spaces) collapsed to one space.
+2. **Exact duplicates**: posts with the same normalised article (DuckDB ``hash``)
+   form a group; one representative per group goes on, pairs inside a group are
+   ``exact``.
+3. **Shingles and template removal**: word 3-shingles, hashed with a polynomial
+   prefix hash in numpy.  Shingles present in more than ``common_share`` of a
+   sample of posts (boilerplate intros/closings, headings) are dropped, so shared
+   template text cannot pull unrelated posts together.
+4. **Candidates**: a one-permutation MinHash signature (``bins`` bins, rotation
+   densified, 16 bits per bin) per post; ``bands`` LSH bands, each an AND of
+   ``rows`` pseudo-randomly chosen bins.  Posts sharing a band bucket are
+   candidates; a candidate whose signatures agree on fewer than ``min_jaccard`` of
+   the bins, or whose lengths alone rule out the floor, is dropped.
 5. **Verification** with rapidfuzz ``process.cpdist(workers=-1)``:
-   ``similarity = max(ratio(article), ratio(article_sorted))`` on the 0-100 scale
-   (``token_sort_ratio``, precomputed as the article with its words sorted,
-   absorbs reordered sections; ``ratio`` light edits in place).
-   A length bound drops pairs that cannot reach the floor before any scoring.
-6. **Clusters**: union-find over pairs at or above the threshold that no editor
+   ``similarity = max(ratio, token_sort_ratio)`` of the normalised articles on the
+   0-100 scale (``ratio`` rewards light edits in place, ``token_sort_ratio`` is
+   indifferent to reordered sections).  Articles over ``long_chars`` characters
+   use :func:`long_similarity` (linear time) instead.
+6. **Closure**: members of a connected component of verified pairs are compared
+   with each other (two light edits of one source may not meet in a bucket).
+7. **Clusters**: union-find over pairs at or above the threshold that no editor
    rejected; the suggested canonical post is the one with the best quality, then
-   freshness, then views.
+   freshness, then views (or the one an editor confirmed).
 
-Title duplicates (same normalised title, article similarity below the threshold)
-are reported as ``kind = 'title'``.
+Title duplicates (same normalised title, article similarity below the threshold,
+or never scored) are reported as ``kind = 'title'``.
 
-The core, :func:`find_pairs`, takes a DuckDB connection with a ``posts`` relation
-(a real database or a DataFrame registered as ``posts``, see
-:func:`find_duplicates_df`) and returns a pairs DataFrame.  :func:`refresh`
-stores results in the database, fully or incrementally (only new and changed
-posts are compared against the rest).
+:func:`find_pairs` takes a DuckDB connection with a ``posts`` relation (a
+copydesk database, or a DataFrame via :func:`find_duplicates_df`) and returns a
+pairs DataFrame; :func:`refresh` stores results in the database, fully or
+incrementally (only new and changed posts are compared against the rest).
 """
 
 from __future__ import annotations
@@ -43,7 +47,6 @@ import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -64,22 +67,21 @@ class Settings:
 
     threshold: float = 90.0        # pairs at/above are duplicates (clusters, CSV)
     floor: float = 80.0            # pairs at/above are stored (the page slider's range)
-    shingle_words: int = 5         # words per shingle
-    bands: int = 32                # LSH bands ...
-    rows: int = 3                  # ... of this many MinHash bins each
-    common_share: float = 0.005    # a shingle in more than this share of posts is template ...
+    shingle_words: int = 3         # words per shingle
+    bins: int = 128                # one-permutation MinHash bins per post
+    bands: int = 100               # LSH bands ...
+    rows: int = 6                  # ... each an AND of this many bins
+    common_share: float = 0.1      # a shingle in more than this share of posts is template ...
     common_min_posts: int = 10     # ... and in at least this many posts
-    sample_size: int = 20_000      # posts sampled to find template shingles
-    max_bucket: int = 500          # larger LSH buckets are skipped (counted in stats)
+    sample_size: int = 5_000       # posts sampled to find template shingles
+    max_bucket: int = 300          # larger LSH buckets are skipped (counted in stats)
     title_group_max: int = 10      # same-title groups up to this size get all pairs, larger a star
     exact_group_max: int = 1000    # the same for groups of identical articles
+    min_jaccard: float = 0.4       # candidates whose signatures agree on fewer bins are dropped
+    closure_max: int = 60          # components up to this size are compared member by member
     long_chars: int = 30_000       # articles longer than this are compared by word multiset
-    chunk_rows: int = 8_192        # posts per streamed chunk
-    verify_chunk: int = 200_000    # candidate pairs scored per cpdist call
-
-    @property
-    def bins(self) -> int:
-        return self.bands * self.rows
+    chunk_rows: int = 4_096        # posts per streamed chunk
+    verify_chunk: int = 25_000     # candidate pairs scored per batch (their articles are in memory)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -97,9 +99,6 @@ _WORD[ord("a"):ord("z") + 1] = True
 _WORD[ord("A"):ord("Z") + 1] = True
 _WORD[ord("0"):ord("9") + 1] = True
 _WORD[128:] = True                 # UTF-8 multi-byte sequences are word characters
-_TAB_COLS = 64
-_TAB = np.random.default_rng(0x5EED_D0C5).integers(
-    0, np.iinfo(np.uint64).max, size=256 * _TAB_COLS, dtype=np.uint64, endpoint=True)
 _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _EMPTY = np.uint32(0xFFFFFFFF)
@@ -150,11 +149,19 @@ def normalise(title: str | None, body: str | None) -> str:
     return _SPACE_RE.sub(" ", head + "\n" + _BULLET_RE.sub("", rest)).strip(" ")
 
 
+_BULLET_FIRST = np.zeros(256, dtype=bool)
+for _seq in _BULLETS:
+    _BULLET_FIRST[_seq[0]] = True
+
+
 def normalise_arrow(title: pa.Array, body: pa.Array) -> pa.Array:
-    """:func:`normalise` over whole string arrays: pyarrow lowercasing, then numpy on the UTF-8 bytes."""
+    """:func:`normalise` over whole string arrays: pyarrow lowercasing, then numpy on the UTF-8 bytes.
+
+    Only byte-wide masks run over the whole text; bullets and trailing space are
+    handled on the (few) candidate positions.
+    """
     title = pc.utf8_lower(pc.fill_null(title.cast(pa.large_string()), ""))
     body = pc.utf8_lower(pc.fill_null(body.cast(pa.large_string()), ""))
-    # a bullet right at the start of the body follows the joining newline
     text = pc.binary_join_element_wise(title, body, pa.scalar("\n", pa.large_string()))
     data, offsets = _utf8_buffers(text)
     n = len(offsets) - 1
@@ -162,67 +169,86 @@ def normalise_arrow(title: pa.Array, body: pa.Array) -> pa.Array:
     if length == 0:
         return pa.array([""] * n, pa.large_string())
     sp = _SPACE[data]
-    nb = np.zeros(length, dtype=bool)                       # U+00A0 (C2 A0)
-    nb[:-1] = (data[:-1] == 0xC2) & (data[1:] == 0xA0)
-    sp |= nb
-    sp[1:] |= nb[:-1]
-    blank = sp & (data != 0x0A)
-    # index of the last non-blank byte before each position (doc starts reset it)
-    last = np.where(blank, -1, np.arange(length, dtype=np.int64))
-    starts = offsets[:-1][offsets[:-1] < length]
-    last[starts] = starts
-    last = np.maximum.accumulate(last)
-    prev_nonblank = np.empty(length, dtype=np.int64)
-    prev_nonblank[0] = 0
-    prev_nonblank[1:] = last[:-1]
-    at_line_start = data[prev_nonblank] == 0x0A
-    at_line_start[starts] = False
-    del last, prev_nonblank
-    bullet = np.zeros(length, dtype=bool)
-    is_start = np.zeros(length, dtype=bool)
-    is_start[starts] = True
-    for seq in _BULLETS:
-        k = len(seq)
-        if length <= k:
-            continue
-        m = at_line_start[: length - k].copy()
-        for j, byte in enumerate(seq):
-            m &= data[j: length - k + j] == byte
-        m &= sp[k:] & ~is_start[k:]                          # followed by whitespace in the doc
-        for j in range(k):
-            bullet[j: length - k + j] |= m
-    sp |= bullet
-    # collapse runs: keep a space byte only when the previous byte of the same doc is not one
-    keep = ~sp
-    first_sp = sp.copy()
-    first_sp[1:] &= ~sp[:-1]
-    first_sp[starts] = False                                 # leading whitespace goes
-    keep |= first_sp
-    # trailing whitespace goes: drop a run that reaches the end of its document
-    ends = offsets[1:][offsets[1:] > offsets[:-1]]
-    nxt = np.where(sp, length, np.arange(length, dtype=np.int64))
-    nxt = np.minimum.accumulate(nxt[::-1])[::-1]             # next non-space position
-    doc_end = np.repeat(offsets[1:], np.diff(offsets))
-    keep &= ~(sp & (nxt >= doc_end))
-    del nxt, doc_end
-    out = np.where(sp, np.uint8(0x20), data)[keep]
-    cs = np.zeros(length + 1, dtype=np.int64)
-    np.cumsum(keep, out=cs[1:])
-    new_off = cs[offsets]
+    c2 = np.flatnonzero(data[:-1] == 0xC2)                 # U+00A0 is C2 A0
+    c2 = c2[data[c2 + 1] == 0xA0]
+    sp[c2] = True
+    sp[c2 + 1] = True
+    nonempty = offsets[:-1] < offsets[1:]
+    starts = offsets[:-1][nonempty]
+    ends = offsets[1:][nonempty]
+
+    # bullets: a bullet sequence after a newline (and blanks), followed by whitespace
+    cand = np.flatnonzero(_BULLET_FIRST[data])
+    if len(cand):
+        doc_start = offsets[np.searchsorted(offsets, cand, side="right") - 1]
+        doc_end = offsets[np.searchsorted(offsets, cand, side="right")]
+        pos = cand - 1
+        active = pos >= doc_start
+        while True:                                         # step back over blanks
+            blank = np.zeros(len(cand), dtype=bool)
+            blank[active] = sp[pos[active]] & (data[pos[active]] != 0x0A)
+            if not blank.any():
+                break
+            pos[blank] -= 1
+            active = blank & (pos >= doc_start)
+        line_start = (pos >= doc_start) & (data[np.maximum(pos, 0)] == 0x0A)
+        for seq in _BULLETS:
+            k = len(seq)
+            m = line_start & (cand + k < doc_end)
+            for j, byte in enumerate(seq):
+                m &= data[np.minimum(cand + j, length - 1)] == byte
+            m &= sp[np.minimum(cand + k, length - 1)]
+            hit = cand[m]
+            for j in range(k):
+                sp[hit + j] = True
+
+    # collapse runs of whitespace to their first byte; a run at a doc start goes
+    prev = np.empty(length, dtype=bool)
+    prev[0] = True
+    prev[1:] = sp[:-1]
+    prev[starts] = True
+    keep = ~sp | ~prev
+    # a run reaching the end of a doc goes: walk back from each doc end to the run's first byte
+    pos = ends - 1
+    active = sp[pos] & (pos >= starts)
+    pos, lo = pos[active], starts[active]
+    while len(pos):
+        more = (pos > lo) & sp[pos - 1]
+        keep[pos[~more]] = False
+        pos, lo = pos[more] - 1, lo[more]
+    out = data.copy()
+    out[sp] = 0x20
+    out = out[keep]
+    counts = np.zeros(n, dtype=np.int64)
+    if len(starts):
+        counts[nonempty] = np.add.reduceat(keep.view(np.uint8), starts, dtype=np.int64)
+    new_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=new_off[1:])
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_off), pa.py_buffer(out))
 
 
-def sorted_words(articles: list[str]) -> list[str]:
-    """Each article with its words in sorted order (token_sort_ratio's form)."""
-    return [" ".join(sorted(a.split(" "))) for a in articles]
+_PB = 0x100000001B3                                  # odd, hence invertible modulo 2**64
+_POWERS = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """_PB**i and _PB**-i modulo 2**64 for i < n (cached, grown on demand)."""
+    if len(_POWERS[0]) < n:
+        size = max(n, 2 * len(_POWERS[0]))
+        for k, base in enumerate((_PB, pow(_PB, -1, 1 << 64))):
+            arr = np.full(size, base, dtype=np.uint64)
+            arr[0] = 1
+            _POWERS[k] = np.cumprod(arr, dtype=np.uint64)
+    return _POWERS[0][:n], _POWERS[1][:n]
 
 
 def shingle_hashes(arr: pa.Array, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Hashed word k-shingles of each string: (doc index int64, shingle uint64).
 
-    Words are runs of ASCII letters/digits or non-ASCII bytes.  Word hashes are XOR
-    tabulation hashes of (byte, position); shingles combine k consecutive words of
-    one document.  Documents with 1..k-1 words get one shingle of all their words.
+    Words are runs of ASCII letters/digits or non-ASCII bytes.  A word's hash is a
+    polynomial hash of its bytes taken from one prefix sum over the whole chunk;
+    shingles combine k consecutive words of one document.  Documents with 1..k-1
+    words get one shingle of all their words.
     """
     data, offsets = _utf8_buffers(arr)
     n = len(offsets) - 1
@@ -230,46 +256,48 @@ def shingle_hashes(arr: pa.Array, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
     if length == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
     w = _WORD[data]
-    prev = np.zeros(length, dtype=bool)
-    prev[1:] = w[:-1]
-    doc_starts = offsets[:-1]
-    prev[doc_starts[doc_starts < length]] = False      # no word spans two documents
-    starts = w & ~prev
-    idx = np.flatnonzero(w)
-    if len(idx) == 0:
+    starts = w.copy()                                   # a word byte not preceded by one (same doc)
+    starts[1:] &= ~w[:-1]
+    ends = w.copy()                                     # a word byte not followed by one (same doc)
+    ends[:-1] &= ~w[1:]
+    doc_first = offsets[:-1][offsets[:-1] < offsets[1:]]
+    starts[doc_first] = w[doc_first]
+    ends[offsets[1:][offsets[1:] > offsets[:-1]] - 1] = w[offsets[1:][offsets[1:] > offsets[:-1]] - 1]
+    st = np.flatnonzero(starts)
+    en = np.flatnonzero(ends) + 1
+    del starts, ends
+    if len(st) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-    word_first = np.flatnonzero(starts[idx])           # index into idx of each word's first byte
-    word_pos = idx[word_first]                         # byte position of each word start
-    word_of_byte = np.cumsum(starts[idx]) - 1
-    pos = idx - word_pos[word_of_byte]
-    del word_of_byte
-    vals = _TAB[data[idx].astype(np.int64) * _TAB_COLS + (pos & (_TAB_COLS - 1))]
-    del pos, idx
-    wh = np.bitwise_xor.reduceat(vals, word_first)
-    del vals
-    wdoc = np.searchsorted(offsets, word_pos, side="right") - 1
+    pw, inv = _powers(length)
+    h = data.astype(np.uint64)
+    np.multiply(h, pw, out=h)
+    np.cumsum(h, out=h)
+    before = np.where(st > 0, h[np.maximum(st - 1, 0)], np.uint64(0))
+    wh = _mix((h[en - 1] - before) * inv[st])
+    del h
+    wdoc = np.searchsorted(offsets, st, side="right") - 1
     nw = len(wh)
     out_doc = []
     out_h = []
     if nw >= k:
         same = wdoc[: nw - k + 1] == wdoc[k - 1:]
-        h = wh[: nw - k + 1].copy()
+        sh = wh[: nw - k + 1].copy()
         for j in range(1, k):
-            h = (h * _P1) ^ (wh[j: nw - k + 1 + j] * _P2)
-        h = _mix(h)
+            sh = (sh * _P1) ^ (wh[j: nw - k + 1 + j] * _P2)
+        sh = _mix(sh)
         out_doc.append(wdoc[: nw - k + 1][same])
-        out_h.append(h[same])
+        out_h.append(sh[same])
     # short documents: one shingle over all their words
     counts = np.bincount(wdoc, minlength=n)
     short = np.flatnonzero((counts > 0) & (counts < k))
     if len(short):
         first = np.searchsorted(wdoc, short)
-        h = np.zeros(len(short), np.uint64)
+        sh = np.zeros(len(short), np.uint64)
         for j in range(k - 1):
             has = counts[short] > j
-            h[has] = (h[has] * _P1) ^ wh[first[has] + j]
+            sh[has] = (sh[has] * _P1) ^ wh[first[has] + j]
         out_doc.append(short.astype(np.int64))
-        out_h.append(_mix(h ^ counts[short].astype(np.uint64)))
+        out_h.append(_mix(sh ^ counts[short].astype(np.uint64)))
     if not out_doc:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
     return np.concatenate(out_doc).astype(np.int64), np.concatenate(out_h)
@@ -301,9 +329,10 @@ def template_shingles(arr: pa.Array, total_posts: int, settings: Settings = DEFA
 def signatures(arr: pa.Array, template: np.ndarray, settings: Settings = DEFAULT) -> np.ndarray:
     """One-permutation MinHash (densified) of each string's non-template shingles.
 
-    Returns an ``(n, bins)`` uint32 matrix; rows of posts without any word are all
-    ``0xFFFFFFFF`` (such posts only match exactly).  Posts whose shingles are all
-    template keep their template shingles, so they still match each other.
+    Returns an ``(n, bins)`` uint16 matrix (the low 16 bits of each bin's minimum:
+    enough to compare bins, half the memory); rows of posts without any word are all
+    0 (such posts only match exactly).  Posts whose shingles are all template keep
+    their template shingles, so they still match each other.
     """
     n = len(arr)
     K = settings.bins
@@ -336,22 +365,32 @@ def signatures(arr: pa.Array, template: np.ndarray, settings: Settings = DEFAULT
         salted = (_mix(borrowed * _P1 + dist) & np.uint64(0xFFFFFFFE)).astype(np.uint32)
         fill = empty & has_any[:, None]
         sig[fill] = salted[fill]
-    return sig
+    out = (sig & np.uint32(0xFFFF)).astype(np.uint16)
+    out[out == 0] = 1                                   # 0 marks a post without words
+    out[(sig == _EMPTY).all(axis=1)] = 0
+    return out
 
 
-def band_keys(sig: np.ndarray, settings: Settings = DEFAULT) -> np.ndarray:
-    """``(n, bands)`` uint64 bucket keys; rows of word-less posts are 0 (never bucketed)."""
+def band_layout(settings: Settings = DEFAULT) -> np.ndarray:
+    """``(bands, rows)`` bin indices of each LSH band: fixed pseudo-random subsets of the bins.
+
+    Bands may share bins, so there can be more bands than ``bins / rows``; every band is
+    still an AND of ``rows`` MinHash agreements (collision probability ~ J ** rows).
+    """
+    rng = np.random.default_rng(0xBA4D5)
+    return np.stack([np.sort(rng.choice(settings.bins, settings.rows, replace=False))
+                     for _ in range(settings.bands)])
+
+
+def band_key(sig: np.ndarray, band: int, layout: np.ndarray) -> np.ndarray:
+    """uint32 bucket key of one LSH band for every row of ``sig``; 0 for word-less posts."""
     n = sig.shape[0]
-    r = settings.rows
-    keys = np.zeros((n, settings.bands), dtype=np.uint64)
-    s64 = sig.astype(np.uint64)
-    for b in range(settings.bands):
-        h = np.full(n, ((b + 1) * int(_P2)) & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64)
-        for j in range(r):
-            h = _mix(h ^ s64[:, b * r + j])
-        keys[:, b] = h | np.uint64(1)
-    keys[(sig == _EMPTY).all(axis=1)] = 0
-    return keys
+    h = np.full(n, ((band + 1) * int(_P2)) & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64)
+    for c in layout[band]:
+        h = _mix(h ^ sig[:, c].astype(np.uint64))
+    key = (h >> np.uint64(32)).astype(np.uint32) | np.uint32(1)
+    key[sig[:, 0] == 0] = 0
+    return key
 
 
 def _pairs_within_runs(members: np.ndarray, run_start: np.ndarray, run_size: np.ndarray):
@@ -409,14 +448,31 @@ def group_pairs(keys: np.ndarray, max_group: int | None = None, star_beyond: boo
     return lo, hi, skipped
 
 
-def lsh_candidates(keys: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Unique pairs (i < j) of rows sharing at least one band key."""
-    n = keys.shape[0]
-    valid = np.flatnonzero(keys[:, 0] != 0)
+def lsh_candidates(sig: np.ndarray, settings: Settings = DEFAULT,
+                   focus: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Unique pairs (i < j) of rows of ``sig`` that share at least one band bucket.
+
+    Band keys are computed one band at a time (memory stays at the signature matrix).
+    Buckets larger than ``max_bucket`` are skipped and counted.  With ``focus`` (bool
+    per row) only pairs touching a focus row are returned.
+    """
+    n = sig.shape[0]
+    layout = band_layout(settings)
+    valid = np.flatnonzero(sig[:, 0] != 0) if n else np.zeros(0, np.int64)
     codes = []
     skipped = 0
-    for b in range(keys.shape[1]):
-        a, c, sk = group_pairs(keys[valid, b], max_bucket)
+    for b in range(settings.bands):
+        key = band_key(sig[valid], b, layout)
+        if focus is not None:
+            # only buckets that hold a focus row matter
+            fkeys = np.unique(key[focus[valid]])
+            sel = np.flatnonzero(np.isin(key, fkeys))
+            a, c, sk = group_pairs(key[sel], settings.max_bucket)
+            a, c = sel[a], sel[c]
+            m = focus[valid[a]] | focus[valid[c]]
+            a, c = a[m], c[m]
+        else:
+            a, c, sk = group_pairs(key, settings.max_bucket)
         skipped += sk
         if len(a):
             codes.append(np.unique(valid[a].astype(np.int64) * n + valid[c]))
@@ -424,6 +480,14 @@ def lsh_candidates(keys: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.nd
         return np.zeros(0, np.int64), np.zeros(0, np.int64), skipped
     code = np.unique(np.concatenate(codes))
     return code // n, code % n, skipped
+
+
+def estimated_jaccard(sig: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 1 << 18) -> np.ndarray:
+    """Share of MinHash bins on which rows a[i] and b[i] agree (an estimate of their Jaccard)."""
+    out = np.empty(len(a), np.float32)
+    for s in range(0, len(a), chunk):
+        out[s: s + chunk] = (sig[a[s: s + chunk]] == sig[b[s: s + chunk]]).mean(axis=1)
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -439,19 +503,15 @@ def similarity(article_a: str, article_b: str) -> float:
     return float(max(fuzz.ratio(article_a, article_b), fuzz.token_sort_ratio(article_a, article_b)))
 
 
-def score_pairs(art_a, art_b, srt_a, srt_b, cutoff: float = 0.0) -> np.ndarray:
-    """Vectorised :func:`similarity` over aligned lists (rapidfuzz cpdist, all cores).
-
-    ``srt_*`` are the articles with their words sorted (view ``duplicate_articles``), so
-    ``ratio`` on them equals ``token_sort_ratio`` without re-sorting per pair.
-    """
+def score_pairs(art_a: list[str], art_b: list[str], cutoff: float = 0.0) -> np.ndarray:
+    """Vectorised :func:`similarity` over aligned lists of normalised articles (rapidfuzz cpdist, all cores)."""
     if len(art_a) == 0:
         return np.zeros(0, np.float64)
-    kw = dict(scorer=fuzz.ratio, workers=-1, dtype=np.float32)
+    kw = dict(workers=-1, dtype=np.float32)
     if cutoff:
         kw["score_cutoff"] = cutoff
-    s1 = process.cpdist(art_a, art_b, **kw)
-    s2 = process.cpdist(srt_a, srt_b, **kw)
+    s1 = process.cpdist(art_a, art_b, scorer=fuzz.ratio, **kw)
+    s2 = process.cpdist(art_a, art_b, scorer=fuzz.token_sort_ratio, **kw)
     return np.maximum(s1, s2).astype(np.float64)
 
 
@@ -467,14 +527,18 @@ class Result:
     stats: dict = field(default_factory=dict)
 
 
-PAIR_COLUMNS = ["post_id_a", "post_id_b", "similarity", "title_similarity", "kind"]
-
-
 def _empty_pairs() -> pd.DataFrame:
     return pd.DataFrame({
         "post_id_a": pd.Series([], dtype=object), "post_id_b": pd.Series([], dtype=object),
         "similarity": pd.Series([], dtype="float64"), "title_similarity": pd.Series([], dtype="float64"),
         "kind": pd.Series([], dtype=object)})
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux ru_maxrss is in KB)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _stream(con, name: str, chunk_rows: int, **params):
@@ -498,18 +562,20 @@ class _Corpus:
         self.article_key: list = []
         self.title_key: list = []
         self.length: list = []
-        self.keys: list = []
+        self.sig: list = []
 
     def add(self, batch: pa.RecordBatch, template: np.ndarray, settings: Settings) -> None:
         article = normalise_arrow(batch.column("title"), batch.column("body"))
         title = normalise_arrow(batch.column("title"), pa.nulls(len(article), pa.large_string()))
-        self.post_id.append(batch.column("post_id").cast(pa.string()))
+        # copy the ids: a column exported by DuckDB keeps its whole batch (bodies too) alive
+        ids = batch.column("post_id").cast(pa.string())
+        self.post_id.append(pc.take(ids, pa.array(np.arange(len(ids)))))
         self.title.append(title)
         keys = chunk_keys(article, title)
         self.article_key.append(keys["article_key"])
         self.title_key.append(keys["title_key"])
         self.length.append(keys["article_length"])
-        self.keys.append(band_keys(signatures(article, template, settings), settings))
+        self.sig.append(signatures(article, template, settings))
 
     def finish(self):
         cat = lambda xs, dtype: np.concatenate(xs) if xs else np.zeros(0, dtype)  # noqa: E731
@@ -518,7 +584,7 @@ class _Corpus:
         self.article_key = cat(self.article_key, np.uint64)
         self.title_key = cat(self.title_key, np.uint64)
         self.length = cat(self.length, np.int64)
-        self.keys = np.concatenate(self.keys) if self.keys else np.zeros((0, 1), np.uint64)
+        self.sig = np.concatenate(self.sig) if self.sig else np.zeros((0, 1), np.uint16)
         return self
 
 
@@ -568,6 +634,7 @@ def find_pairs(con: duckdb.DuckDBPyConnection, settings: Settings = DEFAULT, *,
     t2 = time.perf_counter()
     stats["t_template"] = round(t1 - t0, 3)
     stats["t_signatures"] = round(t2 - t1, 3)
+    stats["rss_mb_pass1"] = _rss_mb()
 
     res = _pairs_from_corpus(con, corpus, settings, stats)
     if keep_keys:
@@ -595,25 +662,36 @@ def _pairs_from_corpus(con, corpus: _Corpus, settings: Settings, stats: dict,
         ex_a, ex_b = ex_a[m], ex_b[m]
 
     # -- LSH candidates among representatives -------------------------------------------
-    ca, cb, skipped = lsh_candidates(corpus.keys[reps], settings.max_bucket)
+    rep_focus = None if focus_group is None else focus_group[group[reps]]
+    ca, cb, skipped = lsh_candidates(corpus.sig[reps], settings, focus=rep_focus)
     ca, cb = reps[ca], reps[cb]
     stats["lsh_candidates"] = int(len(ca))
     stats["skipped_buckets"] = int(skipped)
-    if focus_group is not None:
-        m = focus_group[group[ca]] | focus_group[group[cb]]
-        ca, cb = ca[m], cb[m]
-    # lossless length bound: ratio and token_sort_ratio <= 200*min/(la+lb)
-    la, lb = corpus.length[ca], corpus.length[cb]
-    keep = 200.0 * np.minimum(la, lb) >= settings.floor * np.maximum(la + lb, 1)
-    va, vb = ca[keep], cb[keep]
-    stats["verified"] = int(len(va))
+    # cheap filters: the signature's Jaccard estimate, and a lossless length bound
+    # (ratio and token_sort_ratio are <= 200*min(la, lb)/(la + lb))
+    keep = estimated_jaccard(corpus.sig, ca, cb) >= settings.min_jaccard
+    ca, cb = ca[keep], cb[keep]
+    va, vb = _length_ok(corpus, ca, cb, settings)
     t3 = time.perf_counter()
     stats["t_candidates"] = round(t3 - t2, 3)
+    stats["rss_mb_candidates"] = _rss_mb()
 
-    # -- verify with rapidfuzz -----------------------------------------------------------
+    # -- verify with rapidfuzz; then close groups: members of one component are compared --
     sim = _verify(con, corpus, va, vb, settings)
     keep = sim >= settings.floor
     va, vb, sim = va[keep], vb[keep], sim[keep]
+    verified = len(keep)
+    for _round in range(2):
+        xa, xb = _closure_pairs(va, vb, n, settings.closure_max)
+        if len(xa) == 0:
+            break
+        xa, xb = _length_ok(corpus, xa, xb, settings)
+        xs = _verify(con, corpus, xa, xb, settings)
+        verified += len(xs)
+        k = xs >= settings.floor
+        va, vb, sim = np.concatenate([va, xa[k]]), np.concatenate([vb, xb[k]]), np.concatenate([sim, xs[k]])
+    stats["verified"] = int(verified)
+    stats["rss_mb_verify"] = _rss_mb()
     t4 = time.perf_counter()
     stats["t_verify"] = round(t4 - t3, 3)
 
@@ -682,24 +760,62 @@ def _pairs_from_corpus(con, corpus: _Corpus, settings: Settings, stats: dict,
     return Result(pairs.sort_values(["post_id_a", "post_id_b"], ignore_index=True), stats)
 
 
+def _length_ok(corpus: _Corpus, a: np.ndarray, b: np.ndarray, settings: Settings):
+    la, lb = corpus.length[a], corpus.length[b]
+    keep = 200.0 * np.minimum(la, lb) >= settings.floor * np.maximum(la + lb, 1)
+    return a[keep], b[keep]
+
+
+def _closure_pairs(a: np.ndarray, b: np.ndarray, n: int, max_size: int):
+    """Pairs inside connected components of the edges (a, b) that are not edges yet.
+
+    Two light edits of one article may share too little to meet in an LSH bucket,
+    yet both are close to their source: comparing within components finds them.
+    """
+    if len(a) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    nodes = np.unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    root = connected_components(ia, ib, len(nodes))
+    size = np.bincount(root, minlength=len(nodes))
+    ok = size[root] <= max_size
+    order = np.argsort(root[ok], kind="stable")
+    members = np.flatnonzero(ok)[order]
+    start, sz = _runs(root[members])
+    multi = sz >= 3
+    pa_, pb_ = _pairs_within_runs(members, start[multi], sz[multi])
+    if len(pa_) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    x, y = nodes[pa_], nodes[pb_]
+    lo, hi = np.minimum(x, y), np.maximum(x, y)
+    code = lo.astype(np.int64) * n + hi
+    have = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+    new = ~np.isin(code, have)
+    return lo[new], hi[new]
+
+
 def _verify(con, corpus: _Corpus, va: np.ndarray, vb: np.ndarray, settings: Settings) -> np.ndarray:
-    """Similarity of the candidate pairs (va[i], vb[i]); 0 below the floor."""
+    """Similarity of the candidate pairs (va[i], vb[i]); 0 below the floor.
+
+    Pairs are scored ``verify_chunk`` at a time; only the articles of one chunk are
+    held in memory (fetched by id from ``posts`` and normalised again).
+    """
     sim = np.zeros(len(va), np.float64)
-    if len(va) == 0:
-        return sim
-    needed = np.unique(np.concatenate([va, vb]))
-    art, srt = _fetch_articles(con, corpus.post_id.take(pa.array(needed)), settings.chunk_rows)
-    ia = np.searchsorted(needed, va)
-    ib = np.searchsorted(needed, vb)
-    long_ = np.maximum(corpus.length[va], corpus.length[vb]) > settings.long_chars
-    for i in np.flatnonzero(long_):
-        sim[i] = long_similarity(art[ia[i]], art[ib[i]])
-    short = np.flatnonzero(~long_)
-    for s in range(0, len(short), settings.verify_chunk):
-        idx = short[s: s + settings.verify_chunk]
-        A, B = ia[idx], ib[idx]
-        sim[idx] = score_pairs([art[i] for i in A], [art[i] for i in B],
-                               [srt[i] for i in A], [srt[i] for i in B], cutoff=settings.floor)
+    order = np.argsort(va, kind="stable")
+    for s in range(0, len(order), settings.verify_chunk):
+        idx = order[s: s + settings.verify_chunk]
+        a, b = va[idx], vb[idx]
+        needed = np.unique(np.concatenate([a, b]))
+        art = _fetch_articles(con, corpus.post_id.take(pa.array(needed)))
+        ia, ib = np.searchsorted(needed, a), np.searchsorted(needed, b)
+        long_ = np.maximum(corpus.length[a], corpus.length[b]) > settings.long_chars
+        out = np.zeros(len(idx))
+        for i in np.flatnonzero(long_):
+            out[i] = long_similarity(art[ia[i]], art[ib[i]])
+        short = np.flatnonzero(~long_)
+        out[short] = score_pairs([art[i] for i in ia[short]], [art[i] for i in ib[short]], cutoff=settings.floor)
+        sim[idx] = out
+        del art
     return sim
 
 
@@ -717,8 +833,8 @@ def long_similarity(a: str, b: str) -> float:
     return 100.0 * 2 * common / total if total else 100.0
 
 
-def _fetch_articles(con, post_ids: pa.Array, chunk_rows: int) -> tuple[list[str], list[str]]:
-    """Normalised articles of ``post_ids`` (in that order) and their sorted-word forms."""
+def _fetch_articles(con, post_ids: pa.Array) -> list[str]:
+    """Normalised articles of ``post_ids``, in that order."""
     wanted = pa.table({"post_id": post_ids, "ord": pa.array(np.arange(len(post_ids)))})
     con.register("dup_wanted", wanted)
     try:
@@ -726,8 +842,7 @@ def _fetch_articles(con, post_ids: pa.Array, chunk_rows: int) -> tuple[list[str]
     finally:
         con.unregister("dup_wanted")
     tbl = tbl.take(pa.array(np.argsort(tbl.column("ord").to_numpy())))
-    articles = normalise_arrow(tbl.column("title"), tbl.column("body")).to_pylist()
-    return articles, sorted_words(articles)
+    return normalise_arrow(tbl.column("title"), tbl.column("body")).to_pylist()
 
 
 # --------------------------------------------------------------------------------------
@@ -810,7 +925,7 @@ def suggest_canonical(members: pd.DataFrame, confirmed: dict | None = None) -> t
         if pd.isna(top) and pd.isna(nxt):
             continue
         if pd.isna(nxt) or (not pd.isna(top) and top > nxt):
-            ties = [lab.split()[-1] for c, lab in labels[: [c for c, _ in labels].index(col)]]
+            ties = ["quality", "freshness"][: [c for c, _ in labels].index(col)]
             prefix = f"{' and '.join(ties)} tied; " if ties else ""
             return best["post_id"], f"{prefix}{label} ({_fmt(top)} vs {_fmt(nxt)})"
         rest = rest[rest[col] == top]
@@ -823,6 +938,7 @@ def build_clusters(edges: pd.DataFrame, meta: pd.DataFrame, confirmed: dict | No
     ``meta``: post_id, score_quality, score_freshness, view_count.  Returns one row per
     member: cluster_id (1 = largest, then most views), post_id, cluster_size,
     is_canonical, canonical_post_id, reason (on the canonical row), total_views.
+    Vectorised; the choice and reason are those of :func:`suggest_canonical`.
     """
     cols = ["cluster_id", "post_id", "cluster_size", "is_canonical", "canonical_post_id", "reason", "total_views"]
     if edges.empty:
@@ -832,20 +948,59 @@ def build_clusters(edges: pd.DataFrame, meta: pd.DataFrame, confirmed: dict | No
     root = connected_components(index.get_indexer(edges["post_id_a"]), index.get_indexer(edges["post_id_b"]), len(ids))
     df = pd.DataFrame({"post_id": ids.astype(object), "root": root})
     df = df.merge(meta, on="post_id", how="left")
-    views = pd.to_numeric(df.get("view_count"), errors="coerce").fillna(0)
-    df["views"] = views
+    for col in ("score_quality", "score_freshness", "view_count"):
+        df[col] = pd.to_numeric(df[col], errors="coerce") if col in df else np.nan
     g = df.groupby("root")
     df["cluster_size"] = g["post_id"].transform("size").astype("int64")
-    df["total_views"] = g["views"].transform("sum").astype("int64")
-    canon = {}
-    for root_id, members in g:
-        canon[root_id] = suggest_canonical(members, confirmed)
-    df["canonical_post_id"] = df["root"].map(lambda r: canon[r][0])
+    df["total_views"] = g["view_count"].transform("sum").fillna(0).astype("int64")
+    order = df.sort_values(["root", "score_quality", "score_freshness", "view_count", "post_id"],
+                           ascending=[True, False, False, False, True], na_position="last", kind="stable")
+    rank = order.groupby("root").cumcount()
+    best = order[rank.to_numpy() == 0].set_index("root")
+    second = order[rank.to_numpy() == 1].set_index("root").reindex(best.index)
+
+    def gt(col):
+        x, y = best[col].to_numpy(dtype=float), second[col].to_numpy(dtype=float)
+        return ~np.isnan(x) & (np.isnan(y) | (x > y)), x, y
+
+    def tied(col):
+        x, y = best[col].to_numpy(dtype=float), second[col].to_numpy(dtype=float)
+        return (x == y) | (np.isnan(x) & np.isnan(y))
+
+    q_gt, q1, q2 = gt("score_quality")
+    f_gt, f1, f2 = gt("score_freshness")
+    v_gt, v1, v2 = gt("view_count")
+    q_tie, f_tie = tied("score_quality"), tied("score_freshness")
+    only = second["post_id"].isna().to_numpy()
+    fmt = lambda v: "n/a" if np.isnan(v) else f"{int(v):,}"  # noqa: E731
+    reasons = []
+    for i in range(len(best)):
+        if only[i]:
+            reasons.append("only post")
+        elif q_gt[i]:
+            reasons.append(f"highest quality ({fmt(q1[i])} vs {fmt(q2[i])})")
+        elif q_tie[i] and f_gt[i]:
+            reasons.append(f"quality tied; freshest ({fmt(f1[i])} vs {fmt(f2[i])})")
+        elif q_tie[i] and f_tie[i] and v_gt[i]:
+            reasons.append(f"quality and freshness tied; most views ({fmt(v1[i])} vs {fmt(v2[i])})")
+        else:
+            reasons.append("quality, freshness and views tied; smallest post id")
+    canon = pd.DataFrame({"canonical_post_id": best["post_id"].to_numpy(), "reason": reasons}, index=best.index)
+    if confirmed:
+        conf = pd.DataFrame([(p, e, pd.Timestamp(w)) for p, (e, w) in confirmed.items()],
+                            columns=["post_id", "editor", "decided_at"])
+        conf = conf.merge(df[["post_id", "root"]], on="post_id")
+        if len(conf):
+            conf = conf.sort_values(["root", "decided_at"]).groupby("root").tail(1).set_index("root")
+            canon.loc[conf.index, "canonical_post_id"] = conf["post_id"]
+            canon.loc[conf.index, "reason"] = [f"confirmed by {e} on {w:%Y-%m-%d}"
+                                               for e, w in zip(conf["editor"], conf["decided_at"])]
+    df = df.join(canon, on="root")
     df["is_canonical"] = df["post_id"] == df["canonical_post_id"]
-    df["reason"] = np.where(df["is_canonical"], df["root"].map(lambda r: canon[r][1]), None)
-    order = (df.drop_duplicates("root")
-             .sort_values(["cluster_size", "total_views", "canonical_post_id"], ascending=[False, False, True]))
-    cid = pd.Series(np.arange(1, len(order) + 1), index=order["root"].to_numpy())
+    df["reason"] = df["reason"].where(df["is_canonical"], None)
+    ordered = (df[df["is_canonical"]]
+               .sort_values(["cluster_size", "total_views", "canonical_post_id"], ascending=[False, False, True]))
+    cid = pd.Series(np.arange(1, len(ordered) + 1), index=ordered["root"].to_numpy())
     df["cluster_id"] = df["root"].map(cid).astype("int64")
     df = df.sort_values(["cluster_id", "is_canonical", "post_id"], ascending=[True, False, True], ignore_index=True)
     return df[cols]
@@ -895,13 +1050,23 @@ def _insert(con, query: str, relation: str, data) -> None:
             pass
 
 
-def _signature_rows(post_ids: pa.Array, keys: np.ndarray) -> pa.Table:
-    n, bands = keys.shape
-    return pa.table({
-        "post_id": pa.array(np.repeat(post_ids.to_numpy(zero_copy_only=False), bands), pa.string()),
-        "band": pa.array(np.tile(np.arange(bands, dtype=np.int16), n)),
-        "bucket": pa.array(keys.reshape(-1)),
-    })
+def _signature_rows(post_ids: pa.Array, sig: np.ndarray) -> pa.Table:
+    sig = np.ascontiguousarray(sig, dtype="<u2")
+    n, bins = sig.shape
+    blobs = pa.FixedSizeBinaryArray.from_buffers(pa.binary(bins * 2), n, [None, pa.py_buffer(sig.tobytes())])
+    return pa.table({"post_id": post_ids, "sig": blobs.cast(pa.binary())})
+
+
+def _signature_matrix(blobs: pa.Array, bins: int) -> np.ndarray:
+    """The ``(n, bins)`` uint16 matrix back from the stored BLOBs (all of equal length)."""
+    if isinstance(blobs, pa.ChunkedArray):
+        blobs = blobs.combine_chunks()
+    if len(blobs) == 0:
+        return np.zeros((0, bins), np.uint16)
+    flat = blobs.cast(pa.large_binary())
+    offsets = np.frombuffer(flat.buffers()[1], dtype=np.int64)[flat.offset: flat.offset + len(flat) + 1]
+    data = np.frombuffer(flat.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+    return data.view("<u2").reshape(len(flat), bins).astype(np.uint16)
 
 
 def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False) -> dict:
@@ -957,7 +1122,7 @@ def _store_posts(con, corpus: _Corpus, idx: np.ndarray, run_id: int, settings: S
                       "title_key": pa.array(corpus.title_key[idx]),
                       "run_id": pa.array(np.full(len(idx), run_id, np.int64))})
     _insert(con, "duplicate-insert-state", "dup_state", state)
-    _insert(con, "duplicate-insert-signatures", "dup_signatures", _signature_rows(ids, corpus.keys[idx]))
+    _insert(con, "duplicate-insert-signatures", "dup_signatures", _signature_rows(ids, corpus.sig[idx]))
 
 
 def _store_pairs(con, pairs: pd.DataFrame, run_id: int) -> None:
@@ -988,33 +1153,38 @@ def _refresh_incremental(con, settings: Settings, run_id: int) -> dict:
     t0 = time.perf_counter()
     stats: dict = {"mode": "incremental"}
     stats["posts"] = int(_scalar(con, "duplicate-post-count"))
-    changed = queries.run(con, "duplicate-changed-posts").to_arrow_table().column("post_id")
-    removed = queries.run(con, "duplicate-removed-posts").to_arrow_table().column("post_id")
+    changed = _relation(con, "duplicate-changed-posts").to_arrow_table().column("post_id")
+    removed = _relation(con, "duplicate-removed-posts").to_arrow_table().column("post_id")
     stats["compared"] = len(changed)
     stats["removed"] = len(removed)
-    template = queries.run(con, "duplicate-template").to_arrow_table().column("shingle").to_numpy().astype(np.uint64)
+    template = _relation(con, "duplicate-template").to_arrow_table().column("shingle").to_numpy().astype(np.uint64)
     pairs = _empty_pairs()
     new = None
     if len(changed):
         new = _corpus_of(con, changed, template, settings)
-        new_keys = pa.table({
-            "band": pa.array(np.tile(np.arange(settings.bands, dtype=np.int16), len(new.post_id))),
-            "bucket": pa.array(new.keys.reshape(-1))})
         new_posts = pa.table({"post_id": new.post_id, "article_key": pa.array(new.article_key),
                               "title_key": pa.array(new.title_key)})
-        con.register("dup_new_keys", new_keys)
         con.register("dup_new_posts", new_posts)
         try:
-            related = queries.run(con, "duplicate-related-posts").to_arrow_table().column("post_id")
+            related = _relation(con, "duplicate-related-posts").to_arrow_table().column("post_id")
+            stored = _relation(con, "duplicate-stored-signatures").to_arrow_table()
         finally:
-            con.unregister("dup_new_keys")
             con.unregister("dup_new_posts")
-        stats["related"] = len(related)
-        both = pa.concat_arrays([new.post_id, related.combine_chunks().cast(pa.string())]) if len(related) \
-            else new.post_id
+        # unchanged posts that share an LSH bucket with a changed one
+        old_sig = _signature_matrix(stored.column("sig"), settings.bins)
+        both_sig = np.concatenate([old_sig, new.sig])
+        focus = np.zeros(len(both_sig), dtype=bool)
+        focus[len(old_sig):] = True
+        ca, cb, _ = lsh_candidates(both_sig, settings, focus=focus)
+        near = np.unique(np.concatenate([ca[ca < len(old_sig)], cb[cb < len(old_sig)]]))
+        lsh_related = stored.column("post_id").combine_chunks().take(pa.array(near)).cast(pa.string())
+        ids = pa.concat_arrays([related.combine_chunks().cast(pa.string()), lsh_related])
+        ids = pc.unique(ids)
+        stats["related"] = len(ids)
+        both = pa.concat_arrays([new.post_id, ids]) if len(ids) else new.post_id
         corpus = _corpus_of(con, both, template, settings)
-        ids = corpus.post_id.to_numpy(zero_copy_only=False)
-        focus = np.isin(ids, new.post_id.to_numpy(zero_copy_only=False))
+        focus = np.zeros(len(corpus.post_id), dtype=bool)
+        focus[: len(new.post_id)] = True
         res = _pairs_from_corpus(con, corpus, settings, stats, focus=focus)
         pairs = res.pairs
     forget = pa.table({"post_id": pa.concat_arrays(
@@ -1132,3 +1302,14 @@ def clusters_at(edges: pd.DataFrame, members: pd.DataFrame, confirmed: dict | No
     cl = build_clusters(edges, members[["post_id", "score_quality", "score_freshness", "view_count"]], confirmed)
     return cl.merge(members[["post_id", "site", "title", "status", "score_quality", "score_freshness",
                              "view_count"]], on="post_id", how="left")
+
+
+def after_import(con, batch_id: int | None = None, settings: Settings = DEFAULT) -> dict | None:
+    """Import hook: compare the new and changed posts, when duplicate detection has run before.
+
+    Does nothing on a database where ``copydesk duplicates`` never ran (the first run
+    is a deliberate full one).  Register with ``importer.AFTER_IMPORT_HOOKS``.
+    """
+    if not queries.run(con, "duplicate-last-full-run").fetchall():
+        return None
+    return refresh(con, settings, incremental=True)

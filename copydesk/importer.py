@@ -396,9 +396,9 @@ def _distinct_roots(paths: list) -> list[str]:
 def run_after_import_hooks(con, batch_id: int) -> None:
     """Work that follows every finished import, in order: incremental near-duplicates,
     then the batch's trend snapshot (which counts the clusters)."""
-    from . import trends
+    from . import duplicates, trends
 
-    for hook in (*AFTER_IMPORT_HOOKS, trends.record_batch_snapshot):
+    for hook in (*AFTER_IMPORT_HOOKS, duplicates.after_import, trends.record_batch_snapshot):
         hook(con, batch_id)
 
 

@@ -1,3 +1,3 @@
 -- name: duplicate-insert-signatures
--- Store LSH band keys from the registered relation dup_signatures.
-INSERT INTO duplicate_signatures BY NAME SELECT post_id, band, bucket FROM dup_signatures;
+-- Store MinHash signatures from the registered relation dup_signatures(post_id, sig).
+INSERT INTO duplicate_signatures BY NAME SELECT post_id, sig FROM dup_signatures;

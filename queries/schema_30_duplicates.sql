@@ -65,14 +65,20 @@ CREATE TABLE IF NOT EXISTS duplicate_state (
     run_id       BIGINT NOT NULL
 );
 
--- ... its LSH band keys ...
+-- ... its MinHash signature (bins x uint16, little-endian) ...
 CREATE TABLE IF NOT EXISTS duplicate_signatures (
     post_id  VARCHAR NOT NULL,
-    band     SMALLINT NOT NULL,
-    bucket   UBIGINT NOT NULL
+    sig      BLOB NOT NULL
 );
 
 -- ... and the template shingles removed before hashing (fixed by the last full run).
 CREATE TABLE IF NOT EXISTS duplicate_template (
     shingle  UBIGINT NOT NULL
 );
+
+-- Upgrades of databases created by earlier builds of this schema (no-ops otherwise).
+ALTER TABLE near_duplicates ALTER COLUMN similarity DROP NOT NULL;
+ALTER TABLE duplicate_state ADD COLUMN IF NOT EXISTS article_hash VARCHAR;
+ALTER TABLE duplicate_signatures ADD COLUMN IF NOT EXISTS sig BLOB;
+ALTER TABLE duplicate_signatures DROP COLUMN IF EXISTS band;
+ALTER TABLE duplicate_signatures DROP COLUMN IF EXISTS bucket;
