@@ -34,7 +34,7 @@ from . import queries
 from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
 from .sources import Item, iter_items
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
 MEMORY_LIMIT = os.environ.get("COPYDESK_IMPORT_MEMORY", "1GB")
 CHECKPOINT_THRESHOLD = os.environ.get("COPYDESK_IMPORT_CHECKPOINT", "256MB")
