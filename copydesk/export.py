@@ -233,3 +233,21 @@ def csv_bytes(con, name: str, filters: dict | None = None, as_of: dt.date | None
         out = Path(tmp) / f"{name}.csv"
         write(con, name, out, "csv", filters, as_of, policy, sidecar=False, **extra)
         return out.read_bytes()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def frame_csv_bytes(df) -> bytes:
+    """CSV of a small DataFrame a page already holds, under the same rules as the exports:
+    UTF-8 with a header, lists joined with "; ", text cells starting with = + - @ TAB CR
+    prefixed with a single quote."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or str(s.dtype).startswith("str"):
+            s = s.map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+            text = s.astype("string")
+            risky = text.str.startswith(FORMULA_START).fillna(False)
+            out[col] = s.where(~risky, "'" + text)
+    return out.to_csv(index=False).encode("utf-8")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from copydesk import db as dbmod
-from copydesk import duplicates, ui
+from copydesk import duplicates, export, ui
 
 st.title("Duplicates")
 
@@ -11,6 +11,9 @@ st.title("Duplicates")
 @st.cache_data(show_spinner=False, max_entries=32)
 def _clusters(path: str, version: tuple, threshold: float):
     edges = ui.query_df("duplicate-cluster-edges", threshold=threshold)
+    stored = ui.query_df("duplicate-stored-clusters", threshold=threshold)
+    if not stored.empty:        # built at this threshold by the last run or verdict: no recomputation
+        return edges, stored
     members = ui.query_df("duplicate-edge-members", threshold=threshold)
     confirmed = {}
     for row in ui.query_df("duplicate-canonical-verdicts").itertuples():
@@ -76,15 +79,16 @@ if ui.require_db():
             c3.metric("Duplicate posts (not canonical)", f"{int((~clusters['is_canonical']).sum()):,}")
             st.dataframe(summary, hide_index=True, width="stretch", key="dup_summary_table",
                          column_config={"views": st.column_config.NumberColumn("views", format="%d")})
-            st.download_button("Download clusters (CSV)", clusters.to_csv(index=False).encode(),
+            st.download_button("Download clusters (CSV)", data=lambda: export.frame_csv_bytes(clusters),
                                file_name=f"duplicate_clusters_{threshold:g}.csv", mime="text/csv",
-                               key="dup_download")
+                               key="dup_download", on_click="ignore")
 
             ids = summary["cluster_id"].tolist()[:1000]
             labels = {int(r.cluster_id): f"#{int(r.cluster_id)} · {int(r.posts)} posts · {r.title}"
                       for r in summary.head(1000).itertuples()}
             cid = st.selectbox("Cluster", ids, format_func=lambda c: labels.get(int(c), str(c)), key="dup_cluster")
-            members = clusters[clusters["cluster_id"] == cid]
+            members = clusters[clusters["cluster_id"] == cid].sort_values(["is_canonical", "post_id"],
+                                                                          ascending=[False, True])
             st.dataframe(members[["post_id", "is_canonical", "site", "title", "status", "score_quality",
                                   "score_freshness", "view_count", "reason"]],
                          hide_index=True, width="stretch", key="dup_members_table")
@@ -125,8 +129,9 @@ if ui.require_db():
         st.caption("Posts that share a title but whose articles are not duplicates (article similarity "
                    "below the threshold; empty when below the storage floor).")
         st.dataframe(titles, hide_index=True, width="stretch", key="dup_titles_table")
-        st.download_button("Download title duplicates (CSV)", titles.to_csv(index=False).encode(),
-                           file_name="title_duplicates.csv", mime="text/csv", key="dup_titles_download")
+        st.download_button("Download title duplicates (CSV)", data=lambda: export.frame_csv_bytes(titles),
+                           file_name="title_duplicates.csv", mime="text/csv", key="dup_titles_download",
+                           on_click="ignore")
 
     with tab_log:
         st.subheader("Verdicts")
