@@ -13,7 +13,7 @@ SELECT post_id, revision_id
 FROM candidates
 QUALIFY row_number() OVER (
     PARTITION BY post_id
-    ORDER BY list_transform(regexp_extract_all(version, '\d+'), lambda x: TRY_CAST(x AS BIGINT)) DESC NULLS LAST,
+    ORDER BY version_key(version) DESC NULLS LAST,
              last_reviewed DESC NULLS LAST,
              imported_at DESC,
              revision_id DESC

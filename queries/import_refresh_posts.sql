@@ -6,7 +6,7 @@ FROM post_revisions
 WHERE live AND post_id IN (SELECT post_id FROM chunk_affected)
 QUALIFY row_number() OVER (
     PARTITION BY post_id
-    ORDER BY list_transform(regexp_extract_all(version, '\d+'), lambda x: TRY_CAST(x AS BIGINT)) DESC NULLS LAST,
+    ORDER BY version_key(version) DESC NULLS LAST,
              last_reviewed DESC NULLS LAST,
              imported_at DESC,
              revision_id DESC

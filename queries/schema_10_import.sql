@@ -76,3 +76,7 @@ CREATE TABLE IF NOT EXISTS post_revisions (
 -- posts: one row per current post = the best live revision of each post_id
 -- (higher version, then later last_reviewed, then later import).
 CREATE TABLE IF NOT EXISTS posts AS SELECT * EXCLUDE (revision_id, live) FROM post_revisions WITH NO DATA;
+
+-- version_key('1.10.2') = [1, 10, 2]: versions compare numerically (1.10.0 > 1.9.9).
+-- The one rule for "the newer revision" (import-refresh-posts, import-chunk-winners).
+CREATE OR REPLACE MACRO version_key(v) AS list_transform(regexp_extract_all(v, '\d+'), lambda x: TRY_CAST(x AS BIGINT));
