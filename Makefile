@@ -22,7 +22,7 @@ demo: install
 	$(BIN)/copydesk demo --db $(DB)
 
 run: demo
-	COPYDESK_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true
+	COPYDESK_DB=$(DB) $(BIN)/python -m copydesk.serve --server.port $(PORT) --server.headless true
 
 test: install
 	$(BIN)/python -m pytest

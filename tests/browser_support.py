@@ -80,7 +80,7 @@ def start_app(db_path: str | os.PathLike, log_dir: Path, env: dict | None = None
                "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+            [sys.executable, "-m", "copydesk.serve",      # = streamlit run dashboard.py (see copydesk/serve.py)
              "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
             cwd=str(ROOT), env=run_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

@@ -50,3 +50,19 @@ def test_upload_a_zip_and_see_it_imported(tmp_path, db_file, running_app, browse
     page.reload()
     wait_for_app(page)
     assert page.get_by_test_id("stMetricValue").first.inner_text() == "3"
+
+
+def test_a_bookmarked_page_is_the_first_request_after_a_start(tmp_path, db_file, running_app, browser_page, example_page_bytes):  # noqa: F811
+    """A fresh server whose first request is a deep link still runs dashboard.py (navigation, sidebar, filters)."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "001.txt").write_bytes(example_page_bytes)
+    import_paths([pages], db_file, workers=1)
+    app = running_app(db_file)
+    page = browser_page()
+    page.goto(app.url + "/scores?site=alphanode")
+    wait_for_app(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    assert "Database:" in sidebar.inner_text()
+    assert page.get_by_test_id("stSidebarNavItems").get_by_text("Review queue").is_visible()
+    assert "alphanode" in sidebar.get_by_test_id("stMultiSelect").first.inner_text()
