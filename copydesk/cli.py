@@ -84,7 +84,7 @@ def import_cmd(paths, db, as_json, strict, batch_size, workers):
         for rej in summary.rejects[:10]:
             click.echo(f"  rejected {rej['source_file']}: {rej['reason']}")
         if summary.rejected > 10:
-            click.echo(f"  … see all rejects: copydesk export import-files --outcome rejected --db {dbmod.db_path(db)}")
+            click.echo(f"  … all rejects: the Overview page, or 'copydesk export import-files --csv FILE --db {dbmod.db_path(db)}'")
     if strict and summary.rejected:
         sys.exit(1)
 

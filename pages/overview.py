@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from copydesk import ui
+from copydesk import export, ui
+
+ALL = 2**62   # "no limit" for the downloads of every row
 
 st.title("Overview")
 
@@ -24,10 +26,17 @@ if ui.require_db():
         st.dataframe(by_site.pivot_table(index="site", columns="status", values="posts",
                                          fill_value=0, aggfunc="sum"),
                      key="overview_by_site")
+        st.download_button("Posts by site and status (CSV)", data=lambda: export.frame_csv_bytes(by_site),
+                           file_name="posts_by_site_status.csv", mime="text/csv", on_click="ignore",
+                           key="overview_by_site_csv")
 
     st.subheader("Import history")
     st.dataframe(ui.query_df("overview-import-history", limit=50), hide_index=True,
                  key="overview_history")
+    st.download_button("Import history, all batches (CSV)",
+                       data=lambda: export.frame_csv_bytes(ui.query_df("overview-import-history", limit=ALL)),
+                       file_name="import_history.csv", mime="text/csv", on_click="ignore",
+                       key="overview_history_csv")
 
     st.subheader("Rejected files")
     rejected = ui.query_df("overview-rejected-files", limit=500)
@@ -35,6 +44,10 @@ if ui.require_db():
         st.caption("No file has been rejected.")
     else:
         st.dataframe(rejected, hide_index=True, key="overview_rejected")
+        st.download_button("All rejected files (CSV)",
+                           data=lambda: export.frame_csv_bytes(ui.query_df("overview-rejected-files", limit=ALL)),
+                           file_name="rejected_files.csv", mime="text/csv", on_click="ignore",
+                           key="overview_rejected_csv")
 
 st.subheader("Import files")
 uploads = st.file_uploader("Page dumps (.txt), JSON Lines (.jsonl) or .zip archives",
