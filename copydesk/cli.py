@@ -21,6 +21,17 @@ def main() -> None:
     """copydesk: import page dumps into DuckDB, find what needs a human, export it."""
 
 
+def POST_FILTERS(f):
+    """The repeatable --site / --stack / --status filters shared by the commands that list posts."""
+    f = click.option("--status", multiple=True, help="Only these statuses (repeatable).")(f)
+    f = click.option("--stack", multiple=True, help="Only posts with one of these stacks (repeatable).")(f)
+    return click.option("--site", multiple=True, help="Only these sites (repeatable).")(f)
+
+
+BAND_FILTER = click.option("--band", multiple=True, type=click.Choice(["fresh", "aging", "stale", "never"]),
+                           help="Only these freshness bands (repeatable).")
+
+
 def fail(message: str, code: int = 2) -> None:
     """Exit with a one-line reason on stderr."""
     click.echo(f"error: {message}", err=True)
@@ -119,12 +130,9 @@ def _export_names() -> list[str]:
 @DB_OPTION
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), metavar="OUT", help="Write CSV to OUT.")
 @click.option("--parquet", "parquet_out", type=click.Path(dir_okay=False), metavar="OUT", help="Write Parquet to OUT.")
-@click.option("--site", multiple=True, help="Only these sites (repeatable).")
-@click.option("--stack", multiple=True, help="Only posts with one of these stacks (repeatable).")
-@click.option("--status", multiple=True, help="Only these statuses (repeatable).")
+@POST_FILTERS
 @click.option("--difficulty", multiple=True, help="Only these difficulties (repeatable).")
-@click.option("--band", multiple=True, type=click.Choice(["fresh", "aging", "stale", "never"]),
-              help="Only these freshness bands (repeatable).")
+@BAND_FILTER
 @click.option("--reviewed-from", type=click.DateTime(["%Y-%m-%d"]), help="Last reviewed on or after (YYYY-MM-DD).")
 @click.option("--reviewed-to", type=click.DateTime(["%Y-%m-%d"]), help="Last reviewed on or before (YYYY-MM-DD).")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Compute freshness for this date (default today).")
@@ -209,11 +217,8 @@ def _load_policy_or_fail(policy_file):
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000), help="Rows to print.")
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(0), help="Rows to skip.")
 @click.option("--reason", multiple=True, help="Only posts with this reason code (repeatable).")
-@click.option("--site", multiple=True, help="Only these sites (repeatable).")
-@click.option("--stack", multiple=True, help="Only posts with one of these stacks (repeatable).")
-@click.option("--status", multiple=True, help="Only these statuses (repeatable).")
-@click.option("--band", multiple=True, type=click.Choice(["fresh", "aging", "stale", "never"]),
-              help="Only these freshness bands (repeatable).")
+@POST_FILTERS
+@BAND_FILTER
 @click.option("--state", type=click.Choice(["open", "decided", "all"]), default="open", show_default=True,
               help="Open queue items, decided posts, or both.")
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
