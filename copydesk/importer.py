@@ -153,10 +153,8 @@ def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
                 except (ValueError, UnicodeDecodeError) as exc:
                     raise Rejected(f"not valid JSON: {exc}") from None
                 row = parse_record(obj)
-                note = None
             else:
                 row = parse_page(data)
-                note = None
         except Rejected as exc:
             record(item, sha, len(data), "rejected", None, 0, str(exc))
             continue
@@ -166,7 +164,7 @@ def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
         outcome = "updated" if prev is not None else "imported"
         warns = row["warnings"]
         record(item, sha, len(data), outcome, row["post_id"],
-               len(warns), "; ".join(warns)[:2000] if warns else note)
+               len(warns), "; ".join(warns)[:2000] if warns else None)
         for col in _JSON_COLS:
             if row[col] is not None:
                 row[col] = json.dumps(row[col], ensure_ascii=False)

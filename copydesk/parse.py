@@ -56,7 +56,6 @@ BOOL_COLUMNS = frozenset({*FLAG_FIELDS.values(), "has_meta"})
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 _META_HEADER = re.compile(r"^(\S.*?)\s+post meta$", re.IGNORECASE)
-_BULLET = re.compile(r"^[\t ]*(?:[•\-\*·‣▪◦][\t ]+|[•·‣▪◦])?")
 _CHROME = re.compile(r"^[\s|]*\|[\s|]*$")
 _INT = re.compile(r"^[+]?\d+$")
 _GROUPED_INT = re.compile(r"^\d{1,3}(?:([,_' \u00a0\u202f])\d{3})(?:\1\d{3})*$")
@@ -225,14 +224,14 @@ def _is_bullet(line: str) -> bool:
     return c in " \t" or (c in "•-*·‣▪◦" and (len(line) == 1 or line[1] in " \t"))
 
 
-def parse_page(data: bytes | str, source_file: str = "") -> dict[str, Any]:
+def parse_page(data: bytes | str) -> dict[str, Any]:
     """Parse one page dump into a posts row (see module docstring)."""
     if isinstance(data, str):
-        text, _notes = data.replace("\r\n", "\n").replace("\r", "\n"), []
+        text = data.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             raise Rejected("whitespace only" if text else "empty file")
     else:
-        text, _notes = decode(data)
+        text = decode(data)[0]
     return parse_text(text)
 
 

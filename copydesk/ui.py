@@ -47,12 +47,6 @@ def _cached_query(path: str, version: tuple, name: str, params: tuple) -> pd.Dat
         return queries.run(con, name, **dict(params)).df()
 
 
-def run_sql_df(name: str, **params) -> pd.DataFrame:
-    """Uncached variant, for results that must reflect a write just made."""
-    with dbmod.session(current_db(), read_only=True) as con:
-        return queries.run(con, name, **dict(params)).df()
-
-
 def require_db() -> bool:
     """Show a helpful message and return False when there is no database yet."""
     p = current_db()
