@@ -1,8 +1,8 @@
 -- name: import-refresh-posts
--- Re-derive the current row of each affected post: its best live revision (version, then last_reviewed, then import order).
+-- Re-derive the current row of each affected post (chunk_affected) from its archived revisions: the best live one (version, then last_reviewed, then import order).
 INSERT INTO posts BY NAME
-SELECT * EXCLUDE (revision_id, live)
-FROM post_revisions
+SELECT * EXCLUDE (live)
+FROM revision_archive
 WHERE live AND post_id IN (SELECT post_id FROM chunk_affected)
 QUALIFY row_number() OVER (
     PARTITION BY post_id
