@@ -155,12 +155,12 @@ def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wai
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table and view (``queries/schema_*.sql``, in name order); idempotent.
 
-    A database of the first layout (``post_revisions`` a table with a second copy of every
-    current post) is migrated first, in one transaction."""
-    if queries.run(con, "db-old-revision-table").fetchall()[0][0]:
+    A database of the first layout (``posts`` a table with a second copy of every current
+    revision) is migrated first, in one transaction."""
+    if queries.run(con, "db-posts-table").fetchall()[0][0]:
         con.execute("BEGIN TRANSACTION")
         try:
-            queries.run(con, "migrate-revision-archive")
+            queries.run(con, "migrate-posts-view")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

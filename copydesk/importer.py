@@ -2,9 +2,9 @@
 
 The inputs are read as a stream of chunks (``batch_size`` files each).  Worker
 processes read, hash (sha256) and parse a chunk; the main process writes it in
-ONE transaction: the ledger rows (``import_files``) and the new revisions, each
-stored once: in ``posts`` when it is its post's current row, else in
-``revision_archive`` (the ``post_revisions`` view shows both).  Memory therefore stays flat with corpus size, and an
+ONE transaction: the ledger rows (``import_files``) and the new revisions
+(``post_revisions``, each stored once; the flag ``is_current`` marks the row the
+``posts`` view shows for each post).  Memory therefore stays flat with corpus size, and an
 interrupted import leaves the database as it was before the unfinished chunk;
 running it again skips what is already there (same source file, same sha256 →
 ``unchanged``) and finishes the job.
@@ -21,6 +21,8 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import shutil
+import tempfile
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -34,7 +36,12 @@ from . import queries
 from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
 from .sources import Item, iter_items
 
-BATCH_SIZE = 5000
+# One transaction ("batch") holds up to BATCH_SIZE files: at least one DuckDB row group
+# (122,880 rows), which DuckDB then writes compressed straight into the file instead of
+# logging every row in the WAL first and compressing it again at the next checkpoint.
+BATCH_SIZE = 131_072
+CHUNK_SIZE = 5000          # files per parse task (what a worker process reads and parses)
+YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, readers get a turn
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
 MEMORY_LIMIT = os.environ.get("COPYDESK_IMPORT_MEMORY", "1GB")
 CHECKPOINT_THRESHOLD = os.environ.get("COPYDESK_IMPORT_CHECKPOINT", "256MB")
@@ -113,14 +120,26 @@ def _read(item: Item) -> bytes:
 
 
 def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id: int,
-                  first_revision_id: int, imported_at: dt.datetime) -> tuple[pa.Table, pa.Table, dict]:
-    """Read, hash and parse one chunk.  Returns (revisions, ledger, counts)."""
+                  first_revision_id: int, imported_at: dt.datetime,
+                  spill_to: str | None = None) -> tuple[pa.Table | str, pa.Table, dict]:
+    """Read, hash and parse one chunk.  Returns (revisions, ledger, counts).
+
+    With ``spill_to`` (a file path, in shared memory when there is some) the revisions
+    are written there as an Arrow IPC file and the path is returned instead: the main
+    process maps it without a copy, where a pickled table would be copied three times
+    on its way through a pipe.
+    """
     # A chunk makes hundreds of thousands of small acyclic objects: the cyclic garbage
     # collector would only walk them again and again (about a fifth of the parse time).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _process_chunk(items, known, batch_id, first_revision_id, imported_at)
+        revs, ledger, counts = _process_chunk(items, known, batch_id, first_revision_id, imported_at)
+        if spill_to is None:
+            return revs, ledger, counts
+        with pa.OSFile(spill_to, "wb") as sink, pa.ipc.new_file(sink, revs.schema) as writer:
+            writer.write_table(revs)
+        return spill_to, ledger, counts
     finally:
         if enabled:
             gc.enable()
@@ -198,6 +217,22 @@ def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
 
 # --------------------------------------------------------------------------- main side
 
+def _load_spilled(revs: pa.Table | str) -> pa.Table:
+    """A chunk's revisions: the table itself, or mapped from the worker's spill file."""
+    if isinstance(revs, str):
+        with pa.memory_map(revs) as source:
+            table = pa.ipc.open_file(source).read_all()
+        os.unlink(revs)            # the mapping stays valid until the table is released
+        return table
+    return revs
+
+
+def _spill_dir() -> str:
+    shm = "/dev/shm"
+    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    return tempfile.mkdtemp(prefix="copydesk-import-", dir=base)
+
+
 def _chunks(items: Iterable[Item], size: int):
     it = iter(items)
     while True:
@@ -234,10 +269,11 @@ def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, 
 
 def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: dict,
                  known: dict[str, tuple[str, str]], state: _RunState | None = None) -> None:
-    """Write one chunk in one transaction.
+    """Write one chunk inside the caller's open transaction.
 
-    Each revision is written once: into ``posts`` when it is (now) its post's current row,
-    else into ``revision_archive``; a current row that loses its place moves to the archive.
+    Each revision is written once, into ``post_revisions``; which one is its post's current
+    row (what the ``posts`` view shows) is the flag ``is_current``, so a newer revision, a
+    changed file or a re-derivation only flips flags (narrow updates, never a row copy).
     """
     updated_files = [src for src, outcome in zip(ledger.column("source_file").to_pylist(),
                                                  ledger.column("outcome").to_pylist())
@@ -246,32 +282,27 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
     rev_ids = revs.column("revision_id").to_pylist()
     # Posts touched by a changed file are re-derived from all their revisions; the others
     # only compare this chunk's revisions with their current row (fast: no scan of the
-    # archive, and nothing to move when the current row still wins).
+    # history, and nothing to change when the current row still wins).
     full = set(known[src][1] for src in updated_files)
     if updated_files:
         full.update(pid for pid, src in zip(chunk_ids, revs.column("source_file").to_pylist())
                     if src in known)
     fast = set(chunk_ids) - full
-    to_posts: set[int] = set()          # revision ids that become current rows
-    con.execute("BEGIN TRANSACTION")
+    current: set[int] = set()           # revision ids inserted as their post's current row
     try:
         if updated_files:
             con.register("chunk_updated", pa.table({"source_file": pa.array(updated_files, _STR)}))
             queries.run(con, "import-supersede-revisions")
-        if full:
-            con.register("chunk_affected", pa.table({"post_id": pa.array(sorted(full), _STR)}))
-            queries.run(con, "import-archive-affected-posts")
-            queries.run(con, "import-delete-affected-posts")
         if fast and state is not None and not state.db_had_posts:
             # Only posts this run already wrote, or that come twice in this chunk, can
-            # have a current row to compare with; the others are inserted as they are.
+            # have a current row to compare with; the others are current as they are.
             seen: set[str] = set()
             maybe = fast & state.run_ids
             for pid in chunk_ids:
                 if pid in seen:
                     maybe.add(pid)
                 seen.add(pid)
-            to_posts.update(rid for pid, rid in zip(chunk_ids, rev_ids) if pid in fast and pid not in maybe)
+            current.update(rid for pid, rid in zip(chunk_ids, rev_ids) if pid in fast and pid not in maybe)
             fast = maybe
         if fast:
             con.register("chunk_fast", pa.table({"post_id": pa.array(sorted(fast), _STR)}))
@@ -281,29 +312,21 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
                 con.register("chunk_winners", pa.table({
                     "post_id": pa.array([w[0] for w in winners], _STR),
                     "revision_id": pa.array([w[1] for w in winners], _INT)}))
-                queries.run(con, "import-archive-replaced")
-                queries.run(con, "import-replace-winners")
-                to_posts.update(w[1] for w in winners)
+                queries.run(con, "import-retire-current")
+                current.update(w[1] for w in winners)
         if revs.num_rows:
-            current = pa.array([rid in to_posts for rid in rev_ids], _BOOL)
-            con.register("chunk_revisions", revs.append_column("to_posts", current))
-            if to_posts:
-                queries.run(con, "import-insert-current")
-            if len(to_posts) < revs.num_rows:
-                queries.run(con, "import-archive-revisions")
+            flags = pa.array([rid in current for rid in rev_ids], _BOOL)
+            con.register("chunk_revisions", revs.append_column("is_current", flags))
+            queries.run(con, "import-insert-revisions")
         if full:
+            con.register("chunk_affected", pa.table({"post_id": pa.array(sorted(full), _STR)}))
             queries.run(con, "import-refresh-posts")
-            queries.run(con, "import-unarchive-current")
         con.register("chunk_ledger", ledger)
         queries.run(con, "import-insert-files")
         queries.run(con, "import-count-batch", batch_id=batch_id, files_seen=ledger.num_rows,
                     **{k: counts[k] for k in (*OUTCOMES, "warnings")})
-        con.execute("COMMIT")
         if state is not None:
             state.run_ids.update(chunk_ids)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
         for name in ("chunk_updated", "chunk_revisions", "chunk_affected", "chunk_fast",
                      "chunk_winners", "chunk_ledger"):
@@ -325,13 +348,17 @@ def _now() -> dt.datetime:
 
 
 def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers: int | None = None,
-                 progress: Callable[[int], None] | None = None, yield_every: float = 5.0,
+                 progress: Callable[[int], None] | None = None, yield_every: float = YIELD_EVERY,
                  source: str | None = None, items: Iterable[Item] | None = None,
                  after_import: bool = True) -> ImportSummary:
     """Import ``paths`` (files, folders, archives) into the database ``db``.
 
-    ``progress(n)`` is called with the number of inputs done after each chunk.
-    ``items`` overrides the enumeration of ``paths`` (used for browser uploads).
+    Files are parsed in chunks of up to ``CHUNK_SIZE`` and written in transactions
+    ("batches") of up to ``batch_size`` files, or fewer when a batch has run for
+    ``yield_every`` seconds; between two batches the connection is closed so that
+    another process (the dashboard) can read.  ``progress(n)`` is called with the
+    number of inputs done after each chunk.  ``items`` overrides the enumeration of
+    ``paths`` (used for browser uploads).
     """
     t0 = time.perf_counter()
     all_items = items if items is not None else iter_items(_distinct_roots(paths))
@@ -348,36 +375,57 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
     opened = time.monotonic()
     pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
+    spill = _spill_dir() if pool else None
+    n_chunks = 0
     pending: deque = deque()
     done = 0
+    tx = {"files": 0, "started": 0.0, "counts": [], "open": False}
 
-    def drain_one() -> None:
-        nonlocal done, con, opened
-        fut, known, n = pending.popleft()
-        revs, ledger, counts = fut.get() if pool else fut
-        _write_chunk(con, batch_id, revs, ledger, counts, known, state)
-        for k in (*OUTCOMES, "warnings"):
-            setattr(summary, k, getattr(summary, k) + counts[k])
-        summary.files_seen += ledger.num_rows
-        if len(summary.rejects) < 20 and counts["rejected"]:
-            for src, outcome, msg in zip(ledger.column("source_file").to_pylist(),
-                                         ledger.column("outcome").to_pylist(),
-                                         ledger.column("message").to_pylist()):
-                if outcome == "rejected" and len(summary.rejects) < 20:
-                    summary.rejects.append({"source_file": src, "reason": msg})
-        done += n
-        if progress:
-            progress(done)
+    def commit() -> None:
+        nonlocal con, opened
+        con.execute("COMMIT")
+        tx["open"] = False
+        for counts, files, ledger in tx["counts"]:      # the summary counts what is committed
+            for k in (*OUTCOMES, "warnings"):
+                setattr(summary, k, getattr(summary, k) + counts[k])
+            summary.files_seen += files
+            if ledger is not None and len(summary.rejects) < 20:
+                for src, outcome, msg in zip(ledger.column("source_file").to_pylist(),
+                                             ledger.column("outcome").to_pylist(),
+                                             ledger.column("message").to_pylist()):
+                    if outcome == "rejected" and len(summary.rejects) < 20:
+                        summary.rejects.append({"source_file": src, "reason": msg})
+        tx["counts"] = []
         if yield_every and time.monotonic() - opened > yield_every:
-            con.close()      # let a reader in between two chunks
+            con.close()      # let a reader in between two batches
             con = _open(db)
             opened = time.monotonic()
 
+    def drain_one() -> None:
+        nonlocal done
+        fut, known, n = pending.popleft()
+        revs, ledger, counts = fut.get() if pool else fut
+        revs = _load_spilled(revs)
+        if not tx["open"]:
+            con.execute("BEGIN TRANSACTION")
+            tx.update(open=True, files=0, started=time.monotonic())
+        _write_chunk(con, batch_id, revs, ledger, counts, known, state)
+        tx["files"] += ledger.num_rows
+        tx["counts"].append((counts, ledger.num_rows,
+                             ledger.select(["source_file", "outcome", "message"]) if counts["rejected"] else None))
+        done += n
+        if progress:
+            progress(done)
+        if tx["files"] >= batch_size or (yield_every and time.monotonic() - tx["started"] > yield_every):
+            commit()
+
     status = "failed"
     try:
-        for chunk in _chunks(all_items, batch_size):
+        for chunk in _chunks(all_items, min(batch_size, CHUNK_SIZE)):
             known = _known(con, chunk, state)
-            args = (chunk, known, batch_id, next_rev, imported_at)
+            n_chunks += 1
+            args = (chunk, known, batch_id, next_rev, imported_at,
+                    os.path.join(spill, f"chunk-{n_chunks}.arrow") if spill else None)
             next_rev += len(chunk)
             if pool:
                 pending.append((pool.apply_async(process_chunk, args), known, len(chunk)))
@@ -388,14 +436,19 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
                 drain_one()
         while pending:
             drain_one()
+        if tx["open"]:
+            commit()
         status = "finished"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
+        if tx["open"]:
+            con.execute("ROLLBACK")
         if pool:
             pool.terminate() if status != "finished" else pool.close()
             pool.join()
+            shutil.rmtree(spill, ignore_errors=True)
         summary.status = status
         queries.run(con, "import-finish-batch", batch_id=batch_id, finished_at=_now(), status=status)
         if status == "finished" and after_import:

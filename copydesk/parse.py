@@ -124,6 +124,10 @@ def decode(data: bytes) -> tuple[str, list[str]]:
 def parse_int(raw: Any, field: str, warnings: list[str], *, lo: int | None = None,
               hi: int | None = None) -> int | None:
     """An integer, allowing thousands separators; NULL plus a warning when it does not parse."""
+    if raw.__class__ is str and raw.isdecimal():      # the common case, e.g. "93"
+        value = int(raw)
+        if (lo is None or value >= lo) and (hi is None or value <= hi) and value <= 2**63 - 1:
+            return value
     if raw is None:
         return None
     if isinstance(raw, bool):
@@ -236,7 +240,7 @@ def parse_page(data: bytes | str) -> dict[str, Any]:
 
 
 def parse_text(text: str) -> dict[str, Any]:
-    lines = [ln.rstrip() for ln in text.split("\n")]
+    lines = list(map(str.rstrip, text.split("\n")))
     n = len(lines)
     row = _new_row()
     warnings: list[str] = row["warnings"]
@@ -322,13 +326,17 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
     for ln in lines:
         if not ln:
             continue
-        c = ln[0]
-        if c == " " or c == "\t" or (c in bullets and (len(ln) == 1 or ln[1] in " \t")):
+        if ln.startswith("  \u2022 "):           # the usual bullet, "  • item"
+            item = ln[4:]
+            if item[:1].isspace():
+                item = item.lstrip()
+        elif ln[0] in " \t" or (ln[0] in bullets and (len(ln) == 1 or ln[1] in " \t")):
             item = ln.strip()
-            if not item:
-                continue
             if item[0] in bullets:
                 item = item[1:].lstrip()
+        else:
+            item = None
+        if item is not None:
             if pending is not None:
                 current = lists.setdefault(pending[2].lower(), [])
                 pending = None
@@ -384,8 +392,9 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
     # Lists of "k: v".
     sub_extra: dict[str, dict[str, str]] = {}
 
-    def kv_items(key: str) -> list[tuple[str, str]]:
-        return [_split_kv(item) for item in lists.get(key, [])]
+    def kv_items(key: str) -> list[tuple[str, str]]:     # _split_kv of each item, inlined
+        return [(k.strip().lower(), v.strip()) if sep else ("", item.strip())
+                for item in lists.get(key, ()) for k, sep, v in (item.partition(":"),)]
 
     if "ai outline" in lists:
         outline: dict[str, str] = {}

@@ -1,7 +1,9 @@
 -- name: bench-synth-posts
 -- Append $n synthetic posts (ids from $start) for benchmarks and tests: varied sites, stacks, statuses, dates, scores.
-INSERT INTO posts BY NAME
-SELECT printf('syn-%08d', i)                                                    AS post_id,
+INSERT INTO post_revisions BY NAME
+SELECT (SELECT coalesce(max(revision_id), 0) FROM post_revisions) + 1 + i - $start AS revision_id,
+       true AS live, true AS is_current,
+       printf('syn-%08d', i)                                                    AS post_id,
        ['docs.example', 'blog.example', 'learn.example', 'dev.example'][1 + (hash(concat(i, ':', $seed)) % 4)::INTEGER] AS site,
        'Synthetic post ' || i || ' about ' ||
            ['python', 'react', 'postgres', 'rust', 'kubernetes', 'go'][1 + (hash(concat(i, ':', $seed, ':1')) % 6)::INTEGER] AS title,

@@ -1,13 +1,13 @@
 -- name: import-chunk-winners
--- Revisions of this chunk (chunk_revisions) that beat the current row of their post: higher version, then later last_reviewed, then later import.
+-- Revisions of this chunk (chunk_revisions) that beat the current row of their post (posts of chunk_fast): higher version, then later last_reviewed, then later import.
 WITH candidates AS (
     SELECT post_id, revision_id, version, last_reviewed, imported_at
     FROM chunk_revisions
     WHERE post_id IN (SELECT post_id FROM chunk_fast)
     UNION ALL
     SELECT post_id, -1 AS revision_id, version, last_reviewed, imported_at   -- the current row: older than any chunk revision
-    FROM posts
-    WHERE post_id IN (SELECT post_id FROM chunk_fast)
+    FROM post_revisions
+    WHERE is_current AND post_id IN (SELECT post_id FROM chunk_fast)
 )
 SELECT post_id, revision_id
 FROM candidates

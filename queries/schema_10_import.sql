@@ -1,5 +1,5 @@
 -- name: schema-import
--- Raw import tables: batches, the per-file ledger, the current posts, the other revisions (revision_archive) and every revision (the post_revisions view).
+-- Raw import tables: batches, the per-file ledger, every revision ever imported (each stored once) and the current posts (a view).
 CREATE TABLE IF NOT EXISTS import_batches (
     batch_id     BIGINT PRIMARY KEY,
     started_at   TIMESTAMP NOT NULL,
@@ -26,9 +26,7 @@ CREATE TABLE IF NOT EXISTS import_files (
     recorded_at  TIMESTAMP NOT NULL
 );
 
--- Each revision is stored once: the current revision of a post in posts, every other
--- revision (older versions, superseded files) here.
-CREATE TABLE IF NOT EXISTS revision_archive (
+CREATE TABLE IF NOT EXISTS post_revisions (
     revision_id        BIGINT NOT NULL,
     live               BOOLEAN NOT NULL,    -- false once its source file was re-imported with other content
     post_id            VARCHAR NOT NULL,
@@ -72,18 +70,15 @@ CREATE TABLE IF NOT EXISTS revision_archive (
     source_sha256      VARCHAR NOT NULL,
     article_hash       VARCHAR NOT NULL,
     batch_id           BIGINT NOT NULL,
-    imported_at        TIMESTAMP NOT NULL
+    imported_at        TIMESTAMP NOT NULL,
+    is_current         BOOLEAN NOT NULL     -- the current row of its post (what posts shows)
 );
 
 -- posts: one row per current post = the best live revision of each post_id
--- (higher version, then later last_reviewed, then later import).
-CREATE TABLE IF NOT EXISTS posts AS SELECT * EXCLUDE (revision_id, live), revision_id FROM revision_archive WITH NO DATA;
-
--- Every revision ever imported: the current ones (posts, live by definition) and the archive.
-CREATE OR REPLACE VIEW post_revisions AS
-SELECT * FROM revision_archive
-UNION ALL BY NAME
-SELECT *, true AS live FROM posts;
+-- (higher version, then later last_reviewed, then later import).  A view, so that each
+-- revision is stored once and a newer revision only flips two flags.
+CREATE OR REPLACE VIEW posts AS
+SELECT * EXCLUDE (revision_id, live, is_current), revision_id FROM post_revisions WHERE is_current;
 
 -- version_key('1.10.2') = [1, 10, 2]: versions compare numerically (1.10.0 > 1.9.9).
 -- The one rule for "the newer revision" (import-refresh-posts, import-chunk-winners).

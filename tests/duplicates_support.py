@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from copydesk import db as dbmod
-from copydesk import synth
+from copydesk import queries, synth
 
 POST_COLS = ["post_id", "site", "title", "body", "status", "view_count", "score_quality", "score_freshness"]
 
@@ -25,7 +25,7 @@ def load_corpus(out: Path) -> tuple[pd.DataFrame, set, set]:
 
 
 def insert_posts(con, posts: pd.DataFrame, batch_id: int = 1) -> None:
-    """Put posts straight into the ``posts`` table (what the importer would do)."""
+    """Put posts straight into the database as current revisions (what the importer would do)."""
     df = posts[[c for c in POST_COLS if c in posts.columns]].copy()
     df["source_file"] = "fixture"
     df["source_sha256"] = "fixture"
@@ -33,9 +33,9 @@ def insert_posts(con, posts: pd.DataFrame, batch_id: int = 1) -> None:
                           for t, b in zip(df["title"].fillna(""), df["body"].fillna(""))]
     df["batch_id"] = batch_id
     df["imported_at"] = pd.Timestamp("2025-01-01")
-    con.register("fixture_posts", df)
-    con.execute("INSERT INTO posts BY NAME SELECT * FROM fixture_posts")
-    con.unregister("fixture_posts")
+    con.register("frame", df)
+    queries.run(con, "posts-insert-frame")
+    con.unregister("frame")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import hashlib
 import pandas as pd
 
 from copydesk import db as dbmod
+from copydesk import queries
 
 AS_OF = dt.date(2025, 6, 1)
 
@@ -36,14 +37,14 @@ def post_row(post_id: str, **over) -> dict:
 
 
 def insert_posts(con, rows: list[dict]) -> None:
-    """Insert posts rows through a DataFrame (columns in the table's order)."""
-    cols = [r[0] for r in con.execute("DESCRIBE posts").fetchall()]
+    """Insert current posts through a DataFrame (the columns of ``posts``)."""
+    cols = [r[0] for r in con.execute("DESCRIBE posts").fetchall() if r[0] != "revision_id"]
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype("object")
-    con.register("new_posts", df)
+    con.register("frame", df)
     try:
-        con.execute("INSERT INTO posts SELECT * FROM new_posts")
+        queries.run(con, "posts-insert-frame")
     finally:
-        con.unregister("new_posts")
+        con.unregister("frame")
 
 
 def build_db(path, rows: list[dict]):

@@ -159,9 +159,9 @@ def test_incremental_run_compares_only_new_and_changed_posts(corpus_db, small_co
         copies = posts.head(3).assign(post_id=lambda d: d["post_id"] + "-copy", body=lambda d: d["body"] + " thanks")
         insert_posts(con, copies, batch_id=2)
         victim = con.execute("SELECT post_id_b FROM near_duplicates WHERE kind = 'near' ORDER BY 1 LIMIT 1").fetchall()[0][0]
-        con.execute("UPDATE posts SET body = 'an entirely new text', article_hash = 'new' WHERE post_id = ?", [victim])
+        con.execute("UPDATE post_revisions SET body = 'an entirely new text', article_hash = 'new' WHERE post_id = ? AND is_current", [victim])
         gone = con.execute("SELECT post_id_a FROM near_duplicates WHERE kind = 'exact' ORDER BY 1 LIMIT 1").fetchall()[0][0]
-        con.execute("DELETE FROM posts WHERE post_id = ?", [gone])
+        con.execute("DELETE FROM post_revisions WHERE post_id = ?", [gone])
         inc = dup.refresh(con, incremental=True)
         after_inc = _stored(con)
         again = dup.refresh(con, incremental=True)

@@ -236,8 +236,8 @@ def test_revisions_split_across_chunks_of_a_first_import(tmp_path, db_file, temp
 
 
 def test_a_database_of_the_first_layout_is_migrated(tmp_path, db_file, template):
-    """Before revisions were stored once, post_revisions was a table holding every revision
-    (the current ones a second time); opening such a file migrates it without loss."""
+    """Before revisions were stored once, posts was a table holding a second copy of every
+    current revision; opening such a file migrates it without loss."""
     d = tmp_path / "old"
     d.mkdir()
     (d / "a.txt").write_text(make_page(template, 7, version="1.10.0", title="v1.10"))
@@ -245,23 +245,23 @@ def test_a_database_of_the_first_layout_is_migrated(tmp_path, db_file, template)
     (d / "c.txt").write_text(make_page(template, 8, title="eight"))
     import_paths([d], db_file, workers=1, after_import=False)
     con = duckdb.connect(str(db_file))
-    every_revision = con.execute("SELECT * FROM post_revisions ORDER BY revision_id").fetchall()
-    posts = con.execute("SELECT * EXCLUDE (revision_id) FROM posts ORDER BY post_id").fetchall()
-    con.execute("CREATE TABLE first_layout AS SELECT * FROM post_revisions")
-    con.execute("DROP VIEW post_revisions")
-    con.execute("DROP TABLE revision_archive")
-    con.execute("ALTER TABLE first_layout RENAME TO post_revisions")
-    con.execute("ALTER TABLE posts DROP COLUMN revision_id")
+    every_revision = con.execute("SELECT * EXCLUDE (is_current) FROM post_revisions ORDER BY revision_id").fetchall()
+    posts = con.execute("SELECT * FROM posts ORDER BY post_id").fetchall()
+    con.execute("CREATE TABLE first_layout_posts AS SELECT * EXCLUDE (revision_id) FROM posts")
+    con.execute("DROP VIEW posts")
+    con.execute("ALTER TABLE first_layout_posts RENAME TO posts")
+    con.execute("ALTER TABLE post_revisions DROP COLUMN is_current")
     con.close()
 
     open_db(db_file).close()                                          # migrates
-    assert q(db_file, "SELECT * FROM post_revisions ORDER BY revision_id") == every_revision
-    assert q(db_file, "SELECT * EXCLUDE (revision_id) FROM posts ORDER BY post_id") == posts
-    assert q(db_file, "SELECT revision_id FROM revision_archive") == [(2,)]
+    assert q(db_file, "SELECT * EXCLUDE (is_current) FROM post_revisions ORDER BY revision_id") == every_revision
+    assert q(db_file, "SELECT * FROM posts ORDER BY post_id") == posts
+    assert q(db_file, "SELECT table_type FROM information_schema.tables WHERE table_name = 'posts'") == [("VIEW",)]
 
     (d / "c.txt").write_text(make_page(template, 8, title="eight, changed"))
     s = import_paths([d], db_file, workers=1, after_import=False)
     assert (s.unchanged, s.updated) == (2, 1)
     assert q(db_file, "SELECT post_id, title, revision_id FROM posts ORDER BY 1") == [
         ("alphanode-000007", "v1.10", 1), ("alphanode-000008", "eight, changed", 4)]
-    assert q(db_file, "SELECT revision_id, live FROM revision_archive ORDER BY 1") == [(2, True), (3, False)]
+    assert q(db_file, "SELECT revision_id, live, is_current FROM post_revisions ORDER BY 1") == [
+        (1, True, True), (2, True, False), (3, False, False), (4, True, True)]

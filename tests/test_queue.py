@@ -159,7 +159,7 @@ def test_decide_leave_return_on_content_change_and_undo(corpus):
     assert set(decided) == {"flag", "low"} and decided["flag"]["last_reviewer"] == "dana"
     # the post's content changes (a re-import writes a new source_sha256): it comes back, saying why
     with dbmod.session(corpus) as con:
-        con.execute("UPDATE posts SET source_sha256 = 'changed', body = 'new body' WHERE post_id = 'flag'")
+        con.execute("UPDATE post_revisions SET source_sha256 = 'changed', body = 'new body' WHERE post_id = 'flag' AND is_current")
     rows = all_rows(corpus)
     assert rows["flag"]["reasons"] == ["flagged: needs human review",
                                        "content changed since approve by dana on 2025-06-01"]
@@ -215,7 +215,7 @@ def test_merge_records_the_target(corpus):
 def test_decision_keeps_the_hash_the_reviewer_saw(corpus):
     seen = all_rows(corpus)["flag"]["source_sha256"]
     with dbmod.session(corpus) as con:
-        con.execute("UPDATE posts SET source_sha256 = 'imported meanwhile' WHERE post_id = 'flag'")
+        con.execute("UPDATE post_revisions SET source_sha256 = 'imported meanwhile' WHERE post_id = 'flag' AND is_current")
         queue.record_decisions(con, ["flag"], "approve", "dana", content_hashes={"flag": seen})
     # the reviewer approved the old text: the new one still needs a look
     assert "content_changed" in all_rows(corpus)["flag"]["reason_codes"]

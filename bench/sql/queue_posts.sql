@@ -1,7 +1,8 @@
 -- name: bench-queue-posts
 -- Synthetic posts for the queue benchmark: $n rows with a realistic mix of statuses, dates, scores and flags.
-INSERT INTO posts BY NAME
-SELECT printf('site%d-%07d', i % 8, i)                                   AS post_id,
+INSERT INTO post_revisions BY NAME
+SELECT i + 1 AS revision_id, true AS live, true AS is_current,
+       printf('site%d-%07d', i % 8, i)                                   AS post_id,
        'site' || (i % 8)                                                 AS site,
        'synthetic post ' || i || ' about ' || (['caching', 'queues', 'indexes', 'deploys'])[1 + i % 4] AS title,
        repeat('lorem ipsum dolor sit amet ', 20)                         AS body,
