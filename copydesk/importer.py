@@ -261,9 +261,27 @@ def _load_spilled(revs: pa.Table | str) -> pa.Table:
 
 
 def _spill_dir() -> str:
+    """A fresh folder for the workers' chunk files, in shared memory when there is some.
+
+    Folders left by an import that was killed (its process is gone) are removed first."""
     shm = "/dev/shm"
-    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-    return tempfile.mkdtemp(prefix="copydesk-import-", dir=base)
+    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
+    for name in os.listdir(base):
+        if name.startswith("copydesk-import-"):
+            pid = name.split("-")[2]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"copydesk-import-{os.getpid()}-", dir=base)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _chunks(items: Iterable[Item], size: int):

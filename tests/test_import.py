@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -196,6 +197,43 @@ def test_interrupted_import_resumes(tmp_path, template):
     s = import_paths([d], db, workers=2)
     assert (s.unchanged, s.imported) == (done, 3000 - done)
     assert q(db, "SELECT count(*) FROM posts")[0][0] == 3000
+
+
+def test_killed_batch_of_several_chunks_is_undone_whole(tmp_path, template):
+    """A transaction spans several parsed chunks (here 5 of 10 files, with 2 parser
+    processes): a kill undoes the unfinished batch whole, and the next import finishes the
+    job and removes the chunk files the killed one left in shared memory."""
+    d = tmp_path / "many"
+    d.mkdir()
+    for n in range(4000):
+        (d / f"{n:05d}.txt").write_text(make_page(template, n, title=f"title {n}"))
+    db = tmp_path / "kill.duckdb"
+    code = ("import sys, time\n"
+            "from copydesk import importer\n"
+            "importer.CHUNK_SIZE = 10\n"
+            "importer.import_paths([sys.argv[1]], sys.argv[2], batch_size=50, workers=2, yield_every=0)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(d), str(db)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and not db.exists() and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = q(db, "SELECT count(*) FROM import_files")[0][0]
+    assert done < 4000, "the import finished before it could be killed"
+    assert done % 50 == 0 and q(db, "SELECT count(*) FROM posts")[0][0] == done
+    assert q(db, "SELECT sum(files_seen) FROM import_batches")[0][0] == done
+
+    def left_behind():
+        return [p for base in ("/dev/shm", tempfile.gettempdir()) if os.path.isdir(base)
+                for p in os.listdir(base) if p.startswith(f"copydesk-import-{proc.pid}-")]
+
+    assert len(left_behind()) == 1
+    s = import_paths([d], db, workers=2)
+    assert (s.unchanged, s.imported) == (done, 4000 - done)
+    assert q(db, "SELECT count(*) FROM posts")[0][0] == 4000
+    assert left_behind() == []
 
 
 def test_cli_import_json_and_exit_codes(corpus, db_file, tmp_path):
