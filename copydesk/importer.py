@@ -285,9 +285,12 @@ def _alive(pid: int) -> bool:
 
 
 def _chunks(items: Iterable[Item], size: int):
+    """Chunks of ``size`` items.  Large chunks start smaller (1/8, 1/8, 1/4, 1/2: one
+    chunk's worth) so that both parser processes are busy soon."""
     it = iter(items)
+    ramp = [size // 8, size // 8, size // 4, size - 2 * (size // 8) - size // 4] if size >= 1000 else []
     while True:
-        chunk = list(islice(it, size))
+        chunk = list(islice(it, ramp.pop(0) if ramp else size))
         if not chunk:
             return
         yield chunk
@@ -426,6 +429,10 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     n_revisions, n_posts = queries.run(con, "import-database-state").fetchall()[0]
     state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
     opened = time.monotonic()
+    if workers > 1:
+        # pyarrow imports pandas the first time it converts Python values (0.2 s): once,
+        # here, rather than in every forked parser process and again in this one.
+        pa.array([0])
     pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
     spill = _spill_dir() if pool else None
     n_chunks = 0
