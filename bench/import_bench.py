@@ -78,17 +78,20 @@ def main() -> None:
             "posts_requested": n, "files": files, "posts": first["posts_total"],
             "read_only_s": round(read_s, 2), "read_files_per_s": round(files / read_s),
             "import_s": round(wall1, 2), "import_files_per_s": round(files / wall1),
+            "import_posts_per_s": round(first["posts_total"] / wall1),
+            "import_paths_s": first["seconds"],
             "import_peak_rss_mb": round(rss1 / 1024), "reimport_s": round(wall2, 2),
             "reimport_files_per_s": round(files / wall2), "reimport_unchanged": second["unchanged"],
             "db_mb": round(db.stat().st_size / 2**20),
         }
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print("\n| posts | files | plain read | import | files/s | peak RSS | re-import (unchanged) | DB size |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| posts | files | plain read | import (process) | in import_paths | files/s | posts/s | peak RSS | re-import (unchanged) | DB size |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['posts']:,} | {r['files']:,} | {r['read_only_s']} s ({r['read_files_per_s']:,}/s) | "
-              f"{r['import_s']} s | {r['import_files_per_s']:,} | {r['import_peak_rss_mb']} MB | "
+              f"{r['import_s']} s | {r['import_paths_s']} s | {r['import_files_per_s']:,} | "
+              f"{r['import_posts_per_s']:,} | {r['import_peak_rss_mb']} MB | "
               f"{r['reimport_s']} s ({r['reimport_files_per_s']:,}/s) | {r['db_mb']} MB |")
 
 
