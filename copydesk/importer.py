@@ -1,16 +1,17 @@
 """Import page dumps and JSON Lines into DuckDB: idempotent, incremental, revision-aware.
 
-The inputs are read as a stream of chunks (``batch_size`` files each).  Worker
-processes read, hash (sha256) and parse a chunk; the main process writes it in
-ONE transaction: the ledger rows (``import_files``) and the new revisions
+The inputs are read as a stream of chunks (up to ``CHUNK_SIZE`` files each).  Worker
+processes read, hash (sha256) and parse a chunk; the main process writes chunks in
+batches, ONE transaction per batch (``batch_size`` files, or fewer after
+``yield_every`` seconds): the ledger rows (``import_files``) and the new revisions
 (``post_revisions``, each stored once; the flag ``is_current`` marks the row the
-``posts`` view shows for each post).  Memory therefore stays flat with corpus size, and an
-interrupted import leaves the database as it was before the unfinished chunk;
+``posts`` view shows for each post).  Memory therefore stays flat with corpus size,
+and an interrupted import leaves the database as it was before the unfinished batch;
 running it again skips what is already there (same source file, same sha256 →
 ``unchanged``) and finishes the job.
 
-The write lock is released every ``yield_every`` seconds so that the dashboard
-(another process) can read between chunks.
+Between two batches the connection is closed (when it has been open for
+``yield_every`` seconds) so that the dashboard (another process) can read.
 """
 
 from __future__ import annotations
