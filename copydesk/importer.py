@@ -43,6 +43,7 @@ from .sources import Item, iter_items
 # logging every row in the WAL first and compressing it again at the next checkpoint.
 BATCH_SIZE = 131_072
 CHUNK_SIZE = 5000          # files per parse task (what a worker process reads and parses)
+SHM_NEEDED = 1 << 30       # bytes free in /dev/shm to hand chunks over there (else the temp folder)
 YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, readers get a turn
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
 MEMORY_LIMIT = os.environ.get("COPYDESK_IMPORT_MEMORY", "1GB")
@@ -148,8 +149,15 @@ def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id
         revs, ledger, counts = _process_chunk(items, known, batch_id, first_revision_id, imported_at)
         if spill_to is None:
             return revs, ledger, counts
-        with pa.OSFile(spill_to, "wb") as sink, pa.ipc.new_file(sink, revs.schema) as writer:
-            writer.write_table(revs)
+        try:
+            with pa.OSFile(spill_to, "wb") as sink, pa.ipc.new_file(sink, revs.schema) as writer:
+                writer.write_table(revs)
+        except OSError:             # no room left (a small /dev/shm): send the table itself
+            try:
+                os.unlink(spill_to)
+            except OSError:
+                pass
+            return revs, ledger, counts
         return spill_to, ledger, counts
     finally:
         if enabled:
@@ -262,16 +270,22 @@ def _load_spilled(revs: pa.Table | str) -> pa.Table:
 
 
 def _spill_dir() -> str:
-    """A fresh folder for the workers' chunk files, in shared memory when there is some.
+    """A fresh folder for the workers' chunk files: in shared memory when it has room
+    (``SHM_NEEDED``), else in the temporary folder.
 
     Folders left by an import that was killed (its process is gone) are removed first."""
-    shm = "/dev/shm"
-    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
-    for name in os.listdir(base):
-        if name.startswith("copydesk-import-"):
-            pid = name.split("-")[2]
+    shm, tmp = "/dev/shm", tempfile.gettempdir()
+    usable = [d for d in (shm, tmp) if os.path.isdir(d) and os.access(d, os.W_OK)]
+    for folder in usable:
+        for name in os.listdir(folder):
+            pid = name.split("-")[2] if name.startswith("copydesk-import-") else ""
             if pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+                shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+    base = tmp
+    if shm in usable:
+        st = os.statvfs(shm)
+        if st.f_bavail * st.f_frsize >= SHM_NEEDED:
+            base = shm
     return tempfile.mkdtemp(prefix=f"copydesk-import-{os.getpid()}-", dir=base)
 
 

@@ -18,7 +18,9 @@ import duckdb
 import pytest
 
 from copydesk.db import open_db
+from copydesk import importer
 from copydesk.importer import import_paths
+from copydesk.sources import iter_items
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,6 +236,26 @@ def test_killed_batch_of_several_chunks_is_undone_whole(tmp_path, template):
     assert (s.unchanged, s.imported) == (done, 4000 - done)
     assert q(db, "SELECT count(*) FROM posts")[0][0] == 4000
     assert left_behind() == []
+
+
+def test_chunks_reach_the_main_process_without_shared_memory(corpus, db_file, tmp_path, monkeypatch):
+    """With too little room in /dev/shm the chunk files go to the temporary folder, and a
+    chunk file that cannot be written is sent through the pipe instead: same result."""
+    monkeypatch.setattr(importer, "SHM_NEEDED", 2**62)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    handed_over = []
+    load = importer._load_spilled
+    monkeypatch.setattr(importer, "_load_spilled", lambda revs: (handed_over.append(revs), load(revs))[1])
+    s = import_paths([corpus], db_file, batch_size=7, workers=2)
+    assert (s.imported, s.rejected) == (31, 3)
+    assert handed_over and all(str(p).startswith(str(tmp_path)) for p in handed_over)
+    assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 31
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("copydesk-import-")]
+
+    items = list(iter_items([corpus]))[:5]
+    revs, ledger, counts = importer.process_chunk(items, {}, 1, 1, importer._now(),
+                                                  spill_to=str(tmp_path / "missing" / "chunk.arrow"))
+    assert revs.num_rows == counts["imported"] == 5 - counts["rejected"]
 
 
 def test_cli_import_json_and_exit_codes(corpus, db_file, tmp_path):
