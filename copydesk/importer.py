@@ -453,7 +453,7 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     n_chunks = 0
     pending: deque = deque()
     done = 0
-    tx = {"files": 0, "started": 0.0, "counts": [], "open": False}
+    tx = {"started": 0.0, "counts": [], "open": False}     # the open batch: its chunks' counts
 
     def commit() -> None:
         nonlocal con, opened
@@ -482,15 +482,15 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
         revs = _load_spilled(revs)
         if not tx["open"]:
             con.execute("BEGIN TRANSACTION")
-            tx.update(open=True, files=0, started=time.monotonic())
+            tx.update(open=True, started=time.monotonic())
         _write_chunk(con, batch_id, revs, ledger, counts, known, state)
-        tx["files"] += ledger.num_rows
         tx["counts"].append((counts, ledger.num_rows,
                              ledger.select(["source_file", "outcome", "message"]) if counts["rejected"] else None))
         done += n
         if progress:
             progress(done)
-        if tx["files"] >= batch_size or (yield_every and time.monotonic() - tx["started"] > yield_every):
+        batch_files = sum(files for _counts, files, _ledger in tx["counts"])
+        if batch_files >= batch_size or (yield_every and time.monotonic() - tx["started"] > yield_every):
             commit()
 
     status = "failed"

@@ -208,13 +208,6 @@ def _text(raw: Any) -> str | None:
     return s or None
 
 
-def _split_kv(item: str) -> tuple[str, str]:
-    key, sep, value = item.partition(":")
-    if not sep:
-        return "", item.strip()
-    return key.strip().lower(), value.strip()
-
-
 # --------------------------------------------------------------------------- page dumps
 
 def _new_row() -> dict[str, Any]:
@@ -392,7 +385,8 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
     # Lists of "k: v".
     sub_extra: dict[str, dict[str, str]] = {}
 
-    def kv_items(key: str) -> list[tuple[str, str]]:     # _split_kv of each item, inlined
+    def kv_items(key: str) -> list[tuple[str, str]]:
+        """The items of list ``key`` as ("k", "v") for "K: v" ("", item without a colon)."""
         return [(k.strip().lower(), v.strip()) if sep else ("", item.strip())
                 for item in lists.get(key, ()) for k, sep, v in (item.partition(":"),)]
 
