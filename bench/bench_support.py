@@ -15,7 +15,10 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from copydesk import db as dbmod  # noqa: E402
-from copydesk import queries, trends  # noqa: E402
+from copydesk import trends  # noqa: E402
+from copydesk.queries import Library  # noqa: E402
+
+BENCH = Library(ROOT / "bench" / "sql")
 
 OUT = ROOT / "bench" / "out"
 AS_OF = dt.date(2025, 7, 1)
@@ -34,11 +37,11 @@ def build_db(path: Path, posts: int, *, batches: int = 2, seed: int = 11) -> flo
         per = posts // batches
         for b in range(1, batches + 1):
             n = per if b < batches else posts - per * (batches - 1)
-            queries.run(con, "bench-synth-posts", n=n, start=(b - 1) * per, seed=seed, batch_id=b)
+            BENCH.run(con, "synth_posts", n=n, start=(b - 1) * per, seed=seed, batch_id=b)
             con.register("frame", pd.DataFrame({"batch_id": [b], "started_at": [dt.datetime(2025, 6, b)],
                                                 "finished_at": [dt.datetime(2025, 6, b, 1)],
                                                 "source": ["synthetic"], "status": ["finished"]}))
-            queries.run(con, "batches-insert-frame")
+            BENCH.run(con, "insert_batches_frame")
             con.unregister("frame")
             trends.record_batch_snapshot(con, b, AS_OF, policy)
         con.execute("CHECKPOINT")

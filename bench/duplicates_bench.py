@@ -75,7 +75,7 @@ def peak_mb() -> float:
 def build_db(corpus: Path) -> Path:
     """A copydesk database with the corpus's posts (built once, outside the timings)."""
     from copydesk import db as dbmod
-    from copydesk import queries
+    from bench_support import BENCH
 
     path = corpus / "bench_posts.duckdb"
     if path.exists():
@@ -90,7 +90,7 @@ def build_db(corpus: Path) -> Path:
                                      "score_quality", "score_freshness"]), src)
     con = dbmod.open_db(path)
     try:
-        queries.run(con, "bench-duplicate-posts", path=str(src))
+        BENCH.run(con, "duplicate_posts", path=str(src))
     finally:
         con.close()
     return path

@@ -25,6 +25,9 @@ sys.path.insert(0, str(ROOT))
 from copydesk import db as dbmod  # noqa: E402
 from copydesk import queue  # noqa: E402
 from copydesk.freshness import load_policy  # noqa: E402
+from copydesk.queries import Library  # noqa: E402
+
+BENCH = Library(ROOT / "bench" / "sql")
 
 AS_OF = dt.date(2025, 6, 1)
 
@@ -37,20 +40,16 @@ def build(path: Path, n: int) -> None:
         stale.unlink(missing_ok=True)
     con = dbmod.open_db(path)
     try:
-        con.execute(_bench_sql("queue_posts"), {"n": n})
+        BENCH.run(con, "queue_posts", n=n)
         if queue.has_duplicate_tables(con):
-            con.execute(_bench_sql("queue_duplicates"), {"n": n})
-            con.execute(_bench_sql("queue_duplicate_pairs"), {"n": n})
-        ids = [r[0] for r in con.execute(_bench_sql("queue_sample"), {"k": 2000}).fetchall()]
+            BENCH.run(con, "queue_duplicates", n=n)
+            BENCH.run(con, "queue_duplicate_pairs", n=n)
+        ids = [r[0] for r in BENCH.run(con, "queue_sample", k=2000).fetchall()]
         queue.record_decisions(con, ids, "approve", "bench")
         con.execute("CHECKPOINT")
     finally:
         con.close()
     marker.write_text(str(n))
-
-
-def _bench_sql(name: str) -> str:
-    return (ROOT / "bench" / "sql" / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:

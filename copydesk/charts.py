@@ -1,7 +1,7 @@
 """Altair charts for the scores and trends pages.
 
 Every function takes a small, already-aggregated DataFrame (the result of one of
-the ``queries/trends_*.sql`` queries) and returns an Altair chart; nothing here
+the ``queries/trends/`` queries) and returns an Altair chart; nothing here
 touches the database, so a chart is tested through ``chart.to_dict()``.
 
 Clickable charts carry a point selection named :data:`PICK`; with

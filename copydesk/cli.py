@@ -8,6 +8,8 @@ import sys
 import click
 
 from . import db as dbmod
+from . import domain
+from .errors import CopydeskError
 
 DB_OPTION = click.option(
     "--db", "db", default=None, metavar="FILE",
@@ -15,7 +17,24 @@ DB_OPTION = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def terminal_text(value) -> str:
+    """Untrusted text (a file name, a post id) made safe for a terminal: control characters
+    (escape sequences, carriage returns, newlines) are shown as ``\\xNN`` escapes."""
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" if ord(ch) < 256
+                   else f"\\u{ord(ch):04x}" for ch in str(value))
+
+
+class _Group(click.Group):
+    """Every :class:`~copydesk.errors.CopydeskError` becomes ``error: <message>`` and exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CopydeskError as exc:
+            fail(str(exc))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="copydesk")
 def main() -> None:
     """copydesk: import page dumps into DuckDB, find what needs a human, export it."""
@@ -28,13 +47,13 @@ def POST_FILTERS(f):
     return click.option("--site", multiple=True, help="Only these sites (repeatable).")(f)
 
 
-BAND_FILTER = click.option("--band", multiple=True, type=click.Choice(["fresh", "aging", "stale", "never"]),
+BAND_FILTER = click.option("--band", multiple=True, type=click.Choice(domain.BANDS),
                            help="Only these freshness bands (repeatable).")
 
 
 def fail(message: str, code: int = 2) -> None:
     """Exit with a one-line reason on stderr."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {terminal_text(' '.join(str(message).split()))}", err=True)
     sys.exit(code)
 
 
@@ -104,9 +123,9 @@ def import_cmd(paths, db, as_json, strict, batch_size, workers):
 
 @main.command("demo")
 @DB_OPTION
-@click.option("--posts", default=3000, show_default=True, type=click.IntRange(10, 1_000_000),
+@click.option("--posts", default=domain.DEMO_POSTS, show_default=True, type=click.IntRange(10, 1_000_000),
               help="Synthetic posts in the sample.")
-@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the sample.")
+@click.option("--seed", default=domain.DEMO_SEED, show_default=True, type=int, help="Seed of the sample.")
 @click.option("--force", is_flag=True, help="Rebuild even if the database exists.")
 def demo_cmd(db, posts, seed, force):
     """Build the demo database from the bundled sample (data/) unless it already exists."""
@@ -201,7 +220,7 @@ def synth_cmd(out_dir, posts, seed, clean, jsonl, dup_share):
                f"written to {result.out_dir} in {result.seconds:.2f} s")
 
 
-# --------------------------------------------------------------------------- review queue (issue 4)
+# --------------------------------------------------------------------------- review queue
 
 def _load_policy_or_fail(policy_file):
     from . import freshness
@@ -219,7 +238,7 @@ def _load_policy_or_fail(policy_file):
 @click.option("--reason", multiple=True, help="Only posts with this reason code (repeatable).")
 @POST_FILTERS
 @BAND_FILTER
-@click.option("--state", type=click.Choice(["open", "decided", "all"]), default="open", show_default=True,
+@click.option("--state", type=click.Choice(domain.STATES), default="open", show_default=True,
               help="Open queue items, decided posts, or both.")
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
               help="Policy file (default: $COPYDESK_POLICY, else policy.toml).")
@@ -257,8 +276,7 @@ def queue_cmd(db, as_of, limit, offset, reason, site, stack, status, band, state
 @main.command("decide")
 @click.argument("post_ids", nargs=-1, required=True)
 @DB_OPTION
-@click.option("--decision", required=True, type=click.Choice(["approve", "needs_edits", "merge", "unpublish",
-                                                              "snooze", "reopen"]), help="The decision.")
+@click.option("--decision", required=True, type=click.Choice(list(domain.DECISIONS)), help="The decision.")
 @click.option("--reviewer", required=True, help="Who decides (recorded with the decision).")
 @click.option("--note", default=None, help="A note.")
 @click.option("--assignee", default=None, help="Who should act on it.")
@@ -299,9 +317,7 @@ def queries_cmd(markdown):
 
     named = [x for x in q.all_queries().values()]
     if markdown:
-        click.echo("| query | file | description |\n| --- | --- | --- |")
-        for x in named:
-            click.echo(f"| `{x.name}` | `queries/{x.path.name}` | {x.doc} |")
+        click.echo(q.markdown_table())
     else:
         width = max(len(x.name) for x in named)
         for x in named:
@@ -336,7 +352,7 @@ def duplicates_cmd(db, threshold, floor, csv_out, incremental, as_json):
     except dbmod.DatabaseBusy as exc:
         fail(str(exc))
     try:
-        con.execute(duplicates.queries.sql("duplicate-memory-limit"))   # keep DuckDB's cache modest
+        duplicates.queries.run(con, "duplicates/memory_limit")   # keep DuckDB's cache modest
         summary = duplicates.refresh(con, settings, incremental=incremental)
         if csv_out:
             summary["csv_rows"] = duplicates.export_csv(con, csv_out, threshold)

@@ -10,6 +10,7 @@ of failing.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from . import queries
+from .errors import DatabaseBusy, DatabaseError  # noqa: F401  (re-exported)
 
 DEFAULT_DB = "copydesk.duckdb"
 ENV_DB = "COPYDESK_DB"
@@ -27,10 +29,6 @@ LOCK_WAIT_SECONDS = float(os.environ.get("COPYDESK_LOCK_WAIT", "60"))
 # one process.  A process that both reads and writes (the dashboard) sets this, and
 # every connection it opens is then read-write (still short-lived).
 PREFER_READ_WRITE = False
-
-
-class DatabaseBusy(RuntimeError):
-    """Another process held the database for longer than we were willing to wait."""
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -152,22 +150,25 @@ def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wai
         _GATE.release(read_only)
 
 
+# The files that create the tables and views, in order (queries/schema/NN_name).
+SCHEMA = sorted(n for n in queries.all_queries() if re.fullmatch(r"schema/\d\d_\w+", n))
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table and view (``queries/schema_*.sql``, in name order); idempotent.
+    """Create every table and view (``queries/schema/NN_name``, in order); idempotent.
 
     A database of the first layout (``posts`` a table with a second copy of every current
     revision) is migrated first, in one transaction."""
-    if queries.run(con, "db-posts-table").fetchall()[0][0]:
+    if queries.run(con, "schema/posts_is_table").fetchall()[0][0]:
         con.execute("BEGIN TRANSACTION")
         try:
-            queries.run(con, "migrate-posts-view")
+            queries.run(con, "schema/migrate_posts_view")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    for q in sorted(queries.all_queries().values(), key=lambda q: q.path.name):
-        if q.path.name.startswith("schema_"):
-            con.execute(q.sql)
+    for name in SCHEMA:
+        queries.run(con, name)
 
 
 def open_db(path: str | os.PathLike | None = None, wait: float | None = None) -> duckdb.DuckDBPyConnection:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import db as dbmod
+from .domain import DEMO_POSTS, DEMO_SEED
 from .importer import ImportSummary, import_paths
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-SAMPLE_POSTS = 3000
-SAMPLE_SEED = 7
+SAMPLE_POSTS = DEMO_POSTS
+SAMPLE_SEED = DEMO_SEED
 
 
 def sample_dir(posts: int = SAMPLE_POSTS, seed: int = SAMPLE_SEED) -> Path:

@@ -55,7 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from . import queries
+from . import hooks, queries
 
 KINDS = ("exact", "near", "title")
 VERDICTS = ("not_duplicate", "duplicate", "canonical")
@@ -548,9 +548,7 @@ def _stream(con, name: str, chunk_rows: int, **params):
 
 def _relation(con, name: str, **params):
     """A named query as a DuckDB relation (Arrow output without an extra copy)."""
-    q = queries.get(name)
-    used = {k: v for k, v in params.items() if k in q.params}
-    return con.sql(q.sql, params=used) if used else con.sql(q.sql)
+    return queries.statement(name, params).relation(con)
 
 
 class _Corpus:
@@ -593,7 +591,7 @@ def chunk_keys(article: pa.Array, title: pa.Array) -> dict[str, np.ndarray]:
     con = duckdb.connect()
     try:
         con.register("dup_chunk", pa.table({"article": article, "title_norm": title}))
-        tbl = _relation(con, "duplicate-chunk-keys").to_arrow_table()
+        tbl = _relation(con, "duplicates/chunk_keys").to_arrow_table()
     finally:
         con.close()
     return {
@@ -612,14 +610,14 @@ def find_pairs(con: duckdb.DuckDBPyConnection, settings: Settings = DEFAULT, *,
     """
     t0 = time.perf_counter()
     stats: dict = {}
-    total = queries.run(con, "duplicate-post-count").fetchall()[0][0]
+    total = queries.run(con, "duplicates/post_count").fetchall()[0][0]
     stats["posts"] = int(total)
     if total == 0:
         return Result(_empty_pairs(), dict(stats, seconds=0.0))
 
     # -- template shingles from a sample ------------------------------------------------
     if template is None:
-        sample = _relation(con, "duplicate-posts-sample", n=settings.sample_size).to_arrow_table()
+        sample = _relation(con, "duplicates/posts_sample", n=settings.sample_size).to_arrow_table()
         template = template_shingles(normalise_arrow(sample.column("title"), sample.column("body")),
                                      total, settings)
         del sample
@@ -628,7 +626,7 @@ def find_pairs(con: duckdb.DuckDBPyConnection, settings: Settings = DEFAULT, *,
 
     # -- pass 1: keys, lengths, signatures ----------------------------------------------
     corpus = _Corpus()
-    for batch in _stream(con, "duplicate-posts", settings.chunk_rows):
+    for batch in _stream(con, "duplicates/posts", settings.chunk_rows):
         corpus.add(batch, template, settings)
     corpus.finish()
     t2 = time.perf_counter()
@@ -838,7 +836,7 @@ def _fetch_articles(con, post_ids: pa.Array) -> list[str]:
     wanted = pa.table({"post_id": post_ids, "ord": pa.array(np.arange(len(post_ids)))})
     con.register("dup_wanted", wanted)
     try:
-        tbl = _relation(con, "duplicate-posts-wanted").to_arrow_table()
+        tbl = _relation(con, "duplicates/posts_wanted").to_arrow_table()
     finally:
         con.unregister("dup_wanted")
     tbl = tbl.take(pa.array(np.argsort(tbl.column("ord").to_numpy())))
@@ -853,7 +851,7 @@ def memory_connection(posts: pd.DataFrame | pa.Table) -> duckdb.DuckDBPyConnecti
     """An in-memory DuckDB whose ``posts`` view is the DataFrame (needs post_id, title, body)."""
     con = duckdb.connect()
     con.register("posts_input", posts)
-    con.execute(queries.sql("duplicate-memory-posts"))
+    queries.run(con, "duplicates/memory_posts")
     return con
 
 
@@ -1008,23 +1006,23 @@ def build_clusters(edges: pd.DataFrame, meta: pd.DataFrame, confirmed: dict | No
 
 def rebuild_clusters(con, threshold: float, run_id: int) -> int:
     """Recompute ``duplicate_clusters`` from the stored pairs and verdicts; returns the number of clusters."""
-    edges = queries.run(con, "duplicate-cluster-edges", threshold=threshold).df()
+    edges = queries.run(con, "duplicates/cluster_edges", threshold=threshold).df()
     ids = pd.unique(pd.concat([edges["post_id_a"], edges["post_id_b"]], ignore_index=True).astype(object))
     members = pa.table({"post_id": pa.array(list(ids), pa.string())})
     con.register("dup_members", members)
     try:
-        meta = queries.run(con, "duplicate-member-meta").df()
+        meta = queries.run(con, "duplicates/member_meta").df()
     finally:
         con.unregister("dup_members")
     confirmed = {}
-    for pid, editor, when in queries.run(con, "duplicate-canonical-verdicts").fetchall():
+    for pid, editor, when in queries.run(con, "duplicates/canonical_verdicts").fetchall():
         confirmed.setdefault(pid, (editor, when))
     clusters = build_clusters(edges, meta, confirmed)
     out = clusters.drop(columns=["total_views"]).assign(threshold=float(threshold), run_id=int(run_id))
     out = out.astype({"cluster_id": "int64", "cluster_size": "int32", "is_canonical": "bool"})
     con.register("dup_clusters", out)
     try:
-        con.execute(queries.sql("duplicate-replace-clusters"))
+        queries.run(con, "duplicates/replace_clusters")
     finally:
         con.unregister("dup_clusters")
     return int(out["cluster_id"].nunique()) if len(out) else 0
@@ -1035,14 +1033,13 @@ def rebuild_clusters(con, threshold: float, run_id: int) -> int:
 # --------------------------------------------------------------------------------------
 
 def _scalar(con, name: str, **params):
-    rows = queries.run(con, name, **params).fetchall()
-    return rows[0][0] if rows else None
+    return queries.statement(name, params).scalar(con)
 
 
 def _insert(con, query: str, relation: str, data) -> None:
     con.register(relation, data)
     try:
-        con.execute(queries.sql(query))
+        queries.run(con, query)
     finally:
         try:
             con.unregister(relation)
@@ -1080,8 +1077,8 @@ def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False) -> 
     """
     t0 = time.perf_counter()
     started = dt.datetime.now()
-    run_id = int(_scalar(con, "duplicate-next-run-id"))
-    last_full = queries.run(con, "duplicate-last-full-run").fetchall()
+    run_id = int(_scalar(con, "duplicates/next_run_id"))
+    last_full = queries.run(con, "duplicates/last_full_run").fetchall()
     if incremental and last_full and json.loads(last_full[0][1]) == _engine_settings(settings):
         summary = _refresh_incremental(con, settings, run_id)
     else:
@@ -1096,7 +1093,7 @@ def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False) -> 
         "threshold": float(settings.threshold), "floor": float(settings.floor),
         "seconds": summary["seconds"], "settings": json.dumps(_engine_settings(settings), sort_keys=True),
     }])
-    _insert(con, "duplicate-insert-run", "dup_run", run)
+    _insert(con, "duplicates/insert_run", "dup_run", run)
     summary["run_id"] = run_id
     return summary
 
@@ -1113,7 +1110,7 @@ def _store_posts(con, corpus: _Corpus, idx: np.ndarray, run_id: int, settings: S
     ids = corpus.post_id.take(pa.array(idx))
     con.register("dup_ids", pa.table({"post_id": ids, "ord": pa.array(np.arange(len(idx)))}))
     try:
-        hashes = _relation(con, "duplicate-article-hashes").to_arrow_table()
+        hashes = _relation(con, "duplicates/article_hashes").to_arrow_table()
     finally:
         con.unregister("dup_ids")
     hashes = hashes.take(pa.array(np.argsort(hashes.column("ord").to_numpy())))
@@ -1121,13 +1118,13 @@ def _store_posts(con, corpus: _Corpus, idx: np.ndarray, run_id: int, settings: S
                       "article_key": pa.array(corpus.article_key[idx]),
                       "title_key": pa.array(corpus.title_key[idx]),
                       "run_id": pa.array(np.full(len(idx), run_id, np.int64))})
-    _insert(con, "duplicate-insert-state", "dup_state", state)
-    _insert(con, "duplicate-insert-signatures", "dup_signatures", _signature_rows(ids, corpus.sig[idx]))
+    _insert(con, "duplicates/insert_state", "dup_state", state)
+    _insert(con, "duplicates/insert_signatures", "dup_signatures", _signature_rows(ids, corpus.sig[idx]))
 
 
 def _store_pairs(con, pairs: pd.DataFrame, run_id: int) -> None:
     if len(pairs):
-        _insert(con, "duplicate-insert-pairs", "dup_pairs", pairs.assign(run_id=run_id))
+        _insert(con, "duplicates/insert_pairs", "dup_pairs", pairs.assign(run_id=run_id))
 
 
 def _refresh_full(con, settings: Settings, run_id: int) -> dict:
@@ -1137,11 +1134,11 @@ def _refresh_full(con, settings: Settings, run_id: int) -> dict:
     template = stats.pop("_template", np.zeros(0, np.uint64))
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(queries.sql("duplicate-clear-all"))
+        queries.run(con, "duplicates/clear_all")
         _store_pairs(con, res.pairs, run_id)
         if corpus is not None and len(corpus.post_id):
             _store_posts(con, corpus, np.arange(len(corpus.post_id)), run_id, settings)
-        _insert(con, "duplicate-insert-template", "dup_template", pa.table({"shingle": pa.array(template)}))
+        _insert(con, "duplicates/insert_template", "dup_template", pa.table({"shingle": pa.array(template)}))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -1152,12 +1149,12 @@ def _refresh_full(con, settings: Settings, run_id: int) -> dict:
 def _refresh_incremental(con, settings: Settings, run_id: int) -> dict:
     t0 = time.perf_counter()
     stats: dict = {"mode": "incremental"}
-    stats["posts"] = int(_scalar(con, "duplicate-post-count"))
-    changed = _relation(con, "duplicate-changed-posts").to_arrow_table().column("post_id")
-    removed = _relation(con, "duplicate-removed-posts").to_arrow_table().column("post_id")
+    stats["posts"] = int(_scalar(con, "duplicates/post_count"))
+    changed = _relation(con, "duplicates/changed_posts").to_arrow_table().column("post_id")
+    removed = _relation(con, "duplicates/removed_posts").to_arrow_table().column("post_id")
     stats["compared"] = len(changed)
     stats["removed"] = len(removed)
-    template = _relation(con, "duplicate-template").to_arrow_table().column("shingle").to_numpy().astype(np.uint64)
+    template = _relation(con, "duplicates/template").to_arrow_table().column("shingle").to_numpy().astype(np.uint64)
     pairs = _empty_pairs()
     new = None
     if len(changed):
@@ -1166,8 +1163,8 @@ def _refresh_incremental(con, settings: Settings, run_id: int) -> dict:
                               "title_key": pa.array(new.title_key)})
         con.register("dup_new_posts", new_posts)
         try:
-            related = _relation(con, "duplicate-related-posts").to_arrow_table().column("post_id")
-            stored = _relation(con, "duplicate-stored-signatures").to_arrow_table()
+            related = _relation(con, "duplicates/related_posts").to_arrow_table().column("post_id")
+            stored = _relation(con, "duplicates/stored_signatures").to_arrow_table()
         finally:
             con.unregister("dup_new_posts")
         # unchanged posts that share an LSH bucket with a changed one
@@ -1191,7 +1188,7 @@ def _refresh_incremental(con, settings: Settings, run_id: int) -> dict:
         [changed.combine_chunks().cast(pa.string()), removed.combine_chunks().cast(pa.string())])})
     con.execute("BEGIN TRANSACTION")
     try:
-        _insert(con, "duplicate-forget-posts", "dup_forget", forget)
+        _insert(con, "duplicates/forget_posts", "dup_forget", forget)
         _store_pairs(con, pairs, run_id)
         if new is not None:
             _store_posts(con, new, np.arange(len(new.post_id)), run_id, settings)
@@ -1212,7 +1209,7 @@ def _corpus_of(con, post_ids: pa.Array, template: np.ndarray, settings: Settings
     wanted = pa.table({"post_id": post_ids.cast(pa.string()), "ord": pa.array(np.arange(len(post_ids)))})
     con.register("dup_wanted", wanted)
     try:
-        tbl = _relation(con, "duplicate-posts-wanted-ids").to_arrow_table()
+        tbl = _relation(con, "duplicates/posts_wanted_ids").to_arrow_table()
     finally:
         con.unregister("dup_wanted")
     for batch in tbl.to_batches(settings.chunk_rows):
@@ -1240,10 +1237,10 @@ def record_verdict(con, verdict: str, post_id_a: str, post_id_b: str | None = No
         if not post_id_b:
             raise ValueError("a pair verdict needs two posts")
         post_id_a, post_id_b = sorted((post_id_a, post_id_b))
-    vid = int(_scalar(con, "duplicate-next-verdict-id"))
-    queries.run(con, "duplicate-insert-verdict", verdict_id=vid, verdict=verdict, post_id_a=post_id_a,
+    vid = int(_scalar(con, "duplicates/next_verdict_id"))
+    queries.run(con, "duplicates/insert_verdict", verdict_id=vid, verdict=verdict, post_id_a=post_id_a,
                 post_id_b=post_id_b, editor=str(editor).strip(), decided_at=when or dt.datetime.now(), note=note)
-    latest = queries.run(con, "duplicate-latest-run").df()
+    latest = queries.run(con, "duplicates/latest_run").df()
     if threshold is None:
         threshold = float(latest["threshold"].iloc[0]) if len(latest) else DEFAULT.threshold
     run_id = int(latest["run_id"].iloc[0]) if len(latest) else 0
@@ -1252,10 +1249,10 @@ def record_verdict(con, verdict: str, post_id_a: str, post_id_b: str | None = No
 
 
 def export_csv(con, path, threshold: float = DEFAULT.threshold) -> int:
-    """Write duplicate pairs at/above ``threshold`` to CSV (post_id_a, post_id_b, similarity, ...)."""
-    df = queries.run(con, "duplicate-pairs-csv", threshold=threshold).df()
-    df.to_csv(path, index=False)
-    return len(df)
+    """Write duplicate pairs at/above ``threshold`` to CSV (post_id_a, post_id_b, similarity, ...) with the
+    exports' writer (formula-like cells neutralised)."""
+    from . import export
+    return export.copy(con, queries.statement("duplicates/pairs_csv", {"threshold": threshold}), path, "csv")
 
 
 # --------------------------------------------------------------------------------------
@@ -1304,12 +1301,13 @@ def clusters_at(edges: pd.DataFrame, members: pd.DataFrame, confirmed: dict | No
                              "view_count"]], on="post_id", how="left")
 
 
+@hooks.after_import(order=20)
 def after_import(con, batch_id: int | None = None, settings: Settings = DEFAULT) -> dict | None:
     """Import hook: compare the new and changed posts, when duplicate detection has run before.
 
     Does nothing on a database where ``copydesk duplicates`` never ran (the first run
-    is a deliberate full one).  Register with ``importer.AFTER_IMPORT_HOOKS``.
+    is a deliberate full one).  An after-import stage (``copydesk.hooks``).
     """
-    if not queries.run(con, "duplicate-last-full-run").fetchall():
+    if not queries.run(con, "duplicates/last_full_run").fetchall():
         return None
     return refresh(con, settings, incremental=True)

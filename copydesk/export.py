@@ -5,7 +5,7 @@ shared filters (site, stack, status, difficulty, band, reviewed_from, reviewed_t
 as-of date.  The rows are produced by one SELECT in DuckDB and written by DuckDB ``COPY``,
 which streams: nothing is collected in Python, so memory stays flat whatever the size.
 
-CSV rules (``queries/export_csv_cells.sql``):
+CSV rules (``queries/export/csv_cells.sql``):
 
 * UTF-8, comma-separated, a header row, ``"`` quoting where needed, empty cell for NULL.
 * Lists are joined with ``"; "`` (``python; django``).
@@ -30,15 +30,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, freshness, queries, trends
+import duckdb
+
+from . import __version__, queries, trends
+from .errors import ExportError
 
 FORMATS = ("csv", "parquet")
 CSV_RULE = ("Text cells starting with =, +, -, @, TAB or CR are prefixed with a single quote ('); "
             "lists are joined with '; '; numbers, dates and booleans are written unchanged.")
-
-
-class ExportError(ValueError):
-    """An export that cannot be produced (unknown view, missing table, bad format)."""
 
 
 @dataclass(frozen=True)
@@ -53,39 +52,37 @@ class View:
 
 
 VIEWS: dict[str, View] = {v.name: v for v in (
-    View("posts", "Current posts with computed freshness, band and scores.", "posts-query", "export-posts",
+    View("posts", "Current posts with computed freshness, band and scores.", "posts-query", "export/posts",
          {"score_name": None, "score_min": None, "score_max": None, "batch_id": None, "limit": None}),
     View("review-queue", "Posts that need a human now, with reasons and priority.", "review-queue"),
     View("stale-drafts", "Drafts that are stale or were never reviewed under the policy.", "stale-drafts"),
     View("near-duplicates", "Near-duplicate pairs with both posts' titles and sites.", "posts-query",
-         "export-near-duplicates", needs=("near_duplicates", "duplicate_clusters")),
-    View("decisions", "Every review decision (the append-only log).", "posts-query", "export-decisions",
+         "export/near_duplicates", needs=("near_duplicates", "duplicate_clusters")),
+    View("decisions", "Every review decision (the append-only log).", "posts-query", "export/decisions",
          needs=("review_decisions",)),
-    View("scores-by-month", "Posts and mean scores by month of last review.", "posts-query", "scores-by-month"),
+    View("scores-by-month", "Posts and mean scores by month of last review.", "posts-query", "trends/scores_by_month"),
     View("import-files", "The import ledger: every file of every batch and its outcome.", "plain-query",
-         "export-import-files", filtered=False),
-    View("score-distribution", "Posts per 10-point bucket of each score.", "posts-query", "score-distribution"),
-    View("scores-by-site", "Mean scores and stale share by site.", "posts-query", "scores-breakdown", {"dim": "site"}),
-    View("scores-by-stack", "Mean scores and stale share by stack.", "posts-query", "scores-breakdown",
+         "export/import_files", filtered=False),
+    View("score-distribution", "Posts per 10-point bucket of each score.", "posts-query", "trends/score_distribution"),
+    View("scores-by-site", "Mean scores and stale share by site.", "posts-query", "trends/breakdown", {"dim": "site"}),
+    View("scores-by-stack", "Mean scores and stale share by stack.", "posts-query", "trends/breakdown",
          {"dim": "stack"}),
-    View("scores-by-difficulty", "Mean scores and stale share by difficulty.", "posts-query", "scores-breakdown",
+    View("scores-by-difficulty", "Mean scores and stale share by difficulty.", "posts-query", "trends/breakdown",
          {"dim": "difficulty"}),
-    View("scores-by-status", "Mean scores and stale share by status.", "posts-query", "scores-breakdown",
+    View("scores-by-status", "Mean scores and stale share by status.", "posts-query", "trends/breakdown",
          {"dim": "status"}),
-    View("staleness-by-stack", "Posts per stack and freshness band.", "posts-query", "staleness-by-stack",
+    View("staleness-by-stack", "Posts per stack and freshness band.", "posts-query", "trends/staleness_by_stack",
          {"max_stacks": 1_000_000}),
     View("batch-metrics", "Headline figures recorded after each import batch.", "batch"),
 )}
 
 
-def _filters_active(filters: dict | None) -> bool:
-    return bool(trends.clean_filters(filters))
-
-
 def export_sql(con, name: str, filters: dict | None = None, as_of: dt.date | None = None,
-               policy=None, **extra) -> tuple[str, dict]:
-    """ONE SELECT of the export's rows and its parameters.  ``extra`` overrides the view's parameters
-    (e.g. ``score_name``/``score_min``/``score_max``/``batch_id``/``limit`` for ``posts``)."""
+               policy=None, **extra) -> queries.Statement:
+    """ONE SELECT of the export's rows.  ``extra`` overrides the view's parameters
+    (e.g. ``score_name``/``score_min``/``score_max``/``batch_id``/``limit`` for ``posts``).
+
+    ``review-queue`` also takes the queue's own filters (reason, state, assignee, search)."""
     view = VIEWS.get(name)
     if view is None:
         raise ExportError(f"unknown export {name!r}; known: {', '.join(VIEWS)}")
@@ -94,25 +91,26 @@ def export_sql(con, name: str, filters: dict | None = None, as_of: dt.date | Non
         raise ExportError(f"export {name!r} needs table(s) {sorted(missing)}, which this database does not have")
     policy = policy or trends.load_policy()
     as_of = as_of or dt.date.today()
-    filters = trends.clean_filters(filters)
     params = {**view.params, **extra}
+    if view.kind == "review-queue":
+        from . import queue  # the one definition of who needs a human
+        keys = set(trends.FILTER_KEYS) | set(queue.QUEUE_FILTER_KEYS)
+        qfilters = {k: v for k, v in (filters or {}).items() if k in keys and v not in (None, "", [], ())}
+        return queue.statement("export/review_queue", policy, qfilters, as_of=as_of, con=con)
+    filters = trends.clean_filters(filters)
     if view.kind == "posts-query":
-        return trends.build(view.query, policy, filters, as_of, filtered=bool(filters), **params)
+        return trends.statement(view.query, policy, filters, as_of, filtered=bool(filters), **params)
     if view.kind == "plain-query":
         q = queries.get(view.query)
-        return q.sql, {k: v for k, v in params.items() if k in q.params}
+        return queries.statement(view.query, {k: v for k, v in params.items() if k in q.params})
     if view.kind == "batch":
         site = filters.get("site")
         site = site[0] if isinstance(site, list) and len(site) == 1 else site
         if isinstance(site, list):
             site = None
-        return queries.sql("batch-trend"), {"site": site}
-    from . import queue  # issue 4's queue: the one definition of who needs a human
-    if view.kind == "review-queue":
-        inner, qparams = queue.queue_sql(policy, filters, as_of=as_of, con=con)
-        sql = freshness.compose("export-review-queue", queue_rows=inner)
-        return sql, freshness.used_params(sql, {**qparams, **freshness.policy_params(policy, as_of)})
+        return queries.statement("trends/batch_metrics", {"site": site})
     if view.kind == "stale-drafts":
+        from . import queue
         return queue.stale_drafts_sql(policy, filters, as_of=as_of)
     raise ExportError(f"export {name!r} has an unknown kind {view.kind!r}")
 
@@ -137,24 +135,50 @@ def csv_column(name: str, type_name: str) -> str:
     return f"csv_cell(CAST({ident} AS VARCHAR)) AS {ident}"
 
 
-def columns(con, sql: str, params: dict) -> list[tuple[str, str]]:
+def columns(con, rows: queries.Statement) -> list[tuple[str, str]]:
     """(name, DuckDB type) of each column of the rows, without reading them."""
-    text = freshness.compose("export-columns", rows=sql)
-    desc = con.execute(text, freshness.used_params(text, params) if params else {}).description
+    desc = queries.statement("export/_columns", parts={"rows": rows}).execute(con).description
     return [(d[0], str(d[1])) for d in desc]
 
 
-def _copy(con, fmt: str, sql: str, params: dict, out: Path) -> int:
+def copy(con, rows: queries.Statement, out: str | os.PathLike, fmt: str = "csv") -> int:
+    """THE writer of every CSV and Parquet file copydesk produces: DuckDB ``COPY`` of ``rows`` to
+    ``out`` (streamed), CSV under the rules of the module docstring.  Returns the row count."""
+    out = Path(out)
     if fmt == "csv":
-        con.execute(queries.sql("export-csv-cells"))   # connection-local (TEMP) macros
-        cols = ",\n       ".join(csv_column(n, t) for n, t in columns(con, sql, params))
-        text = freshness.body("export-copy-csv").replace("{{columns}}", cols).replace("{{rows}}", "(" + sql + ")")
+        queries.run(con, "export/csv_cells")   # connection-local (TEMP) macros
+        cols = ",\n       ".join(csv_column(n, t) for n, t in columns(con, rows))
+        stmt = queries.statement("export/_copy_csv", {"out_path": str(out)},
+                                 parts={"columns": queries.Verbatim(cols), "rows": rows})
     elif fmt == "parquet":
-        text = freshness.compose("export-copy-parquet", rows=sql)
+        stmt = queries.statement("export/_copy_parquet", {"out_path": str(out)}, parts={"rows": rows})
     else:
         raise ExportError(f"format must be one of {FORMATS}, not {fmt!r}")
-    row = con.execute(text, {**params, "out_path": str(out)}).fetchone()
-    return int(row[0]) if row else 0
+    if not out.parent.is_dir():
+        raise ExportError(f"cannot write {out}: folder {out.parent} does not exist")
+    try:
+        rows = stmt.execute(con).fetchall()
+    except duckdb.IOException as exc:
+        raise ExportError(f"cannot write {out}: {str(exc).splitlines()[0]}") from exc
+    return int(rows[0][0]) if rows else 0
+
+
+def csv_bytes_of(con, rows: queries.Statement) -> bytes:
+    """CSV of ``rows`` as bytes (for a download button), written by :func:`copy`."""
+    with tempfile.TemporaryDirectory(prefix="copydesk-export-") as tmp:
+        out = Path(tmp) / "rows.csv"
+        copy(con, rows, out, "csv")
+        return out.read_bytes()
+
+
+def frame_csv_bytes(df) -> bytes:
+    """CSV of a DataFrame a page already holds, written by :func:`copy` (same rules as every export)."""
+    con = duckdb.connect()
+    try:
+        con.register("frame", df)
+        return csv_bytes_of(con, queries.statement("export/frame"))
+    finally:
+        con.close()
 
 
 def _policy_json(policy) -> dict:
@@ -164,7 +188,7 @@ def _policy_json(policy) -> dict:
 def latest_batch(con) -> dict | None:
     if "import_batches" not in trends.table_names(con):
         return None
-    cur = queries.run(con, "latest-import-batch")
+    cur = queries.run(con, "trends/latest_batch")
     row = cur.fetchone()
     if row is None:
         return None
@@ -218,8 +242,7 @@ def write(con, name: str, out: str | os.PathLike, fmt: str = "csv", filters: dic
     as_of = as_of or dt.date.today()
     out = Path(out)
     t0 = time.perf_counter()
-    sql, params = export_sql(con, name, filters, as_of, policy, **extra)
-    rows = _copy(con, fmt, sql, params, out)
+    rows = copy(con, export_sql(con, name, filters, as_of, policy, **extra), out, fmt)
     meta = provenance(con, name, fmt, out, rows, filters, as_of, policy, extra, time.perf_counter() - t0)
     if sidecar:
         sidecar_path(out).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -233,21 +256,3 @@ def csv_bytes(con, name: str, filters: dict | None = None, as_of: dt.date | None
         out = Path(tmp) / f"{name}.csv"
         write(con, name, out, "csv", filters, as_of, policy, sidecar=False, **extra)
         return out.read_bytes()
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def frame_csv_bytes(df) -> bytes:
-    """CSV of a small DataFrame a page already holds, under the same rules as the exports:
-    UTF-8 with a header, lists joined with "; ", text cells starting with = + - @ TAB CR
-    prefixed with a single quote."""
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
-        if s.dtype == object or str(s.dtype).startswith("str"):
-            s = s.map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-            text = s.astype("string")
-            risky = text.str.startswith(FORMULA_START).fillna(False)
-            out[col] = s.where(~risky, "'" + text)
-    return out.to_csv(index=False).encode("utf-8")

@@ -3,7 +3,7 @@ the freshness queries built on it.
 
 The policy lives in a TOML file: ``policy.toml`` at the repository root, or the file
 named by ``$COPYDESK_POLICY``.  Freshness itself is computed in SQL
-(``queries/post_freshness.sql``) for an as-of date:
+(``queries/review/post_freshness.sql``) for an as-of date:
 
 * ``review_age_days`` = as_of - last_reviewed (0 if reviewed after as_of; NULL if never);
 * ``computed_freshness`` = round(100 x 0.5 ^ (age / half_life_days)), 0 when never reviewed;
@@ -21,21 +21,19 @@ import datetime as dt
 import json
 import math
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import queries
+from .errors import PolicyError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY_FILE = ROOT / "policy.toml"
 ENV_POLICY = "COPYDESK_POLICY"
 
 FRESHNESS_KEYS = ("half_life_days", "aging_after_days", "stale_after_days", "drift_margin")
-SCORE_METRICS = ("quality", "freshness", "depth", "clarity")
-BANDS = ("fresh", "aging", "stale", "never")
-SCORE_BANDS = ("good", "watch", "poor")
+from .domain import BANDS, SCORE_BANDS, SCORE_METRICS  # noqa: E402,F401  (re-exported)
 
 DEFAULT_SEVERITY = {
     "flagged": 40,
@@ -50,10 +48,6 @@ DEFAULT_SEVERITY = {
     "freshness_drift": 15,
     "parse_warnings": 10,
 }
-
-
-class PolicyError(ValueError):
-    """The policy file is missing, unreadable or holds an invalid value."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +101,8 @@ def policy_path(explicit: str | os.PathLike | None = None) -> Path:
 def _number(value, where: str, *, positive: bool = False, integer: bool = False):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PolicyError(f"{where} must be a number, not {value!r}")
+    if not math.isfinite(value):
+        raise PolicyError(f"{where} must be a finite number, not {value!r}")
     if value < 0 or (positive and value == 0):
         raise PolicyError(f"{where} must be {'> 0' if positive else '>= 0'}, not {value!r}")
     return int(value) if integer else float(value)
@@ -224,14 +220,6 @@ def band(age_days: int | None, aging_after_days: int, stale_after_days: int) -> 
     return "fresh"
 
 
-def score_band(score: int | None, policy: Policy, metric: str = "quality") -> str | None:
-    if score is None:
-        return None
-    if score >= policy.good(metric):
-        return "good"
-    return "watch" if score >= policy.watch(metric) else "poor"
-
-
 # --- SQL parameters -------------------------------------------------------------------
 
 def overrides_json(policy: Policy) -> str:
@@ -304,46 +292,21 @@ def filter_params(filters: dict | None) -> dict:
     return p
 
 
-_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+def params(policy: Policy, filters: dict | None = None, as_of: dt.date | None = None) -> dict:
+    """Every named parameter of the freshness and queue queries: the policy's and the filters'.
+
+    ``as_of`` (else ``filters["as_of"]``, else today) may be a date or an ISO string."""
+    filters = dict(filters or {})
+    as_of = as_of or filters.pop("as_of", None) or dt.date.today()
+    filters.pop("as_of", None)
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    return {**policy_params(policy, as_of), **filter_params(filters)}
 
 
-def body(name: str) -> str:
-    """A named query's SQL without its header comments, for nesting inside another query."""
-    lines = queries.sql(name).strip().rstrip(";").splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("--")).strip().rstrip(";")
-
-
-def compose(name: str, text: str | None = None, **parts: str) -> str:
-    """A named query whose ``{{part}}`` placeholders are replaced by other queries' SQL (never values).
-
-    A part that is a bare name (a CTE) is inserted as is; SQL text is inserted in parentheses.
-    """
-    text = body(name) if text is None else text
-    missing = set(_PLACEHOLDER.findall(text)) - set(parts)
-    if missing:
-        raise KeyError(f"query {name!r} needs parts {sorted(missing)}")
-
-    def part(m):
-        value = parts[m.group(1)]
-        return value if re.fullmatch(r"\w+", value) else "(" + value + ")"
-    return _PLACEHOLDER.sub(part, text)
-
-
-def used_params(sql_text: str, params: dict) -> dict:
-    """Only the parameters the SQL names (DuckDB rejects unused named parameters)."""
-    names = set(queries._PARAM.findall(queries._strip_comments(sql_text)))
-    missing = names - set(params)
-    if missing:
-        raise TypeError(f"query needs parameters {sorted(missing)}")
-    return {k: v for k, v in params.items() if k in names}
-
-
-def freshness_sql(policy: Policy, filters: dict | None = None, as_of: dt.date | None = None) -> tuple[str, dict]:
+def statement(policy: Policy, filters: dict | None = None, as_of: dt.date | None = None) -> queries.Statement:
     """ONE SELECT: every post (matching the post-level filters) with its freshness under the policy."""
-    sql_text = body("post-freshness")
-    params = {**policy_params(policy, as_of or (filters or {}).get("as_of")),
-              **filter_params({k: v for k, v in (filters or {}).items() if k != "as_of"})}
-    return sql_text, used_params(sql_text, params)
+    return queries.statement("review/post_freshness", params(policy, filters, as_of))
 
 
 def describe(policy: Policy) -> list[tuple[str, str]]:

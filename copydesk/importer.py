@@ -34,7 +34,7 @@ from typing import Callable, Iterable
 import pyarrow as pa
 
 from . import db as dbmod
-from . import queries
+from . import hooks, queries
 from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
 from .sources import Item, iter_items
 
@@ -330,7 +330,7 @@ def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, 
     names = pa.table({"source_file": pa.array([i.source_file for i in chunk if not i.reject], _STR)})
     con.register("chunk_files", names)
     try:
-        rows = queries.run(con, "import-known-files").fetchall()
+        rows = queries.run(con, "ingest/known_files").fetchall()
     finally:
         con.unregister("chunk_files")
     return {src: (sha, post_id) for src, sha, post_id in rows}
@@ -361,7 +361,7 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
     try:
         if updated_files:
             con.register("chunk_updated", pa.table({"source_file": pa.array(updated_files, _STR)}))
-            queries.run(con, "import-supersede-revisions")
+            queries.run(con, "ingest/supersede_revisions")
         if fast and state is not None and not state.db_had_posts:
             # Only posts this run already wrote, or that come twice in this chunk, can
             # have a current row to compare with; the others are current as they are.
@@ -376,23 +376,23 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
         if fast:
             con.register("chunk_fast", pa.table({"post_id": pa.array(sorted(fast), _STR)}))
             con.register("chunk_revisions", revs)
-            winners = queries.run(con, "import-chunk-winners").fetchall()
+            winners = queries.run(con, "ingest/chunk_winners").fetchall()
             if winners:
                 con.register("chunk_winners", pa.table({
                     "post_id": pa.array([w[0] for w in winners], _STR),
                     "revision_id": pa.array([w[1] for w in winners], _INT)}))
-                queries.run(con, "import-retire-current")
+                queries.run(con, "ingest/retire_current")
                 current.update(w[1] for w in winners)
         if revs.num_rows:
             flags = pa.array([rid in current for rid in rev_ids], _BOOL)
             con.register("chunk_revisions", revs.append_column("is_current", flags))
-            queries.run(con, "import-insert-revisions")
+            queries.run(con, "ingest/insert_revisions")
         if full:
             con.register("chunk_affected", pa.table({"post_id": pa.array(sorted(full), _STR)}))
-            queries.run(con, "import-refresh-posts")
+            queries.run(con, "ingest/refresh_posts")
         con.register("chunk_ledger", ledger)
-        queries.run(con, "import-insert-files")
-        queries.run(con, "import-count-batch", batch_id=batch_id, files_seen=ledger.num_rows,
+        queries.run(con, "ingest/insert_files")
+        queries.run(con, "ingest/count_batch", batch_id=batch_id, files_seen=ledger.num_rows,
                     **{k: counts[k] for k in (*OUTCOMES, "warnings")})
         if state is not None:
             state.run_ids.update(chunk_ids)
@@ -407,9 +407,9 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
 
 def _open(db):
     con = dbmod.open_db(db)
-    queries.run(con, "import-memory-limit", limit=MEMORY_LIMIT)
-    queries.run(con, "import-checkpoint-threshold", size=CHECKPOINT_THRESHOLD)
-    queries.run(con, "import-threads", threads=THREADS)
+    queries.run(con, "ingest/memory_limit", limit=MEMORY_LIMIT)
+    queries.run(con, "ingest/checkpoint_threshold", size=CHECKPOINT_THRESHOLD)
+    queries.run(con, "ingest/threads", threads=THREADS)
     return con
 
 
@@ -438,10 +438,10 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     imported_at = _now()
 
     con = _open(db)
-    batch_id = queries.run(con, "import-start-batch", started_at=imported_at, source=label).fetchall()[0][0]
+    batch_id = queries.run(con, "ingest/start_batch", started_at=imported_at, source=label).fetchall()[0][0]
     summary = ImportSummary(batch_id=batch_id, source=label)
-    next_rev = queries.run(con, "import-next-revision-id").fetchall()[0][0]
-    n_revisions, n_posts = queries.run(con, "import-database-state").fetchall()[0]
+    next_rev = queries.run(con, "ingest/next_revision_id").fetchall()[0][0]
+    n_revisions, n_posts = queries.run(con, "ingest/database_state").fetchall()[0]
     state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
     opened = time.monotonic()
     if workers > 1:
@@ -525,11 +525,11 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
             pool.join()
             shutil.rmtree(spill, ignore_errors=True)
         summary.status = status
-        queries.run(con, "import-finish-batch", batch_id=batch_id, finished_at=_now(), status=status)
+        queries.run(con, "ingest/finish_batch", batch_id=batch_id, finished_at=_now(), status=status)
         if status == "finished" and after_import:
-            queries.run(con, "import-reset-threads")
-            run_after_import_hooks(con, batch_id)
-        summary.posts_total = queries.run(con, "import-batch-summary", batch_id=batch_id).fetchall()[0][-1]
+            queries.run(con, "ingest/reset_threads")
+            hooks.run_after_import(con, batch_id)
+        summary.posts_total = queries.run(con, "ingest/batch_summary", batch_id=batch_id).fetchall()[0][-1]
         con.close()
         summary.seconds = round(time.perf_counter() - t0, 3)
     return summary
@@ -545,18 +545,6 @@ def _distinct_roots(paths: list) -> list[str]:
     folders = [r for r in resolved if os.path.isdir(r)]
     return [r for r in resolved
             if not any(r != f and r.startswith(f.rstrip(os.sep) + os.sep) for f in folders)]
-
-
-def run_after_import_hooks(con, batch_id: int) -> None:
-    """Work that follows every finished import, in order: incremental near-duplicates,
-    then the batch's trend snapshot (which counts the clusters)."""
-    from . import duplicates, trends
-
-    for hook in (*AFTER_IMPORT_HOOKS, duplicates.after_import, trends.record_batch_snapshot):
-        hook(con, batch_id)
-
-
-AFTER_IMPORT_HOOKS: list[Callable] = []   # extra hooks (tests, plugins), run first
 
 
 def count_items(paths: list) -> int | None:

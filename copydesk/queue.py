@@ -7,7 +7,7 @@ snooze, until the as-of date reaches ``snooze_until``.  Undo is a new ``reopen``
 decision.  Decisions are appended to ``review_decisions``; ``review_state`` is the
 latest per post.
 
-Priority (``queries/queue_rows.sql``)::
+Priority (``queries/review/queue_rows.sql``)::
 
     priority = Σ severity of each reason            ([priority.severity] in the policy)
              + staleness_max × min(1, age / (2 × stale_after_days))   (staleness_max if never reviewed)
@@ -19,149 +19,88 @@ Everything is computed in DuckDB; pages fetch one page (LIMIT/OFFSET) at a time.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from . import db as dbmod
-from . import queries
-from .freshness import Policy, body, compose, filter_params, policy_params, used_params
+from . import freshness, queries
+from .domain import DECISIONS, DIRECTIONS, REASONS, SORTS, STATES  # noqa: F401  (re-exported)
+from .errors import DecisionError
+from .freshness import Policy
 
-DECISIONS = {
-    "approve": "Approve",
-    "needs_edits": "Needs edits",
-    "merge": "Merge into another post",
-    "unpublish": "Unpublish",
-    "snooze": "Snooze until a date",
-    "reopen": "Reopen (undo the last decision)",
-}
-
-REASONS = {
-    "flagged": "flagged: needs human review",
-    "stale_draft": "stale draft (older than stale_after_days)",
-    "never_reviewed_draft": "never-reviewed draft",
-    "ai_unreviewed": "AI-generated style, never reviewed",
-    "needs_update": "status asks for an update",
-    "low_score": "a score below its watch threshold",
-    "duplicate": "near-duplicate, not the canonical post",
-    "no_metadata": "no metadata box",
-    "parse_warnings": "parse warnings",
-    "freshness_drift": "recorded vs computed freshness drift",
-    "content_changed": "content changed since the last decision",
-}
-
-SORTS = {
-    "priority": "priority",
-    "review age": "review_age_days",
-    "views": "view_count",
-    "computed freshness": "computed_freshness",
-    "quality": "score_quality",
-    "last reviewed": "last_reviewed",
-    "post id": "post_id",
-    "title": "title",
-    "site": "site",
-}
 SORT_COLUMNS = frozenset(SORTS.values())
-DIRECTIONS = frozenset({"ASC", "DESC"})
-STATES = ("open", "decided", "all")
-
-
-class DecisionError(ValueError):
-    """A decision that cannot be recorded (no reviewer, unknown post, missing date ...)."""
+# Filters of the queue itself, on top of the shared post filters (site, stack, status, band ...).
+QUEUE_FILTER_KEYS = ("reason", "state", "assignee", "search", "post_ids")
 
 
 # --- building the queries ----------------------------------------------------------------
 
+def tables_present(con, names) -> set[str]:
+    """Which of these tables exist in the database."""
+    return set(names) & {r[0] for r in queries.run(con, "schema/table_names").fetchall()}
+
+
 def has_duplicate_tables(con) -> bool:
-    """True when the near-duplicate tables (queries/schema_30_duplicates.sql) exist."""
+    """True when the near-duplicate tables (queries/schema/30_duplicates.sql) exist."""
     return tables_present(con, ["near_duplicates", "duplicate_clusters"]) == {"near_duplicates", "duplicate_clusters"}
 
 
-def tables_present(con, names) -> set[str]:
-    return {r[0] for r in queries.run(con, "review-tables-present", names=list(names)).fetchall()}
-
-
-def _queue_keys_text(con=None) -> str:
-    dup = body("queue-duplicate-links")
+def _parts(con) -> dict:
+    """Without the near-duplicate tables (an old read-only database) the duplicate links are empty."""
     if con is not None and not has_duplicate_tables(con):
-        dup = body("queue-duplicate-links-none")
-    return compose("queue-keys", post_freshness=body("post-freshness"), duplicate_links=dup)
+        return {"duplicate_links": "review/duplicate_links_none"}
+    return {}
 
 
-def _params(policy: Policy, filters: dict | None, as_of) -> dict:
-    filters = dict(filters or {})
-    as_of = as_of or filters.pop("as_of", None) or dt.date.today()
-    filters.pop("as_of", None)
-    if isinstance(as_of, str):
-        as_of = dt.date.fromisoformat(as_of)
-    return {**policy_params(policy, as_of), **filter_params(filters)}
+def _sort(sort: str, direction: str) -> dict:
+    return {"sort": sort, "direction": direction.upper()}
 
 
-def queue_sql(policy: Policy, filters: dict | None = None, *, as_of: dt.date | None = None,
-              con=None) -> tuple[str, dict]:
-    """ONE SELECT of all queue rows under the filters, and its named parameters (incl. ``as_of``).
+def statement(name: str, policy: Policy, filters: dict | None = None, *, as_of: dt.date | None = None,
+              con=None, choose: dict | None = None, **extra) -> queries.Statement:
+    """A ``review/`` query over the queue (``review/queue_rows``, ``review/queue_count`` ...) with the
+    policy's and the filters' parameters.
 
     ``filters`` keys (all optional; a value may be a string or a list): site, stack, status,
     reason, difficulty, band, assignee, reviewed_from, reviewed_to, state (open | decided | all),
     search, post_ids, as_of.  Pass ``con`` to fall back gracefully when the near-duplicate
-    tables do not exist.
-    """
-    sql_text = compose("queue-rows", queue_keys=_queue_keys_text(con))
-    return sql_text, used_params(sql_text, _params(policy, filters, as_of))
+    tables do not exist."""
+    return queries.statement(name, {**freshness.params(policy, filters, as_of), **extra},
+                             parts=_parts(con), choose=choose)
 
 
-def _wrap(name: str, policy, filters, as_of, con, **extra) -> tuple[str, dict]:
-    """A named query over {{queue_keys}} (flags and priority, no text) or {{queue_rows}} (worded)."""
-    keys = _queue_keys_text(con)
-    text = body(name)
-    parts = {"queue_keys": keys} if "{{queue_keys}}" in text else {"queue_rows": compose("queue-rows", queue_keys=keys)}
-    sql_text = compose(name, text, **parts)
-    return sql_text, used_params(sql_text, {**_params(policy, filters, as_of), **extra})
+def queue_sql(policy: Policy, filters: dict | None = None, *, as_of: dt.date | None = None,
+              con=None) -> queries.Statement:
+    """ONE SELECT of all queue rows under the filters (``review/queue_rows``)."""
+    return statement("review/queue_rows", policy, filters, as_of=as_of, con=con)
 
 
 def queue_page_sql(policy: Policy, filters: dict | None = None, *, sort: str = "priority",
                    direction: str = "DESC", limit: int = 50, offset: int = 0,
-                   as_of: dt.date | None = None, con=None) -> tuple[str, dict]:
+                   as_of: dt.date | None = None, con=None) -> queries.Statement:
     """One page of the queue: ORDER BY a column from :data:`SORT_COLUMNS`, LIMIT/OFFSET in DuckDB."""
-    text = queries.with_identifier(body("queue-page"), "sort", sort, SORT_COLUMNS)
-    text = queries.with_identifier(text, "direction", direction.upper(), DIRECTIONS)
-    text = compose("queue-page", text, queue_keys=_queue_keys_text(con),
-                   queue_rows_of_top=compose("queue-rows", queue_keys="top"))
-    params = {**_params(policy, filters, as_of), "limit": int(limit), "offset": max(0, int(offset))}
-    return text, used_params(text, params)
+    return statement("review/queue_page", policy, filters, as_of=as_of, con=con, choose=_sort(sort, direction),
+                     limit=int(limit), offset=max(0, int(offset)))
 
 
 def stale_drafts_sql(policy: Policy, filters: dict | None = None, *,
-                     as_of: dt.date | None = None) -> tuple[str, dict]:
-    """ONE SELECT of drafts that are stale or never reviewed under the policy, and its parameters."""
-    text = compose("stale-drafts", post_freshness=body("post-freshness"))
-    return text, used_params(text, _params(policy, filters, as_of))
-
-
-def freshness_bands_sql(policy: Policy, filters: dict | None = None, *,
-                        as_of: dt.date | None = None) -> tuple[str, dict]:
-    text = compose("freshness-bands", post_freshness=body("post-freshness"))
-    return text, used_params(text, _params(policy, filters, as_of))
+                     as_of: dt.date | None = None) -> queries.Statement:
+    """ONE SELECT of drafts that are stale or never reviewed under the policy."""
+    return statement("review/stale_drafts", policy, filters, as_of=as_of)
 
 
 # --- reading ---------------------------------------------------------------------------
 
 def _page_ids(con, name: str, policy: Policy, filters, sort, direction, limit, offset, as_of):
-    text = queries.with_identifier(body(name), "sort", sort, SORT_COLUMNS)
-    text = queries.with_identifier(text, "direction", direction.upper(), DIRECTIONS)
-    text = compose(name, text, queue_keys=_queue_keys_text(con))
-    params = {**_params(policy, filters, as_of), "limit": int(limit), "offset": max(0, int(offset))}
-    return con.execute(text, used_params(text, params)).fetchall()
+    return statement(name, policy, filters, as_of=as_of, con=con, choose=_sort(sort, direction),
+                     limit=int(limit), offset=max(0, int(offset))).execute(con).fetchall()
 
 
 def _rows_of(con, policy: Policy, filters, ids: list[str], sort, direction, as_of) -> pd.DataFrame:
     narrowed = {**(filters or {}), "post_ids": ids}
-    sql_text, params = queue_page_sql(policy, narrowed, sort=sort, direction=direction,
-                                      limit=len(ids), offset=0, as_of=as_of, con=con)
-    return con.execute(sql_text, params).df()
+    return queue_page_sql(policy, narrowed, sort=sort, direction=direction, limit=len(ids), offset=0,
+                          as_of=as_of, con=con).df(con)
 
 
 def fetch_page(con, policy: Policy, filters: dict | None = None, *, sort: str = "priority",
@@ -169,10 +108,11 @@ def fetch_page(con, policy: Policy, filters: dict | None = None, *, sort: str = 
                as_of: dt.date | None = None) -> pd.DataFrame:
     """One page of queue rows as a DataFrame (never more than ``limit`` rows).
 
-    Two short queries: the page's post ids from a narrow sort over the flags (``queue-page-ids``),
+    Two short queries: the page's post ids from a narrow sort over the flags (``review/queue_page_ids``),
     then the worded rows of just those posts — sorting 1M wide rows is what would cost.
     """
-    ids = [r[0] for r in _page_ids(con, "queue-page-ids", policy, filters, sort, direction, limit, offset, as_of)]
+    ids = [r[0] for r in _page_ids(con, "review/queue_page_ids", policy, filters, sort, direction, limit, offset,
+                                   as_of)]
     return _rows_of(con, policy, filters, ids, sort, direction, as_of)
 
 
@@ -180,56 +120,49 @@ def fetch_page_with_count(con, policy: Policy, filters: dict | None = None, *, s
                           direction: str = "DESC", limit: int = 50, offset: int = 0,
                           as_of: dt.date | None = None) -> tuple[pd.DataFrame, int]:
     """One page of queue rows and the queue's total: what the page shows, in one pass over the keys."""
-    found = _page_ids(con, "queue-page-ids-count", policy, filters, sort, direction, limit, offset, as_of)
+    found = _page_ids(con, "review/queue_page_ids_count", policy, filters, sort, direction, limit, offset, as_of)
     total = int(found[0][1]) if found else queue_count(con, policy, as_of, filters)
     return _rows_of(con, policy, filters, [r[0] for r in found], sort, direction, as_of), total
 
 
 def queue_count(con, policy: Policy, as_of: dt.date | None = None, filters: dict | None = None) -> int:
     """How many posts are in the queue under the filters."""
-    sql_text, params = _wrap("queue-count", policy, filters, as_of, con)
-    return int(con.execute(sql_text, params).fetchone()[0])
+    return int(statement("review/queue_count", policy, filters, as_of=as_of, con=con).scalar(con))
 
 
 def reason_counts(con, policy: Policy, as_of: dt.date | None = None, filters: dict | None = None) -> pd.DataFrame:
-    sql_text, params = _wrap("queue-reason-counts", policy, filters, as_of, con)
-    return con.execute(sql_text, params).df()
+    return statement("review/queue_reason_counts", policy, filters, as_of=as_of, con=con).df(con)
 
 
 def stale_drafts(con, policy: Policy, as_of: dt.date | None = None, filters: dict | None = None) -> pd.DataFrame:
-    sql_text, params = stale_drafts_sql(policy, filters, as_of=as_of)
-    return con.execute(sql_text, params).df()
-
-
-def _csv(table: pa.Table) -> bytes:
-    buf = io.BytesIO()
-    pacsv.write_csv(table, buf)
-    return buf.getvalue()
+    return stale_drafts_sql(policy, filters, as_of=as_of).df(con)
 
 
 def export_csv(con, policy: Policy, as_of: dt.date | None = None, filters: dict | None = None) -> bytes:
-    """The whole queue under the filters as CSV (built from Arrow, not row by row)."""
-    sql_text, params = _wrap("queue-export", policy, filters, as_of, con)
-    return _csv(con.sql(sql_text, params=params).to_arrow_table())
+    """The whole queue under the filters as CSV (the exports' writer: formulas neutralised)."""
+    from . import export
+    return export.csv_bytes_of(con, statement("review/queue_export", policy, filters, as_of=as_of, con=con))
 
 
 def decision_log(con, post_id: str | None = None) -> pd.DataFrame:
-    return queries.run(con, "review-decision-log", post_id=post_id).df()
+    return queries.run(con, "review/decision_log", post_id=post_id).df()
 
 
 def decision_log_csv(con) -> bytes:
-    return _csv(con.sql(queries.sql("review-decision-log"), params={"post_id": None}).to_arrow_table())
+    """Every decision as CSV (the exports' writer: formulas neutralised)."""
+    from . import export
+    return export.csv_bytes_of(con, queries.statement("review/decision_log", {"post_id": None}))
 
 
 def post_detail(con, post_id: str) -> dict | None:
-    df = queries.run(con, "review-post", post_id=post_id).df()
+    df = queries.run(con, "review/post", post_id=post_id).df()
     return None if df.empty else df.iloc[0].to_dict()
 
 
 def post_duplicates(con, post_id: str) -> pd.DataFrame:
     if not has_duplicate_tables(con):
         return pd.DataFrame(columns=["other_post_id", "other_title", "similarity", "title_similarity", "kind"])
-    return queries.run(con, "review-post-duplicates", post_id=post_id).df()
+    return queries.run(con, "review/post_duplicates", post_id=post_id).df()
 
 
 # --- deciding --------------------------------------------------------------------------
@@ -278,7 +211,7 @@ def record_decisions(con, post_ids, decision: str, reviewer: str | None, *, note
             raise DecisionError("snooze needs a date")
         if isinstance(snooze_until, str):
             snooze_until = dt.date.fromisoformat(snooze_until)
-    known = {r[0] for r in queries.run(con, "review-known-posts",
+    known = {r[0] for r in queries.run(con, "review/known_posts",
                                          post_ids=post_ids + ([merge_into] if merge_into else [])).fetchall()}
     missing = [p for p in post_ids if p not in known]
     if missing:
@@ -303,7 +236,7 @@ def record_decisions(con, post_ids, decision: str, reviewer: str | None, *, note
     df["snooze_until"] = pd.to_datetime(df["snooze_until"])
     con.register("new_decisions", df)
     try:
-        ids = [r[0] for r in queries.run(con, "review-insert-decisions").fetchall()]
+        ids = [r[0] for r in queries.run(con, "review/insert_decisions").fetchall()]
     finally:
         con.unregister("new_decisions")
     return ids
@@ -323,4 +256,4 @@ def decide(db: str | os.PathLike | None, post_ids, decision: str, reviewer: str 
 
 def assignees(con) -> list[str]:
     """Assignees named by the current decisions."""
-    return [r[0] for r in queries.run(con, "review-assignees").fetchall()]
+    return [r[0] for r in queries.run(con, "review/assignees").fetchall()]

@@ -1,7 +1,7 @@
 """Quality and freshness trends: filtered aggregations and per-import-batch snapshots.
 
-Every aggregation is one named query in ``queries/trends_*.sql`` built on the
-``post-freshness`` query of :mod:`copydesk.freshness` (``{{posts}}``), so filters,
+Every aggregation is one named query in ``queries/trends/`` built on the
+``review/post_freshness`` query of :mod:`copydesk.freshness` (``{{posts}}``), so filters,
 computed freshness and freshness bands mean exactly what they mean on the queue
 pages.  "Stale" here means band ``stale`` or ``never`` (not reviewed within the
 policy's ``stale_after_days``, or never reviewed).
@@ -19,7 +19,7 @@ import math
 
 import pandas as pd
 
-from . import freshness, queries
+from . import freshness, hooks, queries
 
 SCORES = ("quality", "freshness", "depth", "clarity", "computed_freshness")
 DIMENSIONS = ("site", "stack", "difficulty", "status")
@@ -46,36 +46,34 @@ def clean_filters(filters: dict | None) -> dict:
     return out
 
 
-def build(name: str, policy, filters: dict | None, as_of: dt.date | None, *, posts_sql: str | None = None,
-          **extra) -> tuple[str, dict]:
-    """A ``{{posts}}`` query composed over post-freshness (or over ``posts_sql``), with only the
-    parameters it uses."""
-    as_of = as_of or dt.date.today()
-    fsql, fparams = freshness.freshness_sql(policy, clean_filters(filters), as_of)
-    sql = freshness.compose(name, posts=posts_sql or fsql)
-    params = {**freshness.policy_params(policy, as_of), **fparams, **extra}
-    return sql, freshness.used_params(sql, params)
+def statement(name: str, policy, filters: dict | None, as_of: dt.date | None, *, posts: str | None = None,
+              **extra) -> queries.Statement:
+    """A ``trends/`` (or ``export/``) query over ``{{posts}}`` — the filtered posts with their freshness
+    (``review/post_freshness``), or the rows of another query named by ``posts``."""
+    params = {**freshness.params(policy, clean_filters(filters), as_of or dt.date.today()), **extra}
+    return queries.statement(name, params, parts={"posts": posts} if posts else None)
 
 
 def run(con, name: str, policy, filters: dict | None = None, as_of: dt.date | None = None, *,
-        posts_sql: str | None = None, **extra) -> pd.DataFrame:
-    """Execute a ``{{posts}}`` query (see :func:`build`) and return its (small) result."""
-    sql, params = build(name, policy, filters, as_of, posts_sql=posts_sql, **extra)
-    return con.execute(sql, params).df()
+        posts: str | None = None, **extra) -> pd.DataFrame:
+    """Execute a ``{{posts}}`` query (see :func:`statement`) and return its (small) result."""
+    return statement(name, policy, filters, as_of, posts=posts, **extra).df(con)
+
+
+MATERIALISED = "trends/_materialised"
 
 
 def materialise(con, policy, filters: dict | None, as_of: dt.date) -> str:
     """Compute post-freshness for the filters ONCE into a narrow connection-local TEMP table; returns
-    the SQL reading it (pass it as ``posts_sql`` so several aggregations share that work)."""
-    sql, params = build("trends-materialise", policy, filters, as_of)
-    con.execute(sql, params)
-    return freshness.body("trends-materialised")
+    the query reading it (pass it as ``posts`` so several aggregations share that work)."""
+    statement("trends/materialise", policy, filters, as_of).execute(con)
+    return MATERIALISED
 
 
 PAGE_AGGREGATES = (
-    ("distribution", "score-distribution", {}),
-    ("by_month", "scores-by-month", {}),
-    ("heatmap", "staleness-by-stack", {"max_stacks": 25}),
+    ("distribution", "trends/score_distribution", {}),
+    ("by_month", "trends/scores_by_month", {}),
+    ("heatmap", "trends/staleness_by_stack", {"max_stacks": 25}),
 )
 
 
@@ -84,32 +82,47 @@ def page_figures(con, policy, filters: dict | None, as_of: dt.date, dims: tuple 
     ``headline`` (dict), ``distribution``, ``by_month``, ``heatmap`` (DataFrames); and
     ``by_<dim>`` for each of ``dims`` (site, stack, difficulty, status)."""
     part = materialise(con, policy, filters, as_of)
-    out: dict = {"headline": headline(con, policy, filters, as_of, posts_sql=part)}
+    out: dict = {"headline": headline(con, policy, filters, as_of, posts=part)}
     for key, name, extra in PAGE_AGGREGATES:
-        out[key] = run(con, name, policy, filters, as_of, posts_sql=part, **extra)
+        out[key] = run(con, name, policy, filters, as_of, posts=part, **extra)
     for dim in dims:
-        out[f"by_{dim}"] = run(con, "scores-breakdown", policy, filters, as_of, posts_sql=part, dim=dim)
+        out[f"by_{dim}"] = run(con, "trends/breakdown", policy, filters, as_of, posts=part, dim=dim)
     return out
 
 
+def posts_count(con, policy, filters: dict | None, as_of: dt.date, **drill) -> int:
+    """How many posts the ``posts`` export holds under the filters and a drill-down (``score_name``,
+    ``score_min``, ``score_max``, ``batch_id``)."""
+    from . import export
+    rows = export.export_sql(con, "posts", filters, as_of, policy, **drill)
+    return int(queries.statement("export/_count_rows", parts={"rows": rows}).scalar(con))
+
+
+def posts_page(con, policy, filters: dict | None, as_of: dt.date, *, limit: int = 200, **drill) -> pd.DataFrame:
+    """The first ``limit`` posts (by post id) of the ``posts`` export under the filters and a drill-down."""
+    from . import export
+    rows = export.export_sql(con, "posts", filters, as_of, policy, **drill)
+    return queries.statement("trends/_posts_page", {"limit": int(limit)}, parts={"rows": rows}).df(con)
+
+
 def table_names(con) -> set[str]:
-    return {r[0] for r in queries.run(con, "table-names").fetchall()}
+    return {r[0] for r in queries.run(con, "schema/table_names").fetchall()}
 
 
 def queue_size(con, policy, as_of: dt.date, filters: dict | None = None) -> int | None:
-    """Posts in the review queue (``copydesk.queue.queue_count``); None when the queue is not available."""
-    try:
-        from . import queue
-        return int(queue.queue_count(con, policy, as_of, clean_filters(filters)))
-    except Exception:  # the queue needs tables other modules create; a trend must not fail on it
+    """Posts in the review queue (``copydesk.queue.queue_count``); None when the database has no
+    review tables (a read-only database of an older layout)."""
+    from . import queue
+    if "review_state" not in table_names(con):
         return None
+    return int(queue.queue_count(con, policy, as_of, clean_filters(filters)))
 
 
 def duplicate_counts(con) -> dict:
-    """Near-duplicate pairs and clusters (issue 3's tables); None values when detection never ran."""
+    """Near-duplicate pairs and clusters (``copydesk.duplicates``); None values when detection never ran."""
     if not {"near_duplicates", "duplicate_clusters", "duplicate_runs"} <= table_names(con):
         return {"near_duplicate_pairs": None, "duplicate_clusters": None}
-    pairs, clusters, runs = queries.run(con, "duplicate-counts").fetchone()
+    pairs, clusters, runs = queries.run(con, "trends/duplicate_counts").fetchall()[0]
     if not runs:
         return {"near_duplicate_pairs": None, "duplicate_clusters": None}
     return {"near_duplicate_pairs": int(pairs), "duplicate_clusters": int(clusters)}
@@ -126,16 +139,17 @@ def _clean(value):
 
 
 def headline(con, policy, filters: dict | None = None, as_of: dt.date | None = None, *,
-             posts_sql: str | None = None) -> dict:
+             posts: str | None = None) -> dict:
     """Headline figures now, for the filters and as-of date (one aggregation over post-freshness)."""
     as_of = as_of or dt.date.today()
-    row = run(con, "headline-figures", policy, filters, as_of, posts_sql=posts_sql).to_dict("records")[0]
+    row = run(con, "trends/headline", policy, filters, as_of, posts=posts).to_dict("records")[0]
     out = {k: _clean(v) for k, v in row.items()}
     out["queue_size"] = queue_size(con, policy, as_of, filters)
     out.update(duplicate_counts(con))
     return out
 
 
+@hooks.after_import(order=90)
 def record_batch_snapshot(con, batch_id: int, as_of: dt.date | None = None, policy=None) -> dict:
     """Store the corpus's headline figures after import batch ``batch_id`` (replaces an earlier snapshot).
 
@@ -158,14 +172,14 @@ def record_batch_snapshot(con, batch_id: int, as_of: dt.date | None = None, poli
     }])
     snapshot = snapshot.astype({"queue_size": "Int64", "near_duplicate_pairs": "Int64", "duplicate_clusters": "Int64",
                                 "stale_share": "Float64", "median_quality": "Float64"})
-    site_snapshot = run(con, "headline-figures-by-site", policy, None, as_of)
+    site_snapshot = run(con, "trends/headline_by_site", policy, None, as_of)
     site_snapshot.insert(0, "batch_id", int(batch_id))
     con.register("snapshot", snapshot)
     con.register("site_snapshot", site_snapshot)
     try:
-        queries.run(con, "trends-insert-snapshot")
-        queries.run(con, "trends-delete-site-snapshot", batch_id=int(batch_id))
-        queries.run(con, "trends-insert-site-snapshot")
+        queries.run(con, "trends/insert_snapshot")
+        queries.run(con, "trends/delete_site_snapshot", batch_id=int(batch_id))
+        queries.run(con, "trends/insert_site_snapshot")
     finally:
         con.unregister("snapshot")
         con.unregister("site_snapshot")
@@ -176,7 +190,7 @@ def batch_trend(con, site: str | None = None) -> pd.DataFrame:
     """Every batch snapshot, oldest first (one site's figures when ``site`` is given)."""
     if not {"batch_metrics", "batch_site_metrics", "import_batches"} <= table_names(con):
         return pd.DataFrame(columns=["batch_id", "posts", "queue_size", "stale_share", "median_quality"])
-    return queries.run(con, "batch-trend", site=site).df()
+    return queries.run(con, "trends/batch_metrics", site=site).df()
 
 
 def change_since_previous_batch(trend: pd.DataFrame) -> dict:

@@ -97,7 +97,7 @@ _SAVED = "sidebar_saved_filters"   # plain session key: survives pages that do n
 def _filter_options(path: str, version: tuple) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {"site": [], "stack": [], "status": [], "difficulty": []}
     with dbmod.session(path, read_only=True) as con:
-        for kind, value, _n in queries.run(con, "filter-options").fetchall():
+        for kind, value, _n in queries.run(con, "trends/filter_options").fetchall():
             out.setdefault(kind, []).append(value)
     return out
 
@@ -239,17 +239,9 @@ def _cached_trend(path: str, version: tuple, policy_key: str, what: str, filters
         if what == "batch-trend":
             return trends.batch_trend(con, dict(extra).get("site"))
         if what == "posts-count":
-            from . import export
-            sql_text, params = export.export_sql(con, "posts", _thaw(filters), as_of, pol, **dict(extra))
-            from .freshness import compose
-            return int(con.execute(compose("count-rows", rows=sql_text), params).fetchone()[0])
+            return trends.posts_count(con, pol, _thaw(filters), as_of, **dict(extra))
         if what == "posts-page":
-            from . import export
-            from .freshness import compose
-            ex = dict(extra)
-            limit = ex.pop("limit", 200)
-            sql_text, params = export.export_sql(con, "posts", _thaw(filters), as_of, pol, **ex)
-            return con.execute(compose("posts-page", rows=sql_text), {**params, "limit": limit}).df()
+            return trends.posts_page(con, pol, _thaw(filters), as_of, **dict(extra))
         return trends.run(con, what, pol, _thaw(filters), as_of, **dict(extra))
 
 
@@ -288,7 +280,7 @@ def csv_download(name: str, filters: dict | None = None, *, label: str | None = 
                        mime="text/csv", key=key or f"csv_{name}", on_click="ignore", icon=":material/download:")
 
 
-# --- the review policy in force (issue 4) -------------------------------------------------------
+# --- the review policy in force -------------------------------------------------------
 
 def show_policy(policy=None, *, expanded: bool = False) -> None:
     """Show the review policy in force (freshness decay, bands, thresholds, overrides) in an expander."""

@@ -10,13 +10,13 @@ st.title("Duplicates")
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _clusters(path: str, version: tuple, threshold: float):
-    edges = ui.query_df("duplicate-cluster-edges", threshold=threshold)
-    stored = ui.query_df("duplicate-stored-clusters", threshold=threshold)
+    edges = ui.query_df("duplicates/cluster_edges", threshold=threshold)
+    stored = ui.query_df("duplicates/stored_clusters", threshold=threshold)
     if not stored.empty:        # built at this threshold by the last run or verdict: no recomputation
         return edges, stored
-    members = ui.query_df("duplicate-edge-members", threshold=threshold)
+    members = ui.query_df("duplicates/edge_members", threshold=threshold)
     confirmed = {}
-    for row in ui.query_df("duplicate-canonical-verdicts").itertuples():
+    for row in ui.query_df("duplicates/canonical_verdicts").itertuples():
         confirmed.setdefault(row.post_id, (row.editor, row.decided_at))
     return edges, duplicates.clusters_at(edges, members, confirmed)
 
@@ -44,7 +44,7 @@ def _verdict(verdict, a, b, editor):
 if ui.require_db():
     if msg := st.session_state.pop("dup_flash", None):
         st.info(msg)
-    runs = ui.query_df("duplicate-runs-recent", limit=10)
+    runs = ui.query_df("duplicates/runs_recent", limit=10)
     if runs.empty:
         st.warning("Duplicate detection has not run on this database yet "
                    f"(`copydesk duplicates --db {ui.current_db()}`).")
@@ -101,7 +101,7 @@ if ui.require_db():
             if choice is not None and len(pairs):
                 row = pairs.iloc[int(choice)]
                 a, b = row["post_id_a"], row["post_id_b"]
-                posts = ui.query_df("duplicate-pair-posts", post_id_a=a, post_id_b=b).set_index("post_id")
+                posts = ui.query_df("duplicates/pair_posts", post_id_a=a, post_id_b=b).set_index("post_id")
                 if a in posts.index and b in posts.index:
                     pa_, pb_ = posts.loc[a], posts.loc[b]
                     view = duplicates.pair_view(pa_["title"], pa_["body"], pb_["title"], pb_["body"])
@@ -125,7 +125,7 @@ if ui.require_db():
                     b3.button(f"Keep {b}", key="dup_keep_b", on_click=_verdict, args=("canonical", b, a, editor))
 
     with tab_titles:
-        titles = ui.query_df("duplicate-title-pairs", threshold=float(threshold), limit=5000)
+        titles = ui.query_df("duplicates/title_pairs", threshold=float(threshold), limit=5000)
         st.caption("Posts that share a title but whose articles are not duplicates (article similarity "
                    "below the threshold; empty when below the storage floor).")
         st.dataframe(titles, hide_index=True, width="stretch", key="dup_titles_table")
@@ -135,7 +135,7 @@ if ui.require_db():
 
     with tab_log:
         st.subheader("Verdicts")
-        st.dataframe(ui.query_df("duplicate-verdict-log", limit=500), hide_index=True, width="stretch",
+        st.dataframe(ui.query_df("duplicates/verdict_log", limit=500), hide_index=True, width="stretch",
                      key="dup_verdicts_table")
         st.subheader("Runs")
         st.dataframe(runs, hide_index=True, width="stretch", key="dup_runs_table")

@@ -9,7 +9,7 @@ ALL = 2**62   # "no limit" for the downloads of every row
 st.title("Overview")
 
 if ui.require_db():
-    figures = ui.query_df("overview-figures").iloc[0]
+    figures = ui.query_df("overview/figures").iloc[0]
     cols = st.columns(6)
     cols[0].metric("Posts", f"{figures['posts']:,}")
     cols[1].metric("Sites", f"{figures['sites']:,}")
@@ -19,7 +19,7 @@ if ui.require_db():
     cols[5].metric("With parse warnings", f"{figures['with_warnings']:,}")
 
     st.subheader("Posts by site and status")
-    by_site = ui.query_df("overview-posts-by-site-status")
+    by_site = ui.query_df("overview/posts_by_site_status")
     if by_site.empty:
         st.info("No posts yet: import some below or with `copydesk import PATH`.")
     else:
@@ -31,21 +31,21 @@ if ui.require_db():
                            key="overview_by_site_csv")
 
     st.subheader("Import history")
-    st.dataframe(ui.query_df("overview-import-history", limit=50), hide_index=True,
+    st.dataframe(ui.query_df("overview/import_history", limit=50), hide_index=True,
                  key="overview_history")
     st.download_button("Import history, all batches (CSV)",
-                       data=lambda: export.frame_csv_bytes(ui.query_df("overview-import-history", limit=ALL)),
+                       data=lambda: export.frame_csv_bytes(ui.query_df("overview/import_history", limit=ALL)),
                        file_name="import_history.csv", mime="text/csv", on_click="ignore",
                        key="overview_history_csv")
 
     st.subheader("Rejected files")
-    rejected = ui.query_df("overview-rejected-files", limit=500)
+    rejected = ui.query_df("overview/rejected_files", limit=500)
     if rejected.empty:
         st.caption("No file has been rejected.")
     else:
         st.dataframe(rejected, hide_index=True, key="overview_rejected")
         st.download_button("All rejected files (CSV)",
-                           data=lambda: export.frame_csv_bytes(ui.query_df("overview-rejected-files", limit=ALL)),
+                           data=lambda: export.frame_csv_bytes(ui.query_df("overview/rejected_files", limit=ALL)),
                            file_name="rejected_files.csv", mime="text/csv", on_click="ignore",
                            key="overview_rejected_csv")
 

@@ -63,7 +63,7 @@ dim = c1.segmented_control("Break down by", list(trends.DIMENSIONS), default="si
 measure = c2.selectbox("Measure", ["mean_quality", "mean_computed_freshness", "mean_depth", "mean_clarity",
                                    "mean_freshness", "median_quality", "stale_share", "posts"],
                        format_func=lambda m: charts.MEASURE_LABELS.get(m, m), key="scores_measure")
-breakdown = ui.trend("scores-breakdown", filters, as_of, dim=dim)
+breakdown = ui.trend("trends/breakdown", filters, as_of, dim=dim)
 _pick_chart(charts.breakdown_bars(breakdown, dim, measure), "scores_chart_breakdown", "key", dim=dim)
 keys = breakdown["key"].tolist()
 pick = st.selectbox(f"Show posts for {dim}", [None, *keys], key=f"scores_pick_{dim}",

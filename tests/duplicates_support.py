@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from copydesk import db as dbmod
-from copydesk import queries, synth
+from copydesk import synth
+from sql_support import TESTS
 
 POST_COLS = ["post_id", "site", "title", "body", "status", "view_count", "score_quality", "score_freshness"]
 
@@ -34,7 +35,7 @@ def insert_posts(con, posts: pd.DataFrame, batch_id: int = 1) -> None:
     df["batch_id"] = batch_id
     df["imported_at"] = pd.Timestamp("2025-01-01")
     con.register("frame", df)
-    queries.run(con, "posts-insert-frame")
+    TESTS.run(con, "insert_posts_frame")
     con.unregister("frame")
 
 

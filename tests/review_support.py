@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 
 from copydesk import db as dbmod
-from copydesk import queries
+from sql_support import TESTS
 
 AS_OF = dt.date(2025, 6, 1)
 
@@ -42,7 +42,7 @@ def insert_posts(con, rows: list[dict]) -> None:
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype("object")
     con.register("frame", df)
     try:
-        queries.run(con, "posts-insert-frame")
+        TESTS.run(con, "insert_posts_frame")
     finally:
         con.unregister("frame")
 

@@ -31,15 +31,15 @@ def results(tmp_path_factory):
     policy = trends.load_policy()
     with dbmod.session(path, read_only=True) as con:
         out = {name: trends.run(con, name, policy, {}, AS_OF, **extra) for name, extra in [
-            ("score-distribution", {}), ("scores-by-month", {}), ("staleness-by-stack", {"max_stacks": 5}),
+            ("trends/score_distribution", {}), ("trends/scores_by_month", {}), ("trends/staleness_by_stack", {"max_stacks": 5}),
         ]}
-        out["breakdown"] = trends.run(con, "scores-breakdown", policy, {}, AS_OF, dim="stack")
+        out["breakdown"] = trends.run(con, "trends/breakdown", policy, {}, AS_OF, dim="stack")
         out["batches"] = trends.batch_trend(con)
     return out
 
 
 def test_score_distribution_colours_buckets_by_policy_bands(results):
-    dist = results["score-distribution"]
+    dist = results["trends/score_distribution"]
     spec = charts.score_distribution(dist, "quality", good=70, watch=40).to_dict()
     rows = _data(spec)
     quality = dist[dist["score"] == "quality"]
@@ -56,7 +56,7 @@ def test_score_distribution_colours_buckets_by_policy_bands(results):
 
 
 def test_score_distribution_of_computed_freshness_uses_its_own_rows(results):
-    dist = results["score-distribution"]
+    dist = results["trends/score_distribution"]
     rows = _data(charts.score_distribution(dist, "computed_freshness").to_dict())
     expected = dist[dist["score"] == "computed_freshness"]
     assert sum(r["posts"] for r in rows) == int(expected["posts"].sum())
@@ -75,7 +75,7 @@ def test_breakdown_bars_keep_the_largest_groups_and_are_clickable(results):
 
 
 def test_monthly_trend_has_a_point_per_month_and_measure(results):
-    df = results["scores-by-month"]
+    df = results["trends/scores_by_month"]
     measures = ["mean_quality", "mean_computed_freshness"]
     spec = charts.monthly_trend(df, measures).to_dict()
     rows = _data(spec)
@@ -97,7 +97,7 @@ def test_batch_trend_plots_each_snapshot(results):
 
 
 def test_staleness_heatmap_puts_the_stalest_stack_on_top(results):
-    df = results["staleness-by-stack"]
+    df = results["trends/staleness_by_stack"]
     assert df["stack"].nunique() == 5
     spec = charts.staleness_heatmap(df).to_dict()
     y_sort = _layers(spec)[0]["encoding"]["y"]["sort"]

@@ -16,9 +16,9 @@ ROOT = freshness.ROOT
 
 
 def fresh_rows(path, policy=None, filters=None, as_of=AS_OF):
-    sql, params = freshness.freshness_sql(policy or Policy(), filters or {}, as_of)
+    stmt = freshness.statement(policy or Policy(), filters or {}, as_of)
     with dbmod.session(path, read_only=True) as con:
-        df = con.execute(sql, params).df()
+        df = stmt.df(con)
     return {r["post_id"]: r for r in df.to_dict("records")}
 
 
@@ -184,9 +184,9 @@ def test_freshness_queries_run_on_a_real_database(db_file):
                        post_row("p1", status="published", last_reviewed=dt.date(2020, 1, 1))])
     pol = Policy()
     with dbmod.session(db_file, read_only=True) as con:
-        bands = con.execute(*queue.freshness_bands_sql(pol, {}, as_of=AS_OF)).df()
-        assert dict(zip(bands["band"], bands["posts"])) == {"fresh": 1, "stale": 2, "never": 1}
-        sql, params = queue.stale_drafts_sql(pol, {}, as_of=AS_OF)
-        assert ";" not in sql and params["as_of"] == AS_OF
-        stale = con.execute(sql, params).df()
+        bands = freshness.statement(pol, {}, AS_OF).df(con)["band"].value_counts().to_dict()
+        assert bands == {"fresh": 1, "stale": 2, "never": 1}
+        stmt = queue.stale_drafts_sql(pol, {}, as_of=AS_OF)
+        assert ";" not in stmt.sql and stmt.params["as_of"] == AS_OF
+        stale = stmt.df(con)
     assert stale["post_id"].tolist() == ["d2", "d1"]

@@ -22,8 +22,7 @@ POL = Policy()
 
 def all_rows(path, filters=None, policy=POL, as_of=AS_OF):
     with dbmod.session(path, read_only=True) as con:
-        sql, params = queue.queue_sql(policy, filters or {}, as_of=as_of, con=con)
-        records = con.execute(sql, params).df().to_dict("records")
+        records = queue.queue_sql(policy, filters or {}, as_of=as_of, con=con).df(con).to_dict("records")
     return {r["post_id"]: {k: v.tolist() if hasattr(v, "ndim") else v for k, v in r.items()} for r in records}
 
 
@@ -142,10 +141,11 @@ def test_paging_is_done_in_duckdb_and_covers_every_row_once(corpus):
 
 
 def test_sort_column_comes_from_a_fixed_list(corpus):
-    with pytest.raises(ValueError):
+    with pytest.raises(queries.QueryError, match="not one of"):
         queue.queue_page_sql(POL, {}, sort="priority; DROP TABLE posts")
-    with pytest.raises(ValueError):
+    with pytest.raises(queries.QueryError, match="not one of"):
         queue.queue_page_sql(POL, {}, direction="sideways")
+    assert set(queries.get("review/queue_page").choices["sort"]) == queue.SORT_COLUMNS
 
 
 def test_decide_leave_return_on_content_change_and_undo(corpus):
@@ -235,7 +235,8 @@ def test_csv_downloads(corpus):
 
 
 def test_queue_sql_is_one_statement_for_other_modules(corpus):
-    sql, params = queue.queue_sql(POL, {"site": "alphanode", "reason": "flagged"}, as_of=AS_OF)
+    stmt = queue.queue_sql(POL, {"site": "alphanode", "reason": "flagged"}, as_of=AS_OF)
+    sql, params = stmt.sql, stmt.params
     assert not sql.rstrip().endswith(";") and "as_of" in params
     with dbmod.session(corpus, read_only=True) as con:
         wrapped = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
@@ -246,21 +247,21 @@ def test_every_review_query_runs_on_a_real_database(corpus):
     """Each named query of this area executes (composed ones through the functions that compose them)."""
     with dbmod.session(corpus) as con:
         queue.record_decisions(con, ["flag"], "approve", "dana")
-        for name in ("review-decision-log", "review-post", "review-post-duplicates"):
+        for name in ("review/decision_log", "review/post", "review/post_duplicates"):
             q = queries.get(name)
             queries.run(con, name, post_id="dup").fetchall()
             assert q.doc
-        assert queries.run(con, "review-known-posts", post_ids=["dup", "nope"]).fetchall() == [("dup",)]
-        assert {r[0] for r in queries.run(con, "review-tables-present", names=["posts", "nope"]).fetchall()} == {"posts"}
-        assert queries.run(con, "review-assignees").fetchall() == []
+        assert queries.run(con, "review/known_posts", post_ids=["dup", "nope"]).fetchall() == [("dup",)]
+        assert queue.tables_present(con, ["posts", "nope"]) == {"posts"}
+        assert queries.run(con, "review/assignees").fetchall() == []
         assert queue.post_duplicates(con, "dup")["other_post_id"].tolist() == ["canon"]
         assert queue.post_detail(con, "dup")["title"] == "same title"
         for fn in (queue.queue_count, queue.reason_counts, queue.stale_drafts, queue.export_csv):
             fn(con, POL, AS_OF)
         queue.fetch_page(con, POL, {}, as_of=AS_OF)
-        links = con.execute(queries.sql("queue-duplicate-links")).fetchall()
+        links = queries.run(con, "review/duplicate_links").fetchall()
         assert links == [("dup", "canon", 96)]
-        assert con.execute(queries.sql("queue-duplicate-links-none")).fetchall() == []
+        assert queries.run(con, "review/duplicate_links_none").fetchall() == []
 
 
 # --- concurrency with real processes -------------------------------------------------------------
@@ -318,9 +319,8 @@ def test_two_step_page_equals_the_single_statement_page(corpus):
     with dbmod.session(corpus, read_only=True) as con:
         for sort, direction, offset in [("priority", "DESC", 0), ("review_age_days", "ASC", 2),
                                         ("title", "DESC", 4), ("priority", "DESC", 50)]:
-            sql, params = queue.queue_page_sql(POL, {}, sort=sort, direction=direction, limit=3, offset=offset,
-                                               as_of=AS_OF, con=con)
-            single = con.execute(sql, params).df()
+            single = queue.queue_page_sql(POL, {}, sort=sort, direction=direction, limit=3, offset=offset,
+                                          as_of=AS_OF, con=con).df(con)
             two_step = queue.fetch_page(con, POL, {}, sort=sort, direction=direction, limit=3, offset=offset,
                                         as_of=AS_OF)
             assert two_step["post_id"].tolist() == single["post_id"].tolist()

@@ -68,10 +68,10 @@ def test_change_since_previous_batch(snap_db):
     assert site["posts"].diff().iloc[-1] == 3
 
 
-def test_import_hook_records_a_snapshot_per_batch(tmp_path, example_page_bytes, monkeypatch):
-    from copydesk import importer
-    monkeypatch.setattr(importer, "AFTER_IMPORT_HOOKS",
-                        [lambda con, batch_id: trends.record_batch_snapshot(con, batch_id)])
+def test_import_hook_records_a_snapshot_per_batch(tmp_path, example_page_bytes):
+    from copydesk import hooks, importer
+    names = [name for _order, name, _fn in hooks.stages()]
+    assert names == ["copydesk.duplicates.after_import", "copydesk.trends.record_batch_snapshot"]
     src = tmp_path / "pages"
     src.mkdir()
     (src / "a.txt").write_bytes(example_page_bytes)
@@ -109,10 +109,10 @@ def test_drill_from_points():
 def test_distribution_breakdown_and_heatmap_match_sql(snap_db):
     policy = trends.load_policy()
     with dbmod.session(snap_db, read_only=True) as con:
-        dist = trends.run(con, "score-distribution", policy, {"site": ["docs.example"]}, AS_OF)
-        heat = trends.run(con, "staleness-by-stack", policy, {}, AS_OF, max_stacks=100)
-        by_status = trends.run(con, "scores-breakdown", policy, {}, AS_OF, dim="status")
-        by_stack = trends.run(con, "scores-breakdown", policy, {}, AS_OF, dim="stack")
+        dist = trends.run(con, "trends/score_distribution", policy, {"site": ["docs.example"]}, AS_OF)
+        heat = trends.run(con, "trends/staleness_by_stack", policy, {}, AS_OF, max_stacks=100)
+        by_status = trends.run(con, "trends/breakdown", policy, {}, AS_OF, dim="status")
+        by_stack = trends.run(con, "trends/breakdown", policy, {}, AS_OF, dim="stack")
     top = dist[(dist["score"] == "quality") & (dist["bucket"] == 90)]["posts"].item()
     assert top == one(snap_db, "SELECT count(*) FROM posts WHERE site = 'docs.example' "
                                "AND score_quality BETWEEN 90 AND 100")[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from copydesk import db as dbmod
-from copydesk import queries
+from sql_support import BENCH, TESTS
 
 AS_OF = dt.date(2025, 7, 1)
 
@@ -42,7 +42,7 @@ FORMULA_POSTS = pd.DataFrame({
 def insert_frame(con, query: str, frame: pd.DataFrame) -> None:
     con.register("frame", frame)
     try:
-        queries.run(con, query)
+        (TESTS if query in TESTS.queries else BENCH).run(con, query)
     finally:
         con.unregister("frame")
 
@@ -57,15 +57,15 @@ def make_db(path: Path, n: int = 2000, *, seed: int = 7, formula_posts: bool = T
     policy = trends.load_policy()
     con = dbmod.open_db(path)
     try:
-        queries.run(con, "bench-synth-posts", n=n, start=0, seed=seed, batch_id=1)
+        BENCH.run(con, "synth_posts", n=n, start=0, seed=seed, batch_id=1)
         if snapshots:
-            insert_frame(con, "batches-insert-frame", pd.DataFrame({
+            insert_frame(con, "insert_batches_frame", pd.DataFrame({
                 "batch_id": [1, 2], "started_at": [dt.datetime(2025, 6, 1), dt.datetime(2025, 7, 1)],
                 "finished_at": [dt.datetime(2025, 6, 1, 1), dt.datetime(2025, 7, 1, 1)],
                 "source": ["synthetic", "formula posts"], "status": ["finished", "finished"]}))
             trends.record_batch_snapshot(con, 1, AS_OF, policy)
         if formula_posts:
-            insert_frame(con, "posts-insert-frame", FORMULA_POSTS)
+            insert_frame(con, "insert_posts_frame", FORMULA_POSTS)
         if snapshots:
             trends.record_batch_snapshot(con, 2, AS_OF, policy)
     finally:

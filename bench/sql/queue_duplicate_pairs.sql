@@ -1,4 +1,4 @@
--- name: bench-queue-duplicate-pairs
+-- name: queue_duplicate_pairs
 -- Synthetic near-duplicate pairs: each cluster member with its canonical post.
 INSERT INTO near_duplicates BY NAME
 SELECT printf('site%d-%07d', (i - i % 50) % 8, i - i % 50) AS post_id_a, printf('site%d-%07d', i % 8, i) AS post_id_b,

@@ -1,4 +1,4 @@
--- name: bench-queue-duplicates
+-- name: queue_duplicates
 -- Synthetic near-duplicate clusters: every 50th post is canonical for the next two .
 INSERT INTO duplicate_clusters BY NAME
 SELECT (i // 50) AS cluster_id, printf('site%d-%07d', i % 8, i) AS post_id, 3 AS cluster_size,

@@ -1,4 +1,4 @@
--- name: bench-queue-posts
+-- name: queue_posts
 -- Synthetic posts for the queue benchmark: $n rows with a realistic mix of statuses, dates, scores and flags.
 INSERT INTO post_revisions BY NAME
 SELECT i + 1 AS revision_id, true AS live, true AS is_current,

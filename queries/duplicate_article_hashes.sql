@@ -1,3 +1,0 @@
--- name: duplicate-article-hashes
--- posts.article_hash of the posts in the registered relation dup_ids(post_id, ord), for change detection.
-SELECT i.ord, p.article_hash FROM dup_ids i LEFT JOIN posts p USING (post_id);

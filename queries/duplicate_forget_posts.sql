@@ -1,5 +1,0 @@
--- name: duplicate-forget-posts
--- Drop pairs, state and band keys of the posts in the registered relation dup_forget(post_id).
-DELETE FROM near_duplicates WHERE post_id_a IN (SELECT post_id FROM dup_forget) OR post_id_b IN (SELECT post_id FROM dup_forget);
-DELETE FROM duplicate_state WHERE post_id IN (SELECT post_id FROM dup_forget);
-DELETE FROM duplicate_signatures WHERE post_id IN (SELECT post_id FROM dup_forget);

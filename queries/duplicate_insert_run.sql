@@ -1,3 +1,0 @@
--- name: duplicate-insert-run
--- Record a finished duplicate detection run (from the registered relation dup_run).
-INSERT INTO duplicate_runs BY NAME SELECT * FROM dup_run;

@@ -1,3 +1,0 @@
--- name: duplicate-insert-template
--- Store the template shingles of a full run from the registered relation dup_template.
-INSERT INTO duplicate_template SELECT shingle FROM dup_template;

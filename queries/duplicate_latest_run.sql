@@ -1,3 +1,0 @@
--- name: duplicate-latest-run
--- The latest duplicate detection run of any mode.
-SELECT * FROM duplicate_runs ORDER BY run_id DESC LIMIT 1;

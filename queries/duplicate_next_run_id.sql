@@ -1,3 +1,0 @@
--- name: duplicate-next-run-id
--- The id for a new duplicate detection run.
-SELECT coalesce(max(run_id), 0) + 1 FROM duplicate_runs;

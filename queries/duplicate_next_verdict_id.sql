@@ -1,3 +1,0 @@
--- name: duplicate-next-verdict-id
--- The id for a new editor verdict.
-SELECT coalesce(max(verdict_id), 0) + 1 FROM duplicate_verdicts;

@@ -1,3 +1,0 @@
--- name: duplicate-post-count
--- Number of posts the duplicate engine will look at.
-SELECT count(*) FROM posts;

@@ -1,3 +1,0 @@
--- name: duplicate-removed-posts
--- Posts compared before that are no longer in posts.
-SELECT s.post_id FROM duplicate_state s ANTI JOIN posts p USING (post_id);

@@ -1,5 +1,0 @@
--- name: duplicate-stored-signatures
--- Stored MinHash signatures of the posts that are not in the registered relation dup_new_posts (unchanged posts).
-SELECT s.post_id, s.sig
-FROM duplicate_signatures s
-ANTI JOIN dup_new_posts n USING (post_id);

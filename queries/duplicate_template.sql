@@ -1,3 +1,0 @@
--- name: duplicate-template
--- The template shingles fixed by the last full run.
-SELECT shingle FROM duplicate_template ORDER BY shingle;

@@ -1,0 +1,13 @@
+-- name: duplicates/cluster_edges
+-- Pairs that join a cluster: similarity at/above $threshold (exact pairs are 100) and not rejected by an editor's latest verdict.
+WITH pair_verdicts AS (
+    SELECT post_id_a, post_id_b, verdict
+    FROM duplicate_verdicts
+    WHERE verdict IN ('not_duplicate', 'duplicate')
+    QUALIFY row_number() OVER (PARTITION BY post_id_a, post_id_b ORDER BY decided_at DESC, verdict_id DESC) = 1
+)
+SELECT n.post_id_a, n.post_id_b, n.similarity
+FROM near_duplicates n
+LEFT JOIN pair_verdicts v USING (post_id_a, post_id_b)
+WHERE n.similarity >= $threshold
+  AND v.verdict IS DISTINCT FROM 'not_duplicate';

@@ -1,0 +1,3 @@
+-- name: duplicates/post_count
+-- Number of posts the duplicate engine will look at.
+SELECT count(*) FROM posts;

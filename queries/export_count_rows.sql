@@ -1,3 +1,0 @@
--- name: count-rows
--- How many rows an export's SELECT ({{rows}}) returns.
-SELECT count(*) AS n FROM {{rows}}

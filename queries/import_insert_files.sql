@@ -1,3 +1,0 @@
--- name: import-insert-files
--- Append the chunk's ledger rows (registered as chunk_ledger) to import_files.
-INSERT INTO import_files BY NAME SELECT * FROM chunk_ledger

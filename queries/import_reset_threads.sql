@@ -1,3 +1,0 @@
--- name: import-reset-threads
--- Give the import connection all DuckDB threads again (for the after-import work: duplicates, trend snapshot).
-RESET threads

@@ -1,0 +1,10 @@
+-- name: ingest/count_batch
+-- Add a chunk's outcome counts to its batch.
+UPDATE import_batches SET
+    files_seen = files_seen + $files_seen,
+    imported = imported + $imported,
+    updated = updated + $updated,
+    unchanged = unchanged + $unchanged,
+    rejected = rejected + $rejected,
+    warnings = warnings + $warnings
+WHERE batch_id = $batch_id

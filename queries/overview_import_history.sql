@@ -1,6 +1,0 @@
--- name: overview-import-history
--- Import batches, newest first, with their outcome counts.
-SELECT batch_id, started_at, finished_at, status, source, files_seen, imported, updated, unchanged, rejected, warnings
-FROM import_batches
-ORDER BY batch_id DESC
-LIMIT $limit

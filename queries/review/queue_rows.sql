@@ -1,0 +1,55 @@
+-- name: review/queue_rows
+-- Every post that needs a human now, with all its reasons in words, its priority, freshness and last decision.
+-- part: queue_keys = review/queue_keys
+WITH k AS (SELECT * FROM {{queue_keys}}),
+worded AS (
+    SELECT *,
+           list_filter([
+               CASE WHEN r_flagged THEN {'code': 'flagged', 'text': 'flagged: needs human review'} END,
+               CASE WHEN r_stale_draft THEN
+                   {'code': 'stale_draft', 'text': 'stale draft: last reviewed ' || review_age_days || ' days ago'} END,
+               CASE WHEN r_never_reviewed_draft THEN
+                   {'code': 'never_reviewed_draft', 'text': 'never-reviewed draft (' || status || ')'} END,
+               CASE WHEN r_ai_unreviewed THEN
+                   {'code': 'ai_unreviewed', 'text': 'AI-generated style, never reviewed'} END,
+               CASE WHEN r_needs_update THEN {'code': 'needs_update', 'text': 'status: ' || status} END,
+               CASE WHEN r_low_quality THEN
+                   {'code': 'low_score', 'text': 'quality ' || score_quality || ' < ' || $watch_quality} END,
+               CASE WHEN r_low_freshness THEN
+                   {'code': 'low_score', 'text': 'freshness ' || score_freshness || ' < ' || $watch_freshness} END,
+               CASE WHEN r_low_depth THEN
+                   {'code': 'low_score', 'text': 'depth ' || score_depth || ' < ' || $watch_depth} END,
+               CASE WHEN r_low_clarity THEN
+                   {'code': 'low_score', 'text': 'clarity ' || score_clarity || ' < ' || $watch_clarity} END,
+               CASE WHEN r_duplicate THEN
+                   {'code': 'duplicate', 'text': 'near-duplicate of ' || duplicate_of
+                                                 || coalesce(' (' || duplicate_similarity || ')', '')} END,
+               CASE WHEN r_no_metadata THEN {'code': 'no_metadata', 'text': 'no metadata'} END,
+               CASE WHEN r_parse_warnings THEN
+                   {'code': 'parse_warnings',
+                    'text': warning_count || CASE WHEN warning_count = 1 THEN ' parse warning'
+                                                  ELSE ' parse warnings' END} END,
+               CASE WHEN r_freshness_drift THEN
+                   {'code': 'freshness_drift',
+                    'text': 'recorded freshness ' || score_freshness || ' vs computed ' || computed_freshness} END,
+               CASE WHEN content_changed THEN
+                   {'code': 'content_changed',
+                    'text': 'content changed since ' || replace(last_decision, '_', ' ') || ' by ' || last_reviewer
+                            || ' on ' || strftime(last_decided_at, '%Y-%m-%d')} END
+           ], lambda r: r IS NOT NULL) AS reason_list
+    FROM k
+)
+SELECT post_id, site, title, status, difficulty, stack, last_reviewed, view_count,
+       priority,
+       list_transform(reason_list, lambda r: r.text) AS reasons,
+       list_distinct(list_transform(reason_list, lambda r: r.code)) AS reason_codes,
+       array_to_string(list_transform(reason_list, lambda r: r.text), '; ') AS reasons_text,
+       review_age_days, computed_freshness, band, freshness_gap,
+       score_quality, score_freshness, score_depth, score_clarity,
+       ai_generated_style, needs_human_review, has_meta, warning_count,
+       duplicate_of, duplicate_similarity,
+       in_queue, decided, content_changed,
+       last_decision, last_reviewer, last_decided_at, last_note, assignee, merge_into, snooze_until,
+       source_sha256, imported_at,
+       half_life_days, aging_after_days, stale_after_days, drift_margin
+FROM worded

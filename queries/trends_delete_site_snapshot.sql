@@ -1,3 +1,0 @@
--- name: trends-delete-site-snapshot
--- Remove one batch's per-site snapshot rows (before re-recording them).
-DELETE FROM batch_site_metrics WHERE batch_id = $batch_id

@@ -1,3 +1,0 @@
--- name: trends-insert-snapshot
--- Store (or replace) one batch's corpus-wide snapshot from the registered DataFrame "snapshot".
-INSERT OR REPLACE INTO batch_metrics BY NAME SELECT * FROM snapshot
