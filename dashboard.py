@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from copydesk import ui
+from copydesk.app import common
 
 st.set_page_config(page_title="copydesk", page_icon=":memo:", layout="wide")
 
@@ -15,5 +15,6 @@ PAGES = [
 
 nav = st.navigation(PAGES)
 with st.sidebar:
-    st.caption(f"Database: `{ui.current_db()}`")
-nav.run()
+    st.caption(f"Database: `{common.database()}`")
+with common.errors_shown():      # the net: a CopydeskError no data function caught is one st.error too
+    nav.run()

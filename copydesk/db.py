@@ -25,11 +25,6 @@ DEFAULT_DB = "copydesk.duckdb"
 ENV_DB = "COPYDESK_DB"
 LOCK_WAIT_SECONDS = float(os.environ.get("COPYDESK_LOCK_WAIT", "60"))
 
-# DuckDB refuses a read-only and a read-write connection to the same file inside
-# one process.  A process that both reads and writes (the dashboard) sets this, and
-# every connection it opens is then read-write (still short-lived).
-PREFER_READ_WRITE = False
-
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
     """The database file: ``--db`` if given, else ``$COPYDESK_DB``, else ``./copydesk.duckdb``."""
@@ -44,13 +39,15 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
-            wait: float | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the database, retrying while another process holds its lock."""
+            wait: float | None = None, open_read_write: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database, retrying while another process holds its lock.
+
+    ``read_only`` refuses a file that does not exist; ``open_read_write`` then opens it
+    read-write all the same (see :func:`session`)."""
     p = db_path(path)
     if read_only and not p.exists():
         raise FileNotFoundError(f"database {p} does not exist (run 'copydesk import' or 'make run' first)")
-    if PREFER_READ_WRITE:
-        read_only = False
+    read_only = read_only and not open_read_write
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
     delay = 0.05
     while True:
@@ -115,7 +112,8 @@ def _in_process_conflict(exc: Exception) -> bool:
 
 
 @contextmanager
-def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wait: float | None = None):
+def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wait: float | None = None,
+            open_read_write: bool = False):
     """``with session(db) as con:`` — a short-lived connection, always closed.
 
     Safe for many threads of one process (Streamlit serves every editor from one).
@@ -123,6 +121,13 @@ def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wai
     Connections of this process pass :class:`_ModeGate` (readers share, a writer is alone and
     goes first) and are opened and closed under a lock; another *process* holding the write
     lock (a CLI import) is waited out by ``copydesk.db.connect``.
+
+    ``open_read_write`` (with ``read_only``): a reader for the gate, but the file is opened
+    read-write.  DuckDB refuses a read-only and a read-write connection to one file in one
+    process, while read-write connections share one instance; a process that also writes
+    through connections outside the gate (the dashboard imports browser uploads with the
+    importer's own connection) passes it on every read.  The caller chooses, per call: no
+    module-wide switch.
     """
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
     _GATE.acquire(read_only, deadline)
@@ -131,7 +136,7 @@ def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wai
         while True:
             try:
                 with _OPEN_CLOSE:            # never wait while holding it: one attempt, then sleep
-                    con = connect(db, read_only=read_only, wait=0)
+                    con = connect(db, read_only=read_only, wait=0, open_read_write=open_read_write)
                 break
             except DatabaseBusy:       # another process (a CLI import) is writing
                 if time.monotonic() >= deadline:

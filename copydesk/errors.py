@@ -4,7 +4,7 @@ Everything a user can cause and act on (a bad policy file, an unknown export, a 
 without a reviewer, a busy or unreadable database, a path that does not exist) raises a
 :class:`CopydeskError`.  The CLI turns every one of them into ``error: <message>`` on one
 line and exit status 2 (``copydesk.cli``); the pages show the message with ``st.error``
-(``copydesk.pages_common.show_error``).  Any other exception is a bug and keeps its
+(``copydesk.app.common.show_error``).  Any other exception is a bug and keeps its
 traceback.
 """
 

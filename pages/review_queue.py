@@ -1,50 +1,47 @@
 """Review queue: which posts need a human now, and why; open one, decide, move on."""
 
 import datetime as dt
-import hashlib
 import math
 
 import streamlit as st
 
-from copydesk import freshness, queue, review_ui, ui
+from copydesk.app import common, review
+from copydesk.app.filters import filter_options, shared_filters
+from copydesk.domain import BANDS, DECISIONS, REASONS, SORTS, STATES
+from copydesk.errors import CopydeskError
 
 st.title("Review queue")
-if not ui.require_db():
+if not common.require_db():
     st.stop()
 
-try:
-    policy = freshness.load_policy()
-except freshness.PolicyError as exc:
-    st.error(f"The policy file is invalid: {exc}")
-    st.stop()
-
-shared = ui.shared_filters()                  # sidebar: site, stack, status, reviewed range, as-of (in the URL)
+policy = common.policy()
+shared = shared_filters()                  # sidebar: site, stack, status, reviewed range, as-of (in the URL)
 as_of = shared.pop("as_of")
-ui.show_policy(policy)
+common.show_policy(policy)
 
 # --- queue filters ------------------------------------------------------------------------
-options = ui.filter_options()
+options = filter_options()
 cols = st.columns([3, 2, 2, 2, 2])
-reason = cols[0].multiselect("Reason", list(queue.REASONS), format_func=lambda c: queue.REASONS[c],
+reason = cols[0].multiselect("Reason", list(REASONS), format_func=lambda c: REASONS[c],
                              key="review_reason", placeholder="Any reason")
-band = cols[1].multiselect("Freshness band", list(freshness.BANDS), key="review_band", placeholder="Any band")
+band = cols[1].multiselect("Freshness band", list(BANDS), key="review_band", placeholder="Any band")
 difficulty = cols[2].multiselect("Difficulty", options.get("difficulty", []), key="review_difficulty",
                                  placeholder="Any difficulty")
-assignee = cols[3].multiselect("Assignee", review_ui.assignees(), key="review_assignee", placeholder="Anyone")
-state = cols[4].selectbox("Show", queue.STATES, key="review_state",
+assignee = cols[3].multiselect("Assignee", review.assignees(), key="review_assignee", placeholder="Anyone")
+state = cols[4].selectbox("Show", STATES, key="review_state",
                           format_func={"open": "open (needs a human)", "decided": "decided",
                                        "all": "open + decided"}.get)
 cols = st.columns([4, 2, 1, 1])
 search = cols[0].text_input("Search post id or title", key="review_search")
-sort_label = cols[1].selectbox("Sort by", list(queue.SORTS), key="review_sort")
+sort_label = cols[1].selectbox("Sort by", list(SORTS), key="review_sort")
 direction = cols[2].selectbox("Order", ["DESC", "ASC"], key="review_direction")
 page_size = cols[3].selectbox("Rows", [25, 50, 100, 200], index=1, key="review_page_size")
 
 filters = {**shared, "reason": reason, "band": band, "difficulty": difficulty, "assignee": assignee,
            "state": state, "search": search}
 page = int(st.session_state.get("review_page", 1))
-rows, total = review_ui.queue_view(policy, as_of, filters, queue.SORTS[sort_label], direction,
-                                   page_size, (page - 1) * page_size)
+rows, total = review.queue_view(policy, as_of, filters, SORTS[sort_label], direction,
+                                page_size, (page - 1) * page_size)
 pages = max(1, math.ceil(total / page_size))
 if page > pages:                      # the filters shrank the queue: show its last page
     st.session_state["review_page"] = pages
@@ -53,25 +50,21 @@ if page > pages:                      # the filters shrank the queue: show its l
 head = st.columns([3, 1, 2, 2])
 head[0].metric("Posts in this view", f"{total:,}", help=f"as of {as_of.isoformat()}")
 head[1].number_input("Page", min_value=1, max_value=pages, step=1, key="review_page")
-head[2].download_button("Queue (CSV, all rows)", data=review_ui.queue_csv(policy, as_of, filters),
-                        file_name=f"review-queue-{as_of.isoformat()}.csv", mime="text/csv",
-                        key="review_download_queue", on_click="ignore", icon=":material/download:")
-head[3].download_button("Decision log (CSV)", data=review_ui.decisions_csv(),
-                        file_name="review-decisions.csv", mime="text/csv",
-                        key="review_download_decisions", on_click="ignore", icon=":material/download:")
+with head[2]:
+    common.csv_button("Queue (CSV, all rows)", review.queue_csv(policy, as_of, filters),
+                      file_name=f"review-queue-{as_of.isoformat()}.csv", key="review_download_queue",
+                      icon=":material/download:")
+with head[3]:
+    common.csv_button("Decision log (CSV)", review.decisions_csv(), file_name="review-decisions.csv",
+                      key="review_download_decisions", icon=":material/download:")
 
-st.caption(f"Page {page} of {pages} · {ui.describe_filters(filters)} · priority = Σ reason severities "
-           "+ staleness + impact (see the policy)")
+st.caption(f"Page {page} of {pages} · {common.md_escape(common.describe_filters(filters))} · "
+           "priority = Σ reason severities + staleness + impact (see the policy)")
 
-shown = ["post_id", "priority", "reasons", "title", "site", "status", "band", "review_age_days",
-         "computed_freshness", "view_count", "last_decision", "assignee"]
 page_ids = rows["post_id"].tolist()
-# the selection is by row position: a new key whenever the rows change, so a stale selection never
-# points at other posts (after a decision, a new page, another sort or filter)
-table_key = "review_table_" + hashlib.sha1("\n".join(page_ids).encode()).hexdigest()[:12]
 table = st.dataframe(
-    rows[shown], hide_index=True, width="stretch", key=table_key, on_select="rerun",
-    selection_mode="multi-row",
+    rows[review.TABLE_COLUMNS], hide_index=True, width="stretch", key=review.table_key(page_ids),
+    on_select="rerun", selection_mode="multi-row",
     column_config={
         "post_id": st.column_config.TextColumn("post"),
         "reasons": st.column_config.ListColumn("reasons", width="large"),
@@ -101,13 +94,14 @@ with left:
                           placeholder="Pick a post (or select rows in the table)")
     post = None
     if opened:
-        post, dups, history = review_ui.post_detail(opened)
+        detail = review.post_detail(opened)
+        post = detail.post
         if post is None:
             st.warning("That post is no longer in the database.")
         else:
             row = rows[rows["post_id"] == opened]
             with st.container(border=True):
-                review_ui.show_post(post)
+                review.show_post(post)
             tabs = st.tabs(["Reasons", "Metadata & scores", "Duplicates", "History"])
             with tabs[0]:
                 if row.empty:
@@ -119,21 +113,21 @@ with left:
                     for reason_text in r["reasons"]:
                         st.text(f"• {reason_text}")
             with tabs[1]:
-                st.dataframe(review_ui.metadata_frame(post), hide_index=True, width="stretch")
+                st.dataframe(review.metadata_frame(post), hide_index=True, width="stretch")
             with tabs[2]:
-                if dups.empty:
+                if detail.duplicates.empty:
                     st.text("No near-duplicates recorded.")
                 else:
-                    st.dataframe(dups, hide_index=True, width="stretch")
+                    st.dataframe(detail.duplicates, hide_index=True, width="stretch")
             with tabs[3]:
-                if history.empty:
+                if detail.history.empty:
                     st.text("No decisions yet.")
                 else:
-                    st.dataframe(history, hide_index=True, width="stretch")
+                    st.dataframe(detail.history, hide_index=True, width="stretch")
 
 with right:
     st.subheader("Decision")
-    name = review_ui.reviewer_box()
+    name = review.reviewer_box()
     if st.session_state.pop("review_clear_selection", False):
         st.session_state["review_selected"] = []
     st.session_state["review_selected"] = [p for p in st.session_state.get("review_selected", []) if p in page_ids]
@@ -141,7 +135,7 @@ with right:
                               placeholder="Select rows in the table or here")
     with st.form("review_decision_form", clear_on_submit=False):
         target = st.radio("Apply to", ["opened post", "bulk selection"], key="review_target", horizontal=True)
-        decision = st.selectbox("Decision", list(queue.DECISIONS), format_func=queue.DECISIONS.get,
+        decision = st.selectbox("Decision", list(DECISIONS), format_func=DECISIONS.get,
                                 key="review_decision")
         note = st.text_area("Note", key="review_note", height=80)
         assign_to = st.text_input("Assignee (optional)", key="review_assign_to")
@@ -152,14 +146,12 @@ with right:
     if submitted:
         ids = ([opened] if opened else []) if target == "opened post" else selected
         try:
-            made = review_ui.record(ids, decision, note=note, assignee=assign_to, merge_into=merge_into,
-                                    snooze_until=snooze_until, content_hashes=hashes)
-        except (queue.DecisionError, ValueError) as exc:
-            st.error(str(exc))
-        except Exception as exc:  # database busy for too long, etc.: say so, keep the form
-            st.error(f"The decision was not recorded: {exc}")
+            made = review.record(ids, decision, note=note, assignee=assign_to, merge_into=merge_into,
+                                 snooze_until=snooze_until, content_hashes=hashes)
+        except CopydeskError as exc:      # refused, or the database stayed busy: say so, keep the form
+            common.show_error(exc)
         else:
-            st.session_state["review_flash"] = f"Recorded '{queue.DECISIONS[decision]}' for {len(made)} post(s)."
+            st.session_state["review_flash"] = f"Recorded '{DECISIONS[decision]}' for {len(made)} post(s)."
             if target == "bulk selection":
                 st.session_state["review_clear_selection"] = True
             st.rerun()
@@ -167,4 +159,4 @@ with right:
         st.success(st.session_state.pop("review_flash"))
 
 if st.toggle("Count posts per reason in this view", key="review_show_reason_counts"):
-    st.dataframe(review_ui.reason_counts(policy, as_of, filters), hide_index=True)
+    st.dataframe(review.reason_counts(policy, as_of, filters), hide_index=True)

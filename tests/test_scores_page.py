@@ -9,7 +9,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from copydesk import trends, ui
+from copydesk import trends
+from copydesk.app.common import md_escape
 from trends_support import AS_OF, make_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +71,7 @@ def test_sidebar_filter_narrows_every_figure_and_goes_to_the_url(app, page_db):
     assert metric(app, "Posts").value == f"{expected:,}"
     assert not metric(app, "Posts").delta                     # deltas are corpus-wide only
     assert app.query_params["site"] == "docs.example"
-    assert f"{expected:,} posts ({ui.md_escape('site: docs.example')})" in posts_caption(app)
+    assert f"{expected:,} posts ({md_escape('site: docs.example')})" in posts_caption(app)
     app.sidebar.multiselect(key="sidebar_site").select("blog.example").run()
     assert app.query_params["site"] == ["docs.example", "blog.example"]
     app.sidebar.multiselect(key="sidebar_site").unselect("blog.example").run()
@@ -101,7 +102,7 @@ def test_picking_a_bar_shows_the_posts_behind_it(app, page_db):
     app.selectbox(key="scores_pick_site").select("blog.example").run()
     assert not app.exception
     expected = sql(page_db, "SELECT count(*) FROM posts WHERE site = 'blog.example'")
-    assert f"{expected:,} posts ({ui.md_escape('site: blog.example')})" in posts_caption(app)
+    assert f"{expected:,} posts ({md_escape('site: blog.example')})" in posts_caption(app)
     table = app.dataframe[-1].value
     assert len(table) == min(expected, 200)
     assert set(table["site"]) == {"blog.example"}
