@@ -16,5 +16,5 @@ PAGES = [
 nav = st.navigation(PAGES)
 with st.sidebar:
     st.caption(f"Database: `{common.database()}`")
-with common.errors_shown():      # the net: a CopydeskError no data function caught is one st.error too
+with common.stop_on_error():     # the net: a CopydeskError no data function caught is one st.error too
     nav.run()

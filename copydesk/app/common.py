@@ -20,8 +20,8 @@ functions a page reads through (:func:`cached_read` functions, :func:`policy`, â
 :func:`stop_on_error`: the error is shown where the page got to and the page run ends, so
 pages hold no ``try``.  What must go on after an error (a refused decision keeps its form; a
 button callback) catches it and calls :func:`show_error` (or :func:`flash`).  ``dashboard.py``
-runs each page inside :func:`errors_shown`, the net for anything else.  Any other exception
-is a bug and keeps its traceback.
+runs each page inside :func:`stop_on_error` too, the net for anything else.  Any other
+exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -173,15 +173,6 @@ def error_text(exc: CopydeskError) -> str:
 def show_error(exc: CopydeskError) -> None:
     """How every page shows a problem the user can act on: one ``st.error``, as plain text."""
     st.error(md_escape(error_text(exc)))
-
-
-@contextmanager
-def errors_shown() -> Iterator[None]:
-    """``with errors_shown(): nav.run()``: a CopydeskError that got out of a page is shown by :func:`show_error`."""
-    try:
-        yield
-    except CopydeskError as exc:
-        show_error(exc)
 
 
 def flash(key: str, item: str | CopydeskError) -> None:
