@@ -43,10 +43,12 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     """Open the database, retrying while another process holds its lock.
 
     ``read_only`` refuses a file that does not exist; ``open_read_write`` then opens it
-    read-write all the same (see :func:`session`)."""
+    read-write all the same (see :func:`session`), or read-only on a read-only file system,
+    where nothing can write it and a read-only connection conflicts with no other."""
     p = db_path(path)
     if read_only and not p.exists():
         raise DatabaseError(f"database {p} does not exist (run 'copydesk import' or 'make run' first)")
+    fall_back = read_only and open_read_write
     read_only = read_only and not open_read_write
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
     delay = 0.05
@@ -54,6 +56,9 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
         try:
             return duckdb.connect(str(p), read_only=read_only)
         except duckdb.IOException as exc:
+            if fall_back and not read_only and "Read-only file system" in str(exc):
+                read_only = True
+                continue
             if not _is_lock_error(exc):
                 raise _open_error(p, read_only, exc) from exc
             if time.monotonic() >= deadline:

@@ -9,7 +9,9 @@ The others run the real app (AppTest) on real database files, one held by anothe
 from __future__ import annotations
 
 import ast
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +107,28 @@ def test_page_reads_share_the_file_with_a_writer_of_the_same_process(db_file):
             assert con.execute("SELECT count(*) FROM posts").fetchall() == [(1,)]
     finally:
         writer.close()
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare")
+def test_the_dashboard_reads_a_database_on_a_read_only_file_system(db_file, tmp_path):
+    """Its reads ask for a read-write handle; where nothing can write, they get a read-only one.
+    Run in a private mount namespace with a read-only tmpfs."""
+    build_db(db_file, [post_row("a-1"), post_row("a-2", needs_human_review=True)])
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    app = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+           f"at = AppTest.from_file({str(ROOT / 'dashboard.py')!r}, default_timeout=60).run()\n"
+           "print('metrics', {m.label: m.value for m in at.metric}, 'errors', [e.value for e in at.error],"
+           " 'exceptions', len(at.exception))\n")
+    (tmp_path / "app.py").write_text(app, encoding="utf-8")
+    flag = [] if os.geteuid() == 0 else ["-r"]
+    script = (f"mount -t tmpfs -o size=16m tmpfs {mnt} && cp {db_file} {mnt}/c.duckdb && "
+              f"mount -o remount,ro {mnt} && COPYDESK_DB={mnt}/c.duckdb {sys.executable} {tmp_path / 'app.py'}")
+    proc = subprocess.run(["unshare", *flag, "-m", "sh", "-c", script], capture_output=True, text=True,
+                          timeout=180, cwd=ROOT)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("metrics")), "")
+    assert "'Posts': '2'" in line and "'Flagged for review': '1'" in line, (proc.stdout, proc.stderr[-3000:])
+    assert line.endswith("errors [] exceptions 0"), line
 
 
 # --- one error path -------------------------------------------------------------------------------
