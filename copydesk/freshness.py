@@ -385,6 +385,13 @@ def describe(policy: Policy) -> list[tuple[str, str]]:
         for name, rule in getattr(policy, scope).items():
             txt = ", ".join(f"{k} = {v:g}" for k, v in rule.items() if v is not None)
             rows.append((f"override {scope[:-1]} '{name}'", txt))
+    q = policy.quality
+    rows.append(("computed quality", "weighted mean of sub-scores: " + ", ".join(
+        f"{name} {q.weights[name]:g}" for name in QUALITY_WEIGHTS)))
+    rows.append(("quality signals", f"{q.words_per_minute:g} words/minute; template text: a sentence in ≥ "
+                                    f"{q.template_min_posts} other posts; thin: < {q.thin_words} words; full "
+                                    f"substance at {q.substance_words} words; tolerated: reading time ± "
+                                    f"{q.reading_time_tolerance} min, paragraphs ± {q.paragraph_tolerance}"))
     rows.append(("priority", f"Σ reason severities + staleness (≤ {policy.staleness_max:g}) "
                              f"+ impact ({policy.impact_per_decade:g}/decade of views, ≤ {policy.impact_max:g})"))
     return rows
