@@ -10,9 +10,15 @@ result to :func:`store`.
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
+from collections import deque
+from itertools import accumulate, chain
+
 import pyarrow as pa
 
 from .. import queries
+from . import text
 from .text import Signals, safe_analyse
 
 SCHEMA = pa.schema([
@@ -22,11 +28,12 @@ SCHEMA = pa.schema([
     ("avg_sentence_words", pa.float64()), ("long_sentence_share", pa.float64()),
     ("flesch_reading_ease", pa.float64()), ("longest_paragraph_words", pa.int32()),
     ("checklist_missing", pa.list_(pa.string())), ("checklist_extra", pa.list_(pa.string())),
-    ("sentence_hashes", pa.list_(pa.int64())),
+    ("sentence_hashes", pa.list_(pa.uint64())),
 ])
 assert SCHEMA.names[1:] == list(Signals._fields), "quality_signals columns follow text.Signals"
 
 SLICE_ROWS = 4096          # revisions analysed per step of compute_missing (bounded memory)
+PARALLEL_FROM = 20_000     # fewer missing revisions than this are analysed in this process
 
 
 def table(revisions: pa.Table | pa.RecordBatch) -> pa.Table:
@@ -37,10 +44,18 @@ def table(revisions: pa.Table | pa.RecordBatch) -> pa.Table:
     rows = list(map(safe_analyse, bodies, checklists))
     if not rows:
         return SCHEMA.empty_table()
-    columns = list(zip(*rows))
-    arrays = [ids.cast(pa.int64())]
-    arrays += [pa.array(col, f.type) for col, f in zip(columns, list(SCHEMA)[1:])]
-    return pa.Table.from_arrays(arrays, schema=SCHEMA)
+    columns = dict(zip(Signals._fields, zip(*rows)))
+    hashes = columns.pop("sentence_hashes")
+    arrays = {"revision_id": ids.cast(pa.int64())}
+    for f in SCHEMA:
+        if f.name in columns:
+            arrays[f.name] = pa.array(columns[f.name], f.type)
+    # the hash lists as one flat array and offsets: several times faster than nested sequences
+    offsets = [0]
+    offsets += accumulate(map(len, hashes))
+    arrays["sentence_hashes"] = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
+                                                         pa.array(list(chain.from_iterable(hashes)), pa.uint64()))
+    return pa.Table.from_arrays([arrays[name] for name in SCHEMA.names], schema=SCHEMA)
 
 
 def store(con, signals: pa.Table) -> None:
@@ -54,19 +69,44 @@ def store(con, signals: pa.Table) -> None:
         con.unregister("quality_chunk")
 
 
-def compute_missing(con, rows: int = SLICE_ROWS) -> int:
+def compute_missing(con, rows: int = SLICE_ROWS, workers: int | None = None) -> int:
     """Compute and store the signals of every current revision that has none; returns how many.
 
-    The revisions are streamed from a second cursor ``rows`` at a time, so memory does not grow
-    with the corpus; each slice is stored in its own transaction (signals of a revision never
-    change, so a half-done run is simply continued by the next)."""
+    The revisions are streamed from a second cursor ``rows`` at a time and analysed by ``workers``
+    processes (default: one per core, up to 2; in this process when there are few), at most two
+    slices in flight per worker, so memory does not grow with the corpus.  Each slice is stored
+    in its own transaction: signals of a revision never change, so an interrupted run is simply
+    continued by the next."""
+    missing = int(queries.statement("quality/missing_count").scalar(con))
+    if not missing:
+        return 0
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    pool = None
+    if workers > 1 and missing >= PARALLEL_FROM:
+        text.warm_up()                   # load the syllable dictionary once, shared by the forked workers
+        pool = mp.get_context("fork").Pool(workers)
     done = 0
     reader_con = con.cursor()
     try:
-        reader = queries.statement("quality/missing_signals").reader(reader_con, rows)
-        for batch in reader:
-            store(con, table(batch))
-            done += batch.num_rows
+        pending: deque = deque()
+        for batch in queries.statement("quality/missing_signals").reader(reader_con, rows):
+            if pool is None:
+                store(con, table(batch))
+                done += batch.num_rows
+                continue
+            pending.append(pool.apply_async(table, (batch,)))
+            while len(pending) > 2 * workers:
+                result = pending.popleft().get()
+                store(con, result)
+                done += result.num_rows
+        while pending:
+            result = pending.popleft().get()
+            store(con, result)
+            done += result.num_rows
     finally:
         reader_con.close()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
     return done

@@ -22,8 +22,8 @@ Definitions (README "Quality signals"; the names are the ``post_quality`` column
   syllables/words``, with the syllables of each word counted by ``textstat`` (the CMU
   pronouncing dictionary, pyphen's hyphenation for words it does not know; both ship
   their data, nothing is fetched).  Syllable counts are cached per token.
-* A sentence's **hash** (for template detection) is that of its normalised text: lower
-  case, whitespace collapsed to single spaces.
+* A sentence's **hash** (for template detection) is the 64-bit XXH3 of its normalised text:
+  lower case, whitespace collapsed to single spaces.
 
 Bad input never raises: an empty body or a body of one heading has zero sentences, and
 the averages, shares and reading ease are then ``None``.
@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import re
 from typing import NamedTuple
-from hashlib import blake2b
+
+from xxhash import xxh3_64_intdigest as _xxh3
 
 HEADING_MAX_WORDS = 8
 LONG_SENTENCE_WORDS = 20          # a sentence of more words than this is long
@@ -48,8 +49,9 @@ _CHECKLIST_HEADING = "checklist"
 
 # Token cache: token -> _WORD + syllables for a word, 0 for a token without a letter or digit.
 # ``sum(map(cache.__getitem__, tokens))`` then gives words (high bits) and syllables (low
-# bits) of a whole sentence in one C-level pass.
-_WORD = 1 << 24
+# bits) of a whole text in one C-level pass.
+_SHIFT = 32
+_WORD = 1 << _SHIFT
 _SYLLABLES = _WORD - 1
 _CACHE_LIMIT = 500_000            # distinct tokens kept; the cache is emptied beyond (bounded memory)
 _LONG_TOKEN = 64                  # longer tokens (URLs, hashes) are syllable-counted on their start
@@ -58,6 +60,11 @@ _LONG_TOKEN = 64                  # longer tokens (URLs, hashes) are syllable-co
 def _syllables(token: str) -> int:
     import textstat                                   # 0.3 s to import; the dictionary loads on first use
     return max(1, textstat.syllable_count(token[:_LONG_TOKEN]))
+
+
+def warm_up() -> None:
+    """Load the syllable dictionary now (about a second), e.g. before forking worker processes."""
+    _syllables("copydesk")
 
 
 class _TokenCache(dict):
@@ -75,9 +82,9 @@ _token_value = _TOKENS.__getitem__
 
 
 def sentence_hash(normalised: str) -> int:
-    """A stable signed 64-bit hash of a normalised sentence (the same in every process and run)."""
-    return int.from_bytes(blake2b(normalised.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                          "little", signed=True)
+    """The unsigned 64-bit XXH3 hash of a normalised sentence's UTF-8 bytes (a fixed, published
+    algorithm: the same in every process, run and release)."""
+    return _xxh3(normalised.encode("utf-8", "surrogatepass"))
 
 
 def normalise(sentence: str) -> str:
@@ -105,29 +112,15 @@ class Signals(NamedTuple):
 EMPTY = Signals()
 
 
-def _count(tokens) -> tuple[int, int]:
-    """(words, syllables) of a token list."""
-    v = sum(map(_token_value, tokens))
-    return v >> 24, v & _SYLLABLES
-
-
-def _blocks(body: str) -> list[list[str]]:
-    """The body's blocks, each a list of its (non-blank) lines."""
+def _blocks(body: str) -> list[str]:
+    """The body's blocks (runs of non-blank lines), without blank lines at their ends."""
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
     # Fast path: the parser right-strips lines, so blank lines are empty and "\n\n" separates
     # blocks; a body with whitespace-only lines (JSON Lines) takes the regular expression.
-    raw = _BLOCK_BREAK.split(body) if (" \n" in body or "\t\n" in body or "\n\x0b" in body
-                                       or "\n\x0c" in body) else body.split("\n\n")
-    out = []
-    for block in raw:
-        lines = block.strip("\n").split("\n")
-        if len(lines) == 1 and not lines[0].strip():
-            continue
-        if not all(lines):
-            lines = [line for line in lines if line.strip()]
-        out.append(lines)
-    return out
+    if " \n" in body or "\t\n" in body or "\n\x0b" in body or "\n\x0c" in body:
+        return _BLOCK_BREAK.split(body)
+    return body.split("\n\n")
 
 
 def _mark_sentence_ends(text: str) -> str:
@@ -157,42 +150,66 @@ def analyse(body: str | None, checklist=None) -> Signals:
     checklist_items: list[str] = []      # list items under a heading containing "checklist"
     under_checklist = False
     bullet = _BULLET.match
-    for lines in _blocks(body):
-        if all(map(bullet, lines)):
-            list_items += len(lines)
-            for line in lines:
-                words += _count(line.split())[0]
-                item = line[bullet(line).end():].strip()
-                items.append(item)
-                if under_checklist:
-                    checklist_items.append(item)
+    value = _token_value
+    for block in _blocks(body):
+        if "\n" in block:                                # several lines (or blank ones at the ends)
+            lines = [line for line in block.split("\n") if line and not line.isspace()]
+            if len(lines) > 1:
+                if all(map(bullet, lines)):
+                    list_items += len(lines)
+                    words += sum(map(value, block.split())) >> _SHIFT
+                    found = [line[bullet(line).end():].strip() for line in lines]
+                    items += found
+                    if under_checklist:
+                        checklist_items += found
+                else:
+                    prose.append(" ".join(block.split()))
+                continue
+            if not lines:
+                continue
+            block = lines[0]
+        elif not block or block.isspace():
             continue
-        if len(lines) == 1:
-            tokens = lines[0].split()
-            n = _count(tokens)[0]
-            if n <= HEADING_MAX_WORDS and not lines[0].rstrip().endswith(_HEADING_ENDINGS):
+        # one line: a list item, a heading, or a paragraph
+        m = bullet(block)
+        if m:
+            list_items += 1
+            words += sum(map(value, block.split())) >> _SHIFT
+            item = block[m.end():].strip()
+            items.append(item)
+            if under_checklist:
+                checklist_items.append(item)
+        elif block.rstrip().endswith(_HEADING_ENDINGS):
+            prose.append(" ".join(block.split()))
+        else:
+            tokens = block.split()
+            n = sum(map(value, tokens)) >> _SHIFT
+            if n <= HEADING_MAX_WORDS:
                 headings += 1
                 words += n
-                under_checklist = _CHECKLIST_HEADING in lines[0].lower()
-                continue
-            prose.append(" ".join(tokens))
-        else:
-            prose.append(" ".join(" ".join(lines).split()))
+                under_checklist = _CHECKLIST_HEADING in block.lower()
+            else:
+                prose.append(" ".join(tokens))
     # All prose at once: a few C-level passes instead of several per paragraph.
     sentences = prose_words = syllables = long_sentences = longest = 0
     hashes: list[int] = []
-    for paragraph in _mark_sentence_ends("\x1e".join(prose)).split("\x1e") if prose else ():
+    add_hash = hashes.append
+    text = _mark_sentence_ends("\x1e".join(prose))       # paragraphs split by \x1e, sentences by \x1f
+    tokens = text.split()
+    v = sum(map(value, tokens))                          # words in the high bits, syllables in the low ones
+    syllables = v & _SYLLABLES
+    all_words = v >> _SHIFT == len(tokens)               # usual: every token is a word, so words = spaces + 1
+    for paragraph in text.split("\x1e") if prose else ():
         block_words = 0
         for piece in paragraph.split("\x1f"):
-            w, s = _count(piece.split(" "))
+            w = piece.count(" ") + 1 if all_words else sum(map(value, piece.split(" "))) >> _SHIFT
             if not w:
                 continue
             block_words += w
-            syllables += s
             sentences += 1
             if w > LONG_SENTENCE_WORDS:
                 long_sentences += 1
-            hashes.append(sentence_hash(piece.lower()))
+            add_hash(_xxh3(piece.lower().encode("utf-8", "surrogatepass")))
         prose_words += block_words
         if block_words > longest:
             longest = block_words

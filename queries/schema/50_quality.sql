@@ -18,13 +18,13 @@ CREATE TABLE IF NOT EXISTS quality_signals (
     longest_paragraph_words INTEGER NOT NULL,
     checklist_missing       VARCHAR[],            -- NULL when the post has no meta checklist
     checklist_extra         VARCHAR[],            -- NULL when the post has no meta checklist
-    sentence_hashes         BIGINT[] NOT NULL     -- 64-bit hashes of the normalised prose sentences
+    sentence_hashes         UBIGINT[] NOT NULL    -- XXH3-64 of the normalised prose sentences
 );
 
 -- For every normalised prose sentence (by hash) held by a current post: how many current posts
 -- hold it.  Kept up to date incrementally after each import (new, changed and removed posts).
 CREATE TABLE IF NOT EXISTS template_sentence_counts (
-    sentence_hash BIGINT NOT NULL,
+    sentence_hash UBIGINT NOT NULL,
     posts         INTEGER NOT NULL
 );
 
