@@ -144,6 +144,11 @@ def test_template_share_counts_sentences_held_by_at_least_min_posts_other_posts(
     assert list(r["t-6"]["findings"]) == ["50% of sentences are template text (each in ≥ 5 other posts)",
                                           "thin: 18 words", "a single prose paragraph"]
     assert r["t-6"]["score_originality"] == 50 and r["t-8"]["score_originality"] == 100
+    con = duckdb.connect(str(db), read_only=True)
+    boilerplate = con.execute("SELECT sentence, posts, example_post_id FROM template_sentences").fetchall()
+    con.close()
+    assert [(sentence, posts) for sentence, posts, _example in boilerplate] == [(B, 7)]
+    assert boilerplate[0][2] in {f"t-{i}" for i in range(1, 8)}
 
     # Remove B from two posts: it is then in 5 posts (4 others each) and no longer template text,
     # which changes the share of posts that were not re-imported (t-1 ... t-5).
@@ -159,6 +164,7 @@ def test_template_share_counts_sentences_held_by_at_least_min_posts_other_posts(
     try:
         assert con.execute("SELECT posts FROM template_sentence_counts WHERE posts >= 5").fetchall() == [(5,), (5,)]
         assert corpus.update(con) == {"analysed": 0, "scored": 0, "flipped": 0, "full": False}   # nothing left to do
+        assert con.execute("SELECT count(*) FROM template_sentences").fetchall() == [(0,)]      # B is no longer one
     finally:
         con.close()
 
@@ -178,7 +184,14 @@ def _random_corpus(folder, rng, ids, pool, version="1.0.0"):
 def _state(con):
     counts = con.execute("SELECT sentence_hash, posts FROM template_sentence_counts ORDER BY ALL").fetchall()
     scores = con.execute("SELECT * FROM post_quality ORDER BY post_id").fetchall()
-    return counts, scores
+    boilerplate = con.execute("SELECT sentence, posts FROM template_sentences ORDER BY ALL").fetchall()
+    # every example post is current and holds its sentence
+    assert con.execute("""
+        SELECT count(*) FROM template_sentences AS t
+        WHERE NOT EXISTS (SELECT 1 FROM posts AS p JOIN quality_signals AS s ON s.revision_id = p.revision_id
+                          WHERE p.post_id = t.example_post_id AND list_contains(s.sentence_hashes, t.sentence_hash))
+        """).fetchall() == [(0,)]
+    return counts, scores, boilerplate
 
 
 def test_incremental_updates_equal_a_full_recompute_after_rewrites_and_deletions(tmp_path):
@@ -212,7 +225,7 @@ def test_incremental_updates_equal_a_full_recompute_after_rewrites_and_deletions
             con.close()
     assert len(incremental[1]) > 50 and any(row[0].startswith("gone-") for row in incremental[1])
     flips = [row for row in incremental[1] if row[14] not in (None, 0.0)]
-    assert flips                                            # some template text was found along the way
+    assert flips and incremental[2]                         # some template text was found along the way
 
 
 # --- the policy -----------------------------------------------------------------------------------

@@ -22,8 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pyarrow as pa
+
 from .. import freshness, hooks, queries
-from . import signals
+from . import signals, text
 
 # Bumped when a definition in copydesk.quality.text changes: stored signals are then recomputed.
 SIGNALS_VERSION = 1
@@ -77,6 +79,33 @@ def _finish(con, policy, batch_id, params) -> int:
     return int(queries.statement("quality/affected_count").scalar(con))
 
 
+TEXT_COLUMNS = ("revision_id", "post_id", "sentence_hash", "sentence")
+
+
+def _record_texts(con, min_posts: int) -> int:
+    """Keep ``template_sentence_texts`` in step with the counts: forget the texts of sentences that
+    are no longer template text (or whose example post changed), and recover the text of the new
+    ones by splitting an example post's body again (only hashes are stored per revision)."""
+    queries.run(con, "quality/forget_sentence_texts", template_min_posts=min_posts)
+    queries.run(con, "quality/needed_sentence_texts", template_min_posts=min_posts)
+    needed = int(queries.statement("quality/needed_count").scalar(con))
+    if not needed:
+        return 0
+    queries.run(con, "quality/needed_examples")
+    found: dict[str, list] = {name: [] for name in TEXT_COLUMNS}
+    for revision_id, post_id, body in queries.run(con, "quality/example_bodies").fetchall():
+        for sentence_hash, sentence in text.prose_sentences(body):
+            for name, value in zip(TEXT_COLUMNS, (revision_id, post_id, sentence_hash, sentence)):
+                found[name].append(value)
+    types = (pa.int64(), pa.string(), pa.uint64(), pa.string())
+    con.register("quality_texts", pa.table({n: pa.array(found[n], t) for n, t in zip(TEXT_COLUMNS, types)}))
+    try:
+        queries.run(con, "quality/insert_sentence_texts")
+    finally:
+        con.unregister("quality_texts")
+    return needed
+
+
 def update(con, policy: freshness.QualityPolicy | None = None, batch_id: int | None = None) -> dict:
     """Bring signals, sentence counts and scores up to date, incrementally; returns what was done."""
     policy = policy or freshness.load_policy().quality
@@ -93,6 +122,7 @@ def update(con, policy: freshness.QualityPolicy | None = None, batch_id: int | N
         queries.run(con, "quality/sentence_delta")
         flipped = int(queries.statement("quality/flipped_count", params).scalar(con))
         queries.run(con, "quality/apply_delta")
+        _record_texts(con, params["template_min_posts"])
         if full:
             queries.run(con, "quality/affected_all")
         else:
@@ -117,6 +147,7 @@ def recompute(con, policy: freshness.QualityPolicy | None = None) -> dict:
         queries.run(con, "quality/clear")
         queries.run(con, "quality/recount")
         queries.run(con, "quality/changes")           # every current post is new now (an empty quality_changes' old side)
+        _record_texts(con, params["template_min_posts"])
         queries.run(con, "quality/affected_all")
         scored = _finish(con, policy, None, params)
         return {"analysed": analysed, "scored": scored, "full": True}

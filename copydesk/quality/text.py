@@ -140,14 +140,21 @@ def sentences_of(paragraph: str) -> list[str]:
     return _mark_sentence_ends(" ".join(paragraph.split())).split("\x1f")
 
 
-def analyse(body: str | None, checklist=None) -> Signals:
-    """The signals of one article body; ``checklist`` is the meta ``checklist`` list (or None)."""
-    if not body or body.isspace():
-        return _with_checklist(EMPTY, [], [], checklist)
+class _Blocks(NamedTuple):
+    words: int                   # words of the headings and lists
+    headings: int
+    list_items: int
+    prose: list                  # the prose paragraphs, single-spaced
+    items: list                  # every list item of the article
+    checklist_items: list        # list items under a heading containing "checklist"
+
+
+def _read_blocks(body: str) -> _Blocks:
+    """Sort the body's blocks into lists, headings and prose paragraphs."""
     words = headings = list_items = 0
-    prose: list[str] = []                # the prose paragraphs, single-spaced
-    items: list[str] = []                # every list item of the article
-    checklist_items: list[str] = []      # list items under a heading containing "checklist"
+    prose: list[str] = []
+    items: list[str] = []
+    checklist_items: list[str] = []
     under_checklist = False
     bullet = _BULLET.match
     value = _token_value
@@ -190,8 +197,18 @@ def analyse(body: str | None, checklist=None) -> Signals:
                 under_checklist = _CHECKLIST_HEADING in block.lower()
             else:
                 prose.append(" ".join(tokens))
+    return _Blocks(words, headings, list_items, prose, items, checklist_items)
+
+
+def analyse(body: str | None, checklist=None) -> Signals:
+    """The signals of one article body; ``checklist`` is the meta ``checklist`` list (or None)."""
+    if not body or body.isspace():
+        return _with_checklist(EMPTY, [], [], checklist)
+    blocks = _read_blocks(body)
+    prose = blocks.prose
+    value = _token_value
     # All prose at once: a few C-level passes instead of several per paragraph.
-    sentences = prose_words = syllables = long_sentences = longest = 0
+    sentences = prose_words = long_sentences = longest = 0
     hashes: list[int] = []
     add_hash = hashes.append
     text = _mark_sentence_ends("\x1e".join(prose))       # paragraphs split by \x1e, sentences by \x1f
@@ -213,16 +230,30 @@ def analyse(body: str | None, checklist=None) -> Signals:
         prose_words += block_words
         if block_words > longest:
             longest = block_words
-    words += prose_words
     signals = Signals(
-        word_count=words, sentence_count=sentences, paragraph_count=len(prose),
-        heading_count=headings, list_item_count=list_items,
+        word_count=blocks.words + prose_words, sentence_count=sentences, paragraph_count=len(prose),
+        heading_count=blocks.headings, list_item_count=blocks.list_items,
         avg_sentence_words=prose_words / sentences if sentences else None,
         long_sentence_share=long_sentences / sentences if sentences else None,
         flesch_reading_ease=flesch(prose_words, sentences, syllables),
         longest_paragraph_words=longest, sentence_hashes=tuple(hashes),
     )
-    return _with_checklist(signals, items, checklist_items, checklist)
+    return _with_checklist(signals, blocks.items, blocks.checklist_items, checklist)
+
+
+def prose_sentences(body: str | None) -> list[tuple[int, str]]:
+    """(hash, normalised text) of each prose sentence of a body, in order: what the hashes of
+    :func:`analyse` stand for (used to show template sentences as text)."""
+    if not body or body.isspace():
+        return []
+    value = _token_value
+    out = []
+    for paragraph in _mark_sentence_ends("\x1e".join(_read_blocks(body).prose)).split("\x1e"):
+        for piece in paragraph.split("\x1f"):
+            if sum(map(value, piece.split(" "))) >> _SHIFT:
+                normalised = piece.lower()
+                out.append((sentence_hash(normalised), normalised))
+    return out
 
 
 def flesch(words: int, sentences: int, syllables: int) -> float | None:

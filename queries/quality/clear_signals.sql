@@ -3,4 +3,5 @@
 DELETE FROM quality_signals;
 DELETE FROM template_sentence_counts;
 DELETE FROM quality_scores;
+DELETE FROM template_sentence_texts;
 DELETE FROM quality_state;

@@ -1,6 +1,7 @@
 -- name: schema/50_quality
--- Quality signals copydesk computes itself: per-revision text signals, corpus sentence counts (template text), per-post scores and findings, and the post_quality view.
+-- Quality signals copydesk computes itself: per-revision text signals, corpus sentence counts and the text of template sentences, per-post scores and findings; the post_quality and template_sentences views.
 -- part: post_quality = quality/post_quality
+-- part: template_sentences = quality/template_sentences
 
 -- Per-revision signals of the article text (copydesk.quality.text), computed once per revision
 -- and never changed: words, sentences, blocks, readability, the checklist comparison, and the
@@ -26,6 +27,14 @@ CREATE TABLE IF NOT EXISTS quality_signals (
 CREATE TABLE IF NOT EXISTS template_sentence_counts (
     sentence_hash UBIGINT NOT NULL,
     posts         INTEGER NOT NULL
+);
+
+-- The text of the template sentences (held by more than template_min_posts current posts):
+-- the normalised sentence and a current post that held it when it was recorded.
+CREATE TABLE IF NOT EXISTS template_sentence_texts (
+    sentence_hash   UBIGINT NOT NULL,
+    sentence        VARCHAR NOT NULL,
+    example_post_id VARCHAR NOT NULL
 );
 
 -- One row per current post, as of the last quality computation: the signals that depend on
@@ -56,3 +65,5 @@ CREATE TABLE IF NOT EXISTS quality_state (
 );
 
 CREATE OR REPLACE VIEW post_quality AS {{post_quality}};
+
+CREATE OR REPLACE VIEW template_sentences AS {{template_sentences}};
