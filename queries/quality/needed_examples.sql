@@ -1,14 +1,14 @@
 -- name: quality/needed_examples
--- For each sentence of quality_needed_texts, the first current revision holding it, into the temporary table quality_needed_examples (the current posts' sentences are materialised first: DuckDB 2.0.0 fails on a GROUP BY over a join fed by UNNEST).
+-- For each sentence of quality_needed_texts, the first current revision holding it, into the temporary table quality_needed_examples.
+-- The sentences are unnested from quality_signals alone and materialised first: DuckDB 2.0.0 fails
+-- ("dict-surviving join ... not single-source") on a hash join fed by the UNNEST of another join.
 CREATE OR REPLACE TEMP TABLE quality_held AS
-SELECT u.revision_id, u.sentence_hash
-FROM (
-    SELECT s.revision_id, unnest(s.sentence_hashes) AS sentence_hash
-    FROM posts AS p JOIN quality_signals AS s ON s.revision_id = p.revision_id
-) AS u
-WHERE u.sentence_hash IN (SELECT sentence_hash FROM quality_needed_texts);
+SELECT revision_id, sentence_hash
+FROM (SELECT revision_id, unnest(sentence_hashes) AS sentence_hash FROM quality_signals)
+WHERE sentence_hash IN (SELECT sentence_hash FROM quality_needed_texts);
 CREATE OR REPLACE TEMP TABLE quality_needed_examples AS
-SELECT sentence_hash, min(revision_id) AS revision_id
-FROM quality_held
-GROUP BY sentence_hash;
+SELECT h.sentence_hash, min(h.revision_id) AS revision_id
+FROM quality_held AS h
+WHERE h.revision_id IN (SELECT revision_id FROM posts)
+GROUP BY h.sentence_hash;
 DROP TABLE quality_held;
