@@ -107,7 +107,8 @@ STAGE = ("from copydesk import db as dbmod\n"
          "t_signals = time.perf_counter() - t\n"
          "done = corpus.update(con)\n"
          "out = {{'seconds': round(time.perf_counter() - t, 2), 'signals_s': round(t_signals, 2),\n"
-         "       'corpus_s': round(time.perf_counter() - t - t_signals, 2), 'analysed': analysed, **done}}\n"
+         "       'corpus_s': round(time.perf_counter() - t - t_signals, 2), 'revisions_analysed': analysed,\n"
+         "       'posts_scored': done['scored'], 'flipped_sentences': done['flipped'], 'full': done['full']}}\n"
          "con.close()\n")
 
 

@@ -128,7 +128,8 @@ def update(con, policy: freshness.QualityPolicy | None = None, batch_id: int | N
         else:
             queries.run(con, "quality/affected_changed")
             if flipped:
-                queries.run(con, "quality/affected_flipped", template_min_posts=params["template_min_posts"])
+                queries.run(con, "quality/flipped_revisions", template_min_posts=params["template_min_posts"])
+                queries.run(con, "quality/affected_flipped")
         scored = _finish(con, policy, batch_id, params)
         return {"analysed": analysed, "scored": scored, "flipped": flipped, "full": full}
     return _transaction(con, work)
