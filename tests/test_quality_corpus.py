@@ -90,6 +90,8 @@ def test_a_thin_post_with_wrong_metadata_scored_by_hand(tmp_path):
         "thin: 18 words",
         "a single prose paragraph",
     ]
+    assert list(r["finding_codes"]) == ["reading_time", "paragraph_claim", "checklist_missing", "thin",
+                                        "single_paragraph"]
 
 
 def test_hard_to_read_walls_of_text_lose_readability_and_structure(tmp_path):

@@ -23,6 +23,7 @@ SELECT
     q.score_substance,
     q.computed_quality,
     q.findings,
+    q.finding_codes,
     q.template_sentences,
     s.longest_paragraph_words,
     p.score_quality AS recorded_quality,

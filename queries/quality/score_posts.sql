@@ -1,5 +1,5 @@
 -- name: quality/score_posts
--- Score the posts of quality_affected (their sentences in quality_affected_sentences): template share, reading-time estimate, the five sub-scores, computed quality (weighted mean) and the findings in words, into quality_scores.
+-- Score the posts of quality_affected (their sentences in quality_affected_sentences): template share, reading-time estimate, the five sub-scores, computed quality (weighted mean) and the findings in words with their codes, into quality_scores.
 -- Sub-scores (each 0-100, README "Quality signals"; every point lost has a finding):
 --   readability: 100 - (50 - Flesch reading ease, 0..50) - (% of sentences over 20 words - 20, 0..50); 0 without a sentence
 --   structure:   100 - 50 no prose paragraph - 25 a single paragraph - 25 no heading in 250+ words - 25 a paragraph over 150 words
@@ -54,29 +54,39 @@ SELECT post_id, revision_id, template_sentences, template_share, estimated_readi
               + $w_substance * score_substance)
              / ($w_readability + $w_structure + $w_originality + $w_consistency + $w_substance))::INTEGER
            AS computed_quality,
-       list_filter([
-           CASE WHEN template_sentences > 0 THEN
-               greatest(1, round(100 * template_share))::INTEGER || '% of sentences are template text (each in ≥ '
-               || $template_min_posts || ' other posts)' END,
-           CASE WHEN reading_time_loss > 0 THEN
-               'reading time says ' || reading_time || ' min, the text reads in ' || estimated_reading_minutes END,
-           CASE WHEN paragraph_claim_loss > 0 THEN
-               'payload claims ' || paragraphs_claimed || ' paragraphs, the article has ' || paragraph_count END
-       ], lambda f: f IS NOT NULL)
-       || list_transform(coalesce(checklist_missing, []), lambda i: 'checklist item "' || i || '" is not in the article')
-       || list_transform(coalesce(checklist_extra, []),
-                         lambda i: 'article checklist item "' || i || '" is not in the meta checklist')
-       || list_filter([
-           CASE WHEN word_count < $thin_words THEN 'thin: ' || word_count || ' words' END,
-           CASE WHEN paragraph_count = 0 THEN 'no prose paragraphs'
-                WHEN paragraph_count = 1 THEN 'a single prose paragraph' END,
-           CASE WHEN sentence_count = 0 AND paragraph_count > 0 THEN 'no prose sentences' END,
-           CASE WHEN heading_loss > 0 THEN 'no section headings in ' || word_count || ' words' END,
-           CASE WHEN wall_loss > 0 THEN 'a paragraph of ' || longest_paragraph_words || ' words' END,
-           CASE WHEN ease_loss > 0 THEN
-               'hard to read: Flesch reading ease ' || round(flesch_reading_ease)::INTEGER || ' (below 50)' END,
-           CASE WHEN long_loss > 0 THEN
-               round(100 * long_sentence_share)::INTEGER || '% of sentences are over 20 words' END
-       ], lambda f: f IS NOT NULL)
-           AS findings
-FROM scored
+       findings_found.findings,
+       findings_found.finding_codes
+FROM scored,
+LATERAL (
+    -- each finding as (code, words); codes group the findings for counting, words explain them
+    SELECT list_transform(found, lambda f: f.words) AS findings,
+           list_transform(found, lambda f: f.code) AS finding_codes
+    FROM (SELECT list_filter([
+              CASE WHEN template_sentences > 0 THEN {'code': 'template_text', 'words':
+                  greatest(1, round(100 * template_share))::INTEGER || '% of sentences are template text (each in ≥ '
+                  || $template_min_posts || ' other posts)'} END,
+              CASE WHEN reading_time_loss > 0 THEN {'code': 'reading_time', 'words':
+                  'reading time says ' || reading_time || ' min, the text reads in ' || estimated_reading_minutes} END,
+              CASE WHEN paragraph_claim_loss > 0 THEN {'code': 'paragraph_claim', 'words':
+                  'payload claims ' || paragraphs_claimed || ' paragraphs, the article has ' || paragraph_count} END
+          ], lambda f: f IS NOT NULL)
+          || list_transform(coalesce(checklist_missing, []), lambda i: {'code': 'checklist_missing', 'words':
+                  'checklist item "' || i || '" is not in the article'})
+          || list_transform(coalesce(checklist_extra, []), lambda i: {'code': 'checklist_extra', 'words':
+                  'article checklist item "' || i || '" is not in the meta checklist'})
+          || list_filter([
+              CASE WHEN word_count < $thin_words THEN {'code': 'thin', 'words': 'thin: ' || word_count || ' words'} END,
+              CASE WHEN paragraph_count = 0 THEN {'code': 'no_paragraphs', 'words': 'no prose paragraphs'}
+                   WHEN paragraph_count = 1 THEN {'code': 'single_paragraph', 'words': 'a single prose paragraph'} END,
+              CASE WHEN sentence_count = 0 AND paragraph_count > 0 THEN
+                  {'code': 'no_sentences', 'words': 'no prose sentences'} END,
+              CASE WHEN heading_loss > 0 THEN {'code': 'no_headings', 'words':
+                  'no section headings in ' || word_count || ' words'} END,
+              CASE WHEN wall_loss > 0 THEN {'code': 'long_paragraph', 'words':
+                  'a paragraph of ' || longest_paragraph_words || ' words'} END,
+              CASE WHEN ease_loss > 0 THEN {'code': 'hard_to_read', 'words':
+                  'hard to read: Flesch reading ease ' || round(flesch_reading_ease)::INTEGER || ' (below 50)'} END,
+              CASE WHEN long_loss > 0 THEN {'code': 'long_sentences', 'words':
+                  round(100 * long_sentence_share)::INTEGER || '% of sentences are over 20 words'} END
+          ], lambda f: f IS NOT NULL) AS found)
+) AS findings_found

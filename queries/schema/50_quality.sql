@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS quality_scores (
     score_consistency         INTEGER NOT NULL,
     score_substance           INTEGER NOT NULL,
     computed_quality          INTEGER NOT NULL,
-    findings                  VARCHAR[] NOT NULL
+    findings                  VARCHAR[] NOT NULL,
+    finding_codes             VARCHAR[] NOT NULL  -- the kind of each finding, in the same order
 );
 
 -- The settings the scores were computed with (one row): a change of the [quality] policy, or
