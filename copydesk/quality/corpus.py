@@ -76,7 +76,9 @@ def _finish(con, policy, batch_id, params) -> int:
     queries.run(con, "quality/delete_state")
     queries.run(con, "quality/save_state", signals_version=SIGNALS_VERSION, settings=_settings_json(policy),
                 batch_id=batch_id, computed_at=_now())
-    return int(queries.statement("quality/affected_count").scalar(con))
+    scored = int(queries.statement("quality/affected_count").scalar(con))
+    queries.run(con, "quality/drop_work_tables")
+    return scored
 
 
 TEXT_COLUMNS = ("revision_id", "post_id", "sentence_hash", "sentence")
