@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from . import db as dbmod
 from . import hooks, queries
+from .clock import utc_now
 from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
 from .sources import Item, iter_items
 
@@ -414,7 +415,7 @@ def _open(db):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return utc_now()
 
 
 def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers: int | None = None,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import db as dbmod
 from . import freshness, queries
+from .clock import as_utc, utc_now
 from .domain import DECISIONS, DIRECTIONS, REASONS, SORTS, STATES  # noqa: F401  (re-exported)
 from .errors import DecisionError
 from .freshness import Policy
@@ -218,7 +219,7 @@ def record_decisions(con, post_ids, decision: str, reviewer: str | None, *, note
         raise DecisionError(f"unknown post(s): {', '.join(missing[:5])}")
     if merge_into and merge_into not in known:
         raise DecisionError(f"unknown post to merge into: {merge_into}")
-    now = decided_at or dt.datetime.now().replace(microsecond=0)
+    now = as_utc(decided_at) if decided_at else utc_now()
     hashes = content_hashes or {}
     df = pd.DataFrame({
         "post_id": pd.Series(post_ids, dtype="object"),

@@ -409,3 +409,24 @@ def test_page_with_count_matches_count_and_page(corpus):
             assert total == n and rows["post_id"].tolist() == page["post_id"].tolist()
         rows, total = queue.fetch_page_with_count(con, POL, {"reason": "duplicate"}, as_of=AS_OF)
         assert total == 1 and rows["post_id"].tolist() == ["dup"]
+
+
+def test_extreme_view_counts_do_not_overflow_the_priority(db_file, tmp_path):
+    """One post with the largest BIGINT view count: the queue, its export and the CLI still work,
+    and its impact term is capped at impact_max (not wrapped round)."""
+    import json
+    from click.testing import CliRunner
+
+    from copydesk import export
+    from copydesk.cli import main
+    from review_support import build_db, post_row
+
+    build_db(db_file, [post_row("huge", needs_human_review=True, view_count=2**63 - 1),
+                       post_row("zero", needs_human_review=True, view_count=0)])
+    with dbmod.session(db_file, read_only=True) as con:
+        rows = queue.fetch_page(con, POL, {}, as_of=AS_OF).set_index("post_id")
+        assert rows.loc["huge", "priority"] - rows.loc["zero", "priority"] == POL.impact_max
+        export.write(con, "review-queue", tmp_path / "q.csv", "csv", {}, AS_OF, POL)
+    out = CliRunner().invoke(main, ["queue", "--db", str(db_file), "--json", "--as-of", AS_OF.isoformat()])
+    assert out.exit_code == 0, out.output
+    assert {json.loads(line)["post_id"] for line in out.output.splitlines()} == {"huge", "zero"}

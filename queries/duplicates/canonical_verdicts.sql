@@ -3,4 +3,4 @@
 SELECT post_id_a AS post_id, editor, decided_at
 FROM duplicate_verdicts
 WHERE verdict = 'canonical'
-ORDER BY decided_at DESC, verdict_id DESC;
+ORDER BY verdict_id DESC;

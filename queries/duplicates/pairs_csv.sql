@@ -4,7 +4,7 @@ WITH pair_verdicts AS (
     SELECT post_id_a, post_id_b, verdict
     FROM duplicate_verdicts
     WHERE verdict IN ('not_duplicate', 'duplicate')
-    QUALIFY row_number() OVER (PARTITION BY post_id_a, post_id_b ORDER BY decided_at DESC, verdict_id DESC) = 1
+    QUALIFY row_number() OVER (PARTITION BY post_id_a, post_id_b ORDER BY verdict_id DESC) = 1
 )
 SELECT n.post_id_a, n.post_id_b, n.similarity, n.title_similarity,
        CASE WHEN n.kind = 'title' THEN 'near' ELSE n.kind END AS kind

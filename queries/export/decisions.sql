@@ -7,4 +7,4 @@ SELECT d.decision_id, d.post_id, p.site, p.title, d.decision, d.note, d.reviewer
 FROM review_decisions d
 LEFT JOIN posts p USING (post_id)
 WHERE NOT $filtered OR d.post_id IN (SELECT post_id FROM f)
-ORDER BY d.decided_at, d.decision_id
+ORDER BY d.decision_id

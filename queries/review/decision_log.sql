@@ -3,4 +3,4 @@
 SELECT decision_id, post_id, decision, note, reviewer, assignee, merge_into, snooze_until, decided_at, content_hash
 FROM review_decisions
 WHERE $post_id::VARCHAR IS NULL OR post_id = $post_id::VARCHAR
-ORDER BY decided_at DESC, decision_id DESC
+ORDER BY decision_id DESC

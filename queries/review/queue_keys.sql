@@ -60,7 +60,7 @@ scored AS (
                + $sev_content_changed * content_changed::INTEGER
                + CASE WHEN review_age_days IS NULL THEN $staleness_max
                       ELSE $staleness_max * least(1.0, review_age_days / (2.0 * greatest(stale_after_days, 1))) END
-               + least($impact_max, $impact_per_decade * log10(1 + greatest(coalesce(view_count, 0), 0)))
+               + least($impact_max, $impact_per_decade * log10(1.0 + greatest(coalesce(view_count, 0), 0)::DOUBLE))
            )::INTEGER AS priority
     FROM flagged
 )

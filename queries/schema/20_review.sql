@@ -13,14 +13,17 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     assignee      VARCHAR,
     merge_into    VARCHAR,              -- decision 'merge': the post to merge into
     snooze_until  DATE,                 -- decision 'snooze': back in the queue on this date
-    decided_at    TIMESTAMP NOT NULL,
+    decided_at    TIMESTAMP NOT NULL,   -- UTC
     content_hash  VARCHAR,              -- posts.source_sha256 the reviewer saw
     CHECK (decision <> 'merge' OR merge_into IS NOT NULL),
     CHECK (decision <> 'snooze' OR snooze_until IS NOT NULL)
 );
 
--- The latest decision of each post.
+COMMENT ON COLUMN review_decisions.decided_at IS 'UTC';
+
+-- The latest decision of each post: the one recorded last (decision ids only grow), whatever the
+-- clocks of the processes that recorded them said.
 CREATE OR REPLACE VIEW review_state AS
 SELECT *
 FROM review_decisions
-QUALIFY row_number() OVER (PARTITION BY post_id ORDER BY decided_at DESC, decision_id DESC) = 1;
+QUALIFY row_number() OVER (PARTITION BY post_id ORDER BY decision_id DESC) = 1;
