@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import queries
+from ..clock import utc_now
 from .clusters import build_clusters
 from .candidates import rows_sharing_bucket
 from .engine import empty_pairs, pairs_from_features
@@ -97,7 +98,7 @@ def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False) -> 
     are never touched.  Returns the run's summary.
     """
     t0 = time.perf_counter()
-    started = dt.datetime.now()
+    started = utc_now()
     run_id = int(_scalar(con, "duplicates/next_run_id"))
     last_full = queries.run(con, "duplicates/last_full_run").fetchall()
     if incremental and last_full and json.loads(last_full[0][1]) == engine_settings(settings):
@@ -113,7 +114,7 @@ def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False) -> 
 
 def _record_run(con, run_id: int, started: dt.datetime, summary: dict, settings: Settings) -> None:
     run = pd.DataFrame([{
-        "run_id": run_id, "mode": summary["mode"], "started_at": started, "finished_at": dt.datetime.now(),
+        "run_id": run_id, "mode": summary["mode"], "started_at": started, "finished_at": utc_now(),
         "posts": summary.get("posts"), "compared": summary.get("compared"),
         "candidates": summary.get("lsh_candidates"), "verified": summary.get("verified"),
         "pairs": summary.get("stored_pairs"), "clusters": summary["clusters"],

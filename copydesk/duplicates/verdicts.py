@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import queries
+from ..clock import as_utc, utc_now
 from .settings import DEFAULT, VERDICTS
 from .store import rebuild_clusters
 
@@ -27,7 +28,7 @@ def record_verdict(con, verdict: str, post_id_a: str, post_id_b: str | None = No
         post_id_a, post_id_b = sorted((post_id_a, post_id_b))
     vid = int(queries.statement("duplicates/next_verdict_id", {}).scalar(con))
     queries.run(con, "duplicates/insert_verdict", verdict_id=vid, verdict=verdict, post_id_a=post_id_a,
-                post_id_b=post_id_b, editor=str(editor).strip(), decided_at=when or dt.datetime.now(), note=note)
+                post_id_b=post_id_b, editor=str(editor).strip(), decided_at=as_utc(when) if when else utc_now(), note=note)
     latest = queries.run(con, "duplicates/latest_run").df()
     if threshold is None:
         threshold = float(latest["threshold"].iloc[0]) if len(latest) else DEFAULT.threshold
