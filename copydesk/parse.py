@@ -183,20 +183,16 @@ def parse_date(raw: Any, field: str, warnings: list[str]) -> _dt.date | None:
         return None
 
 
-def _text(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    s = str(raw).strip()
-    return s or None
-
-
 # Readers: (raw value, its name in warnings, the row's warnings) -> column value.
 Reader = Callable[[Any, str, list], Any]
 
 
 def read_text(raw: Any, field: str, warnings: list[str]) -> str | None:
     """Stripped text; None when blank."""
-    return _text(raw)
+    if raw is None:
+        return None
+    s = str(raw).strip()
+    return s or None
 
 
 def read_count(raw: Any, field: str, warnings: list[str]) -> int | None:
@@ -299,6 +295,11 @@ _LIST_SET = frozenset(LIST_KEYS)
 # Longest first, so that a longer key wins over a shorter one it starts with.
 _SCALAR_KEY = re.compile("|".join(re.escape(k) for k in sorted(SCALAR_KEYS, key=len, reverse=True)))
 
+# The tables as the parser's inner loops read them: plain tuples, warning names built once.
+_SCALARS = tuple((key, f.column, f.read) for key, f in SCALAR_FIELDS.items())
+_KEYED = tuple((key, {sub: (f.column, f.read, f"{keyed.label} {sub}".lstrip()) for sub, f in keyed.fields.items()})
+               for key, keyed in KEYED_LISTS.items())
+
 SCORE_COLUMNS = tuple(f.column for f in KEYED_LISTS["score"].fields.values())
 FLAG_COLUMNS = tuple(f.column for f in KEYED_LISTS["flags"].fields.values())
 
@@ -398,15 +399,15 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
     """The meta box's lines → the row's meta columns, through the tables above."""
     scalars, lists, unknown_lines = _read_box(lines, warnings)
     extra = _unknown_meta(lists, unknown_lines)
-    for key, field in SCALAR_FIELDS.items():
+    for key, column, read in _SCALARS:
         if key in scalars:
-            row[field.column] = field.read(scalars[key], key, warnings)
+            row[column] = read(scalars[key], key, warnings)
     for key, column in PLAIN_LISTS.items():
         if key in lists:
             row[column] = lists[key]
-    for key, keyed in KEYED_LISTS.items():
+    for key, fields in _KEYED:
         if key in lists:
-            rest = _read_keyed(keyed, _kv_items(lists[key]), row, warnings)
+            rest = _read_keyed(fields, _kv_items(lists[key]), row, warnings)
             if rest:
                 extra[key] = rest
     for key, (column, build) in OBJECT_LISTS.items():
@@ -504,17 +505,18 @@ def _kv_items(items: list[str]) -> list[tuple[str, str]]:
             for item in items for k, sep, v in (item.partition(":"),)]
 
 
-def _read_keyed(keyed: KeyedList, items: list[tuple[str, str]], row: dict[str, Any],
-                warnings: list[str]) -> dict[str, str]:
-    """Set the columns of a keyed list's known sub-keys; returns the others (for ``extra_meta``)."""
+def _read_keyed(fields: dict[str, tuple[str, Reader, str]], items: list[tuple[str, str]],
+                row: dict[str, Any], warnings: list[str]) -> dict[str, str]:
+    """Set the columns of a keyed list's known sub-keys (``fields``: sub-key -> (column,
+    reader, name in warnings)); returns the others (for ``extra_meta``)."""
     rest: dict[str, str] = {}
-    fields = keyed.fields
     for k, v in items:
         field = fields.get(k)
         if field is None:
             rest[k or v] = v
         else:
-            row[field.column] = field.read(v, f"{keyed.label} {k}".lstrip(), warnings)
+            column, read, label = field
+            row[column] = read(v, label, warnings)
     return rest
 
 
@@ -551,7 +553,7 @@ def read_as_is(value: Any, field: str, warnings: list[str]) -> Any:
 
 def read_json_text(value: Any, field: str, warnings: list[str]) -> str | None:
     """Text; a non-string JSON value as its JSON text."""
-    return None if value is None else _text(value if isinstance(value, str) else json.dumps(value))
+    return None if value is None else read_text(value if isinstance(value, str) else json.dumps(value), field, warnings)
 
 
 # A record's keys are column names, or these aliases of them.
