@@ -112,7 +112,7 @@ def import_cmd(paths, db, as_json, strict, batch_size, workers):
             f"{summary.warnings} warnings; {summary.posts_total} posts in {dbmod.db_path(db)} "
             f"({summary.seconds:.1f}s, {rate:,.0f} files/s)")
         for rej in summary.rejects[:10]:
-            click.echo(f"  rejected {rej['source_file']}: {rej['reason']}")
+            click.echo(f"  rejected {terminal_text(rej['source_file'])}: {terminal_text(rej['reason'])}")
         if summary.rejected > 10:
             click.echo(f"  … all rejects: the Overview page, or 'copydesk export import-files --csv FILE --db {dbmod.db_path(db)}'")
     if strict and summary.rejected:
@@ -260,7 +260,7 @@ def queue_cmd(db, as_of, limit, offset, reason, site, stack, status, band, state
         with dbmod.session(db, read_only=True) as con:
             total = queuemod.queue_count(con, policy, day, filters)
             rows = queuemod.fetch_page(con, policy, filters, as_of=day, limit=limit, offset=offset)
-    except (FileNotFoundError, dbmod.DatabaseBusy) as exc:
+    except dbmod.DatabaseBusy as exc:
         fail(str(exc))
     if as_json:
         for r in rows.to_dict("records"):
@@ -270,7 +270,8 @@ def queue_cmd(db, as_of, limit, offset, reason, site, stack, status, band, state
         return
     click.echo(f"{total:,} posts in the queue as of {day.isoformat()} (policy: {policy.source})")
     for r in rows.to_dict("records"):
-        click.echo(f"{int(r['priority']):>4}  {r['post_id']}  [{r['band']}]  {'; '.join(r['reasons'])}")
+        click.echo(f"{int(r['priority']):>4}  {terminal_text(r['post_id'])}  [{r['band']}]  "
+                   f"{terminal_text('; '.join(r['reasons']))}")
 
 
 @main.command("decide")

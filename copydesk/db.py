@@ -48,7 +48,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     """Open the database, retrying while another process holds its lock."""
     p = db_path(path)
     if read_only and not p.exists():
-        raise FileNotFoundError(f"database {p} does not exist (run 'copydesk import' or 'make run' first)")
+        raise DatabaseError(f"database {p} does not exist (run 'copydesk import' or 'make run' first)")
     if PREFER_READ_WRITE:
         read_only = False
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
@@ -58,11 +58,30 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             return duckdb.connect(str(p), read_only=read_only)
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
-                raise
+                raise _open_error(p, read_only, exc) from exc
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(f"database {p} is busy (another process is writing): {exc}") from exc
             time.sleep(delay)
             delay = min(delay * 1.5, 0.5)
+
+
+def _open_error(path: Path, read_only: bool, exc: Exception) -> DatabaseError:
+    """DuckDB's message for a file it cannot open, said in one line the user can act on."""
+    msg = str(exc)
+    if "not a valid DuckDB database" in msg:
+        return DatabaseError(f"{path} is not a DuckDB database (it is some other file); "
+                             "name another file with --db or COPYDESK_DB")
+    if path.is_dir() or "Is a directory" in msg:
+        return DatabaseError(f"{path} is a folder, not a DuckDB database file")
+    if "Read-only file system" in msg:
+        return DatabaseError(f"{path} is on a read-only file system: it can be read (the dashboard, "
+                             "'copydesk queue', 'copydesk export') but not written")
+    if not path.parent.is_dir():
+        return DatabaseError(f"cannot create database {path}: folder {path.parent} does not exist")
+    if "Permission denied" in msg:
+        return DatabaseError(f"cannot open database {path}: permission denied")
+    first = msg.splitlines()[0] if msg else type(exc).__name__
+    return DatabaseError(f"cannot open database {path}{' read-only' if read_only else ''}: {first}")
 
 
 class _ModeGate:

@@ -19,7 +19,6 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     CHECK (decision <> 'snooze' OR snooze_until IS NOT NULL)
 );
 
-COMMENT ON COLUMN review_decisions.decided_at IS 'UTC';
 
 -- The latest decision of each post: the one recorded last (decision ids only grow), whatever the
 -- clocks of the processes that recorded them said.
