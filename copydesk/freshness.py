@@ -50,6 +50,58 @@ DEFAULT_SEVERITY = {
 }
 
 
+# [quality]: how copydesk scores the text itself (copydesk.quality; README "Quality signals").
+QUALITY_WEIGHTS = ("readability", "structure", "originality", "consistency", "substance")
+
+
+@dataclass(frozen=True)
+class QualityPolicy:
+    words_per_minute: float = 238.0        # estimated_reading_minutes = max(1, ceil(words / this))
+    template_min_posts: int = 5            # a sentence in at least this many OTHER current posts is template text
+    thin_words: int = 150                  # fewer words than this: the finding "thin: N words"
+    substance_words: int = 300             # score_substance reaches 100 at this many words
+    reading_time_tolerance: int = 2        # |recorded - estimated| reading minutes tolerated
+    paragraph_tolerance: int = 1           # |claimed - counted| paragraphs tolerated
+    weights: dict = field(default_factory=lambda: {"readability": 15.0, "structure": 15.0, "originality": 30.0,
+                                                   "consistency": 15.0, "substance": 25.0})
+
+    def settings(self) -> dict:
+        """Every setting, as plain values (stored with the scores so a policy change is noticed)."""
+        return {**{k: getattr(self, k) for k in _QUALITY_NUMBERS}, "weights": dict(self.weights)}
+
+
+# key -> (must be > 0, integer)
+_QUALITY_NUMBERS = {"words_per_minute": (True, False), "template_min_posts": (True, True),
+                    "thin_words": (False, True), "substance_words": (True, True),
+                    "reading_time_tolerance": (False, True), "paragraph_tolerance": (False, True)}
+
+
+def _quality_policy(table: dict) -> QualityPolicy:
+    """The ``[quality]`` section: known keys only, finite numbers, weights ≥ 0 adding up to more than 0."""
+    if not isinstance(table, dict):
+        raise PolicyError("quality must be a table")
+    unknown = set(table) - set(_QUALITY_NUMBERS) - {"weights"}
+    if unknown:
+        raise PolicyError(f"quality: unknown key(s) {sorted(unknown)}; known: {[*_QUALITY_NUMBERS, 'weights']}")
+    kw = {key: _number(table[key], f"quality.{key}", positive=positive, integer=integer)
+          for key, (positive, integer) in _QUALITY_NUMBERS.items() if key in table}
+    for key in ("template_min_posts", "thin_words", "substance_words", "reading_time_tolerance", "paragraph_tolerance"):
+        if key in table and table[key] != kw[key]:
+            raise PolicyError(f"quality.{key} must be a whole number, not {table[key]!r}")
+    weights = dict(QualityPolicy().weights)
+    given = table.get("weights", {})
+    if not isinstance(given, dict):
+        raise PolicyError("quality.weights must be a table")
+    for name, value in given.items():
+        if name not in QUALITY_WEIGHTS:
+            raise PolicyError(f"quality.weights.{name}: unknown sub-score; known: {list(QUALITY_WEIGHTS)}")
+        weights[name] = _number(value, f"quality.weights.{name}")
+    if not sum(weights.values()) > 0:
+        raise PolicyError("quality.weights: at least one weight must be above 0")
+    kw["weights"] = weights
+    return QualityPolicy(**kw)
+
+
 @dataclass(frozen=True)
 class Policy:
     half_life_days: float = 1825.0
@@ -67,6 +119,7 @@ class Policy:
     impact_per_decade: float = 4.0
     impact_max: float = 24.0
     severity: dict = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
+    quality: QualityPolicy = field(default_factory=QualityPolicy)
     sites: dict = field(default_factory=dict)     # site (lower-case) -> {freshness key: value}
     stacks: dict = field(default_factory=dict)    # stack (lower-case) -> {freshness key: value}
     source: str = "built-in defaults"
@@ -132,7 +185,7 @@ def policy_from_dict(data: dict, source: str = "dict") -> Policy:
     """Build and validate a :class:`Policy` from parsed TOML; missing keys keep their defaults."""
     base = Policy()
     kw: dict = {"source": source}
-    known_top = {"freshness", "scores", "queue", "priority", "sites", "stacks"}
+    known_top = {"freshness", "scores", "queue", "priority", "quality", "sites", "stacks"}
     unknown = set(data) - known_top
     if unknown:
         raise PolicyError(f"unknown section(s) {sorted(unknown)}; known: {sorted(known_top)}")
@@ -165,6 +218,8 @@ def policy_from_dict(data: dict, source: str = "dict") -> Policy:
             raise PolicyError(f"priority.severity.{code}: unknown reason; known: {sorted(DEFAULT_SEVERITY)}")
         sev[code] = _number(val, f"priority.severity.{code}")
     kw["severity"] = sev
+    if "quality" in data:
+        kw["quality"] = _quality_policy(data["quality"])
     for key in ("staleness_max", "impact_per_decade", "impact_max"):
         if key in pr:
             kw[key] = _number(pr.pop(key), f"priority.{key}")
@@ -330,6 +385,13 @@ def describe(policy: Policy) -> list[tuple[str, str]]:
         for name, rule in getattr(policy, scope).items():
             txt = ", ".join(f"{k} = {v:g}" for k, v in rule.items() if v is not None)
             rows.append((f"override {scope[:-1]} '{name}'", txt))
+    q = policy.quality
+    rows.append(("computed quality", "weighted mean of sub-scores: " + ", ".join(
+        f"{name} {q.weights[name]:g}" for name in QUALITY_WEIGHTS)))
+    rows.append(("quality signals", f"{q.words_per_minute:g} words/minute; template text: a sentence in ≥ "
+                                    f"{q.template_min_posts} other posts; thin: < {q.thin_words} words; full "
+                                    f"substance at {q.substance_words} words; tolerated: reading time ± "
+                                    f"{q.reading_time_tolerance} min, paragraphs ± {q.paragraph_tolerance}"))
     rows.append(("priority", f"Σ reason severities + staleness (≤ {policy.staleness_max:g}) "
                              f"+ impact ({policy.impact_per_decade:g}/decade of views, ≤ {policy.impact_max:g})"))
     return rows

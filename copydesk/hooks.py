@@ -4,6 +4,7 @@ A module declares a stage with ``@hooks.after_import(order)``; the importer call
 :func:`run_after_import` once per finished import batch, on its own connection, and
 knows nothing of what the stages do.  Stages run by ascending ``order``:
 
+* 10 — ``copydesk.quality``: per-post signals of the new revisions, template sentences, scores;
 * 20 — ``copydesk.duplicates``: incremental near-duplicates of new and changed posts;
 * 90 — ``copydesk.trends``: the batch's trend snapshot (it counts the clusters, so it runs last).
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-MODULES = ("copydesk.duplicates", "copydesk.trends")
+MODULES = ("copydesk.quality", "copydesk.duplicates", "copydesk.trends")
 
 _STAGES: dict[str, tuple[int, Callable]] = {}
 

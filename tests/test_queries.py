@@ -26,7 +26,7 @@ def test_name_is_the_path_and_every_file_is_described():
         assert re.fullmatch(r"[a-z]+/_?[a-z0-9_]+", name), name
         assert len(q.doc) > 10, name
     areas = {n.split("/")[0] for n in queries.all_queries()}
-    assert areas == {"schema", "ingest", "review", "trends", "duplicates", "export", "overview"}
+    assert areas == {"schema", "ingest", "review", "trends", "duplicates", "export", "overview", "quality"}
 
 
 def test_no_benchmark_or_test_sql_in_the_production_set():
@@ -111,7 +111,7 @@ def flows_db(tmp_path_factory):
     corpus = tmp / "corpus"
     synth.generate(corpus, 120, seed=3)
     db = tmp / "q.duckdb"
-    changed = sorted((corpus / "pages").rglob("*.txt"))[:6]
+    changed = sorted((corpus / "pages").rglob("*.txt"))[:8]
     with queries.tracing() as ran:
         import_paths([str(corpus / "pages")], db, workers=1)
         with dbmod.session(db) as con:
@@ -120,8 +120,8 @@ def flows_db(tmp_path_factory):
             queue.record_decisions(con, ids[:1], "approve", "dana")
             duplicates.record_verdict(con, "not_duplicate", ids[1], ids[2], editor="dana", threshold=90.0)
             duplicates.find_duplicates_df(con.execute("SELECT post_id, title, body FROM posts").df())
-        for path in changed:                                            # new revisions: the incremental paths
-            path.write_bytes(path.read_bytes().replace(b"\n\n", b"\n\nA new opening sentence.\n\n", 1))
+        for path in changed:      # new revisions: the incremental paths (a sentence now in 7 posts: template text)
+            path.write_bytes(path.read_bytes().replace(b"\n\n", b"\n\nA new opening sentence.\n\n", 2))
         import_paths([str(corpus / "pages")], db, workers=1)
         with dbmod.session(db) as con:
             duplicates.refresh(con, duplicates.Settings(), incremental=True)

@@ -71,7 +71,8 @@ def test_change_since_previous_batch(snap_db):
 def test_import_hook_records_a_snapshot_per_batch(tmp_path, example_page_bytes):
     from copydesk import hooks, importer
     names = [name for _order, name, _fn in hooks.stages()]
-    assert names == ["copydesk.duplicates.after_import", "copydesk.trends.record_batch_snapshot"]
+    assert names == ["copydesk.quality.corpus.after_import", "copydesk.duplicates.after_import",
+                     "copydesk.trends.record_batch_snapshot"]
     src = tmp_path / "pages"
     src.mkdir()
     (src / "a.txt").write_bytes(example_page_bytes)

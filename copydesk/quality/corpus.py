@@ -1,0 +1,163 @@
+"""Corpus-level quality: template sentences, scores and findings, kept up to date in DuckDB.
+
+After every import (the after-import stage :func:`after_import`, ``order=10``: before the
+near-duplicates at 20 and the trend snapshot at 90):
+
+1. per-post signals for the current revisions that have none yet
+   (:func:`copydesk.quality.signals.compute_missing`);
+2. in one transaction, the posts whose counted revision differs from their current one
+   (new, changed, removed: ``quality/changes``) move the per-sentence post counts
+   (``template_sentence_counts``) by their distinct sentences only
+   (``quality/sentence_delta``, ``quality/apply_delta``);
+3. the changed posts, and the posts holding a sentence that became or stopped being template
+   text, are scored again (``quality/score_posts``).
+
+When the ``[quality]`` policy or the signal definitions changed since the last computation,
+every post is scored again.  :func:`recompute` rebuilds everything from the signals with a
+full aggregation instead (the reference the incremental path is tested against).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+
+from .. import freshness, hooks, queries
+from . import signals, text
+
+# Bumped when a definition in copydesk.quality.text changes: stored signals are then recomputed.
+SIGNALS_VERSION = 1
+
+
+def score_params(policy: freshness.QualityPolicy) -> dict:
+    """The named parameters of ``quality/score_posts`` for a ``[quality]`` policy."""
+    return {
+        "words_per_minute": float(policy.words_per_minute),
+        "template_min_posts": int(policy.template_min_posts),
+        "thin_words": int(policy.thin_words),
+        "substance_words": int(policy.substance_words),
+        "reading_time_tolerance": int(policy.reading_time_tolerance),
+        "paragraph_tolerance": int(policy.paragraph_tolerance),
+        **{f"w_{name}": float(policy.weights[name]) for name in freshness.QUALITY_WEIGHTS},
+    }
+
+
+def _settings_json(policy: freshness.QualityPolicy) -> str:
+    return json.dumps(policy.settings(), sort_keys=True)
+
+
+def _state(con) -> tuple[int, dict] | None:
+    rows = queries.run(con, "quality/state").fetchall()
+    return (rows[0][0], json.loads(rows[0][1])) if rows else None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _transaction(con, work) -> dict:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        out = work()
+        con.execute("COMMIT")
+        return out
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _finish(con, policy, batch_id, params) -> int:
+    """Score the posts of quality_affected and record the settings; returns how many were scored."""
+    queries.run(con, "quality/delete_scores")
+    queries.run(con, "quality/affected_sentences")
+    queries.run(con, "quality/score_posts", **params)
+    queries.run(con, "quality/delete_state")
+    queries.run(con, "quality/save_state", signals_version=SIGNALS_VERSION, settings=_settings_json(policy),
+                batch_id=batch_id, computed_at=_now())
+    scored = int(queries.statement("quality/affected_count").scalar(con))
+    queries.run(con, "quality/drop_work_tables")
+    return scored
+
+
+TEXT_COLUMNS = ("revision_id", "post_id", "sentence_hash", "sentence")
+
+
+def _record_texts(con, min_posts: int) -> int:
+    """Keep ``template_sentence_texts`` in step with the counts: forget the texts of sentences that
+    are no longer template text (or whose example post changed), and recover the text of the new
+    ones by splitting an example post's body again (only hashes are stored per revision)."""
+    queries.run(con, "quality/forget_sentence_texts", template_min_posts=min_posts)
+    queries.run(con, "quality/needed_sentence_texts", template_min_posts=min_posts)
+    needed = int(queries.statement("quality/needed_count").scalar(con))
+    if not needed:
+        return 0
+    queries.run(con, "quality/needed_examples")
+    found: dict[str, list] = {name: [] for name in TEXT_COLUMNS}
+    for revision_id, post_id, body in queries.run(con, "quality/example_bodies").fetchall():
+        for sentence_hash, sentence in text.prose_sentences(body):
+            for name, value in zip(TEXT_COLUMNS, (revision_id, post_id, sentence_hash, sentence)):
+                found[name].append(value)
+    types = (pa.int64(), pa.string(), pa.uint64(), pa.string())
+    con.register("quality_texts", pa.table({n: pa.array(found[n], t) for n, t in zip(TEXT_COLUMNS, types)}))
+    try:
+        queries.run(con, "quality/insert_sentence_texts")
+    finally:
+        con.unregister("quality_texts")
+    return needed
+
+
+def update(con, policy: freshness.QualityPolicy | None = None, batch_id: int | None = None) -> dict:
+    """Bring signals, sentence counts and scores up to date, incrementally; returns what was done."""
+    policy = policy or freshness.load_policy().quality
+    state = _state(con)
+    if state is not None and state[0] != SIGNALS_VERSION:
+        queries.run(con, "quality/clear_signals")
+        state = None
+    analysed = signals.compute_missing(con)
+    params = score_params(policy)
+    full = state is None or state[1] != json.loads(_settings_json(policy))
+
+    def work() -> dict:
+        queries.run(con, "quality/changes")
+        queries.run(con, "quality/sentence_delta")
+        flipped = int(queries.statement("quality/flipped_count", params).scalar(con))
+        queries.run(con, "quality/apply_delta")
+        _record_texts(con, params["template_min_posts"])
+        if full:
+            queries.run(con, "quality/affected_all")
+        else:
+            queries.run(con, "quality/affected_changed")
+            if flipped:
+                queries.run(con, "quality/flipped_revisions", template_min_posts=params["template_min_posts"])
+                queries.run(con, "quality/affected_flipped")
+        scored = _finish(con, policy, batch_id, params)
+        return {"analysed": analysed, "scored": scored, "flipped": flipped, "full": full}
+    return _transaction(con, work)
+
+
+def recompute(con, policy: freshness.QualityPolicy | None = None) -> dict:
+    """Recompute the corpus counts and every score from the stored signals (full aggregation)."""
+    policy = policy or freshness.load_policy().quality
+    state = _state(con)
+    if state is not None and state[0] != SIGNALS_VERSION:
+        queries.run(con, "quality/clear_signals")
+    analysed = signals.compute_missing(con)
+    params = score_params(policy)
+
+    def work() -> dict:
+        queries.run(con, "quality/clear")
+        queries.run(con, "quality/recount")
+        queries.run(con, "quality/changes")           # every current post is new now (an empty quality_changes' old side)
+        _record_texts(con, params["template_min_posts"])
+        queries.run(con, "quality/affected_all")
+        scored = _finish(con, policy, None, params)
+        return {"analysed": analysed, "scored": scored, "full": True}
+    return _transaction(con, work)
+
+
+@hooks.after_import(order=10)
+def after_import(con, batch_id: int) -> dict:
+    """After-import stage: per-post signals of the new revisions, then the incremental corpus update."""
+    return update(con, batch_id=batch_id)

@@ -1,0 +1,112 @@
+"""Per-revision signals for a chunk of revisions: Arrow in, Arrow out, then stored.
+
+:func:`table` is pure (no database): it takes the ``revision_id``, ``body`` and
+``checklist`` columns of a chunk of revisions and returns their ``quality_signals`` rows.
+It is what the after-import stage calls today for the current revisions that have no
+signals yet (:func:`compute_missing`), and what a parser worker can call on the chunk it
+has just parsed (``copydesk.importer._process_chunk``) once the importer carries the
+result to :func:`store`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections import deque
+from itertools import accumulate, chain
+
+import pyarrow as pa
+
+from .. import queries
+from . import text
+from .text import Signals, safe_analyse
+
+SCHEMA = pa.schema([
+    ("revision_id", pa.int64()),
+    ("word_count", pa.int32()), ("sentence_count", pa.int32()), ("paragraph_count", pa.int32()),
+    ("heading_count", pa.int32()), ("list_item_count", pa.int32()),
+    ("avg_sentence_words", pa.float64()), ("long_sentence_share", pa.float64()),
+    ("flesch_reading_ease", pa.float64()), ("longest_paragraph_words", pa.int32()),
+    ("checklist_missing", pa.list_(pa.string())), ("checklist_extra", pa.list_(pa.string())),
+    ("sentence_hashes", pa.list_(pa.uint64())),
+])
+assert SCHEMA.names[1:] == list(Signals._fields), "quality_signals columns follow text.Signals"
+
+SLICE_ROWS = 4096          # revisions analysed per step of compute_missing (bounded memory)
+PARALLEL_FROM = 20_000     # fewer missing revisions than this are analysed in this process
+
+
+def table(revisions: pa.Table | pa.RecordBatch) -> pa.Table:
+    """``quality_signals`` rows for ``revisions`` (columns ``revision_id``, ``body``, ``checklist``)."""
+    ids = revisions.column("revision_id")
+    bodies = revisions.column("body").to_pylist()
+    checklists = revisions.column("checklist").to_pylist()
+    rows = list(map(safe_analyse, bodies, checklists))
+    if not rows:
+        return SCHEMA.empty_table()
+    columns = dict(zip(Signals._fields, zip(*rows)))
+    hashes = columns.pop("sentence_hashes")
+    arrays = {"revision_id": ids.cast(pa.int64())}
+    for f in SCHEMA:
+        if f.name in columns:
+            arrays[f.name] = pa.array(columns[f.name], f.type)
+    # the hash lists as one flat array and offsets: several times faster than nested sequences
+    offsets = [0]
+    offsets += accumulate(map(len, hashes))
+    arrays["sentence_hashes"] = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
+                                                         pa.array(list(chain.from_iterable(hashes)), pa.uint64()))
+    return pa.Table.from_arrays([arrays[name] for name in SCHEMA.names], schema=SCHEMA)
+
+
+def store(con, signals: pa.Table) -> None:
+    """Append ``signals`` (rows of :func:`table`) to ``quality_signals``."""
+    if not signals.num_rows:
+        return
+    con.register("quality_chunk", signals)
+    try:
+        queries.run(con, "quality/insert_signals")
+    finally:
+        con.unregister("quality_chunk")
+
+
+def compute_missing(con, rows: int = SLICE_ROWS, workers: int | None = None) -> int:
+    """Compute and store the signals of every current revision that has none; returns how many.
+
+    The revisions are streamed from a second cursor ``rows`` at a time and analysed by ``workers``
+    processes (default: one per core, up to 2; in this process when there are few), at most two
+    slices in flight per worker, so memory does not grow with the corpus.  Each slice is stored
+    in its own transaction: signals of a revision never change, so an interrupted run is simply
+    continued by the next."""
+    missing = int(queries.statement("quality/missing_count").scalar(con))
+    if not missing:
+        return 0
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    pool = None
+    if workers > 1 and missing >= PARALLEL_FROM:
+        text.warm_up()                   # load the syllable dictionary once, shared by the forked workers
+        pool = mp.get_context("fork").Pool(workers)
+    done = 0
+    reader_con = con.cursor()
+    try:
+        pending: deque = deque()
+        for batch in queries.statement("quality/missing_signals").reader(reader_con, rows):
+            if pool is None:
+                store(con, table(batch))
+                done += batch.num_rows
+                continue
+            pending.append(pool.apply_async(table, (batch,)))
+            while len(pending) > 2 * workers:
+                result = pending.popleft().get()
+                store(con, result)
+                done += result.num_rows
+        while pending:
+            result = pending.popleft().get()
+            store(con, result)
+            done += result.num_rows
+    finally:
+        reader_con.close()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    return done

@@ -1,0 +1,301 @@
+"""Per-post quality signals: pure functions of one article body and its meta checklist.
+
+:func:`analyse` reads the body the parser extracted (``posts.body``: the article between
+the title and the meta box) and returns a :class:`Signals`.  Nothing here touches the
+database or the policy, so it can run wherever the body is at hand (the after-import
+stage today, the parser workers later) and costs tens of microseconds per post.
+
+Definitions (README "Quality signals"; the names are the ``post_quality`` columns):
+
+* A **block** is a run of consecutive non-blank lines.  A **list** is a block whose
+  lines all start (after indentation) with a bullet: ``•``, ``-``, ``*`` or ``N.`` /
+  ``N)``, followed by a space or the end of the line.  A **heading** is a one-line block
+  that is not a list, of at most 8 words, not ending in ``.`` ``!`` ``?`` ``:`` ``;``.
+  Every other block is a **prose paragraph**.
+* A **word** is a maximal run of non-whitespace characters containing at least one
+  letter or digit (so ``•`` is not a word, ``next.js`` and ``1.`` are).
+* **Sentences** are those of the prose paragraphs: a paragraph's lines are joined and
+  cut after ``.`` ``!`` or ``?`` (optionally followed by one closing quote or bracket)
+  followed by whitespace; a piece without a word is not a sentence.  ``e.g. this`` is
+  therefore two sentences: the rule is simple on purpose, and the same for every post.
+* **Flesch reading ease** over the prose: ``206.835 − 1.015 × words/sentences − 84.6 ×
+  syllables/words``, with the syllables of each word counted by ``textstat`` (the CMU
+  pronouncing dictionary, pyphen's hyphenation for words it does not know; both ship
+  their data, nothing is fetched).  Syllable counts are cached per token.
+* A sentence's **hash** (for template detection) is the 64-bit XXH3 of its normalised text:
+  lower case, whitespace collapsed to single spaces.
+
+Bad input never raises: an empty body or a body of one heading has zero sentences, and
+the averages, shares and reading ease are then ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from xxhash import xxh3_64_intdigest as _xxh3
+
+HEADING_MAX_WORDS = 8
+LONG_SENTENCE_WORDS = 20          # a sentence of more words than this is long
+_HEADING_ENDINGS = (".", "!", "?", ":", ";")
+_BLOCK_BREAK = re.compile(r"\n\s*\n")
+_BULLET = re.compile(r"\s*(?:[•*-]|\d+[.)])(?:\s|$)")
+# Sentence ends in a single-spaced paragraph: a terminator (optionally one closing quote or
+# bracket) then a space; str.replace on these is several times faster than a regular expression.
+_CLOSERS = ("\"", "'", "”", "’", ")", "]")
+_HAS_ALNUM = re.compile(r"[^\W_]")
+_CHECKLIST_HEADING = "checklist"
+
+# Token cache: token -> _WORD + syllables for a word, 0 for a token without a letter or digit.
+# ``sum(map(cache.__getitem__, tokens))`` then gives words (high bits) and syllables (low
+# bits) of a whole text in one C-level pass.
+_SHIFT = 32
+_WORD = 1 << _SHIFT
+_SYLLABLES = _WORD - 1
+_CACHE_LIMIT = 500_000            # distinct tokens kept; the cache is emptied beyond (bounded memory)
+_LONG_TOKEN = 64                  # longer tokens (URLs, hashes) are syllable-counted on their start
+
+
+def _syllables(token: str) -> int:
+    import textstat                                   # 0.3 s to import; the dictionary loads on first use
+    return max(1, textstat.syllable_count(token[:_LONG_TOKEN]))
+
+
+def warm_up() -> None:
+    """Load the syllable dictionary now (about a second), e.g. before forking worker processes."""
+    _syllables("copydesk")
+
+
+class _TokenCache(dict):
+    def __missing__(self, token: str) -> int:
+        value = _WORD + min(_syllables(token), _SYLLABLES) if _HAS_ALNUM.search(token) else 0
+        if len(token) <= _LONG_TOKEN:             # a 10 MB "word" is counted, never kept
+            if len(self) >= _CACHE_LIMIT:
+                self.clear()
+            self[token] = value
+        return value
+
+
+_TOKENS = _TokenCache()
+_token_value = _TOKENS.__getitem__
+
+
+def sentence_hash(normalised: str) -> int:
+    """The unsigned 64-bit XXH3 hash of a normalised sentence's UTF-8 bytes (a fixed, published
+    algorithm: the same in every process, run and release)."""
+    return _xxh3(normalised.encode("utf-8", "surrogatepass"))
+
+
+def normalise(sentence: str) -> str:
+    """Lower case, whitespace collapsed: the form template detection compares."""
+    return " ".join(sentence.split()).lower()
+
+
+class Signals(NamedTuple):
+    """The per-post signals of one body (see the module docstring); a tuple, so that a chunk's
+    signals transpose into columns in one ``zip``."""
+    word_count: int = 0
+    sentence_count: int = 0
+    paragraph_count: int = 0
+    heading_count: int = 0
+    list_item_count: int = 0
+    avg_sentence_words: float | None = None
+    long_sentence_share: float | None = None
+    flesch_reading_ease: float | None = None
+    longest_paragraph_words: int = 0
+    checklist_missing: list[str] | None = None
+    checklist_extra: list[str] | None = None
+    sentence_hashes: tuple[int, ...] = ()
+
+
+EMPTY = Signals()
+
+
+def _blocks(body: str) -> list[str]:
+    """The body's blocks (runs of non-blank lines), without blank lines at their ends."""
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    # Fast path: the parser right-strips lines, so blank lines are empty and "\n\n" separates
+    # blocks; a body with whitespace-only lines (JSON Lines) takes the regular expression.
+    if " \n" in body or "\t\n" in body or "\n\x0b" in body or "\n\x0c" in body:
+        return _BLOCK_BREAK.split(body)
+    return body.split("\n\n")
+
+
+def _mark_sentence_ends(text: str) -> str:
+    """Single-spaced prose with "\\x1f" in place of the space after each sentence end."""
+    text = text.replace(". ", ".\x1f").replace("? ", "?\x1f").replace("! ", "!\x1f")
+    for closer in _CLOSERS:
+        if closer in text:
+            for end in ".!?":
+                pattern = end + closer + " "
+                if pattern in text:
+                    text = text.replace(pattern, pattern[:-1] + "\x1f")
+    return text
+
+
+def sentences_of(paragraph: str) -> list[str]:
+    """The sentences of a prose paragraph, whitespace collapsed (pieces without a word included)."""
+    return _mark_sentence_ends(" ".join(paragraph.split())).split("\x1f")
+
+
+class _Blocks(NamedTuple):
+    words: int                   # words of the headings and lists
+    headings: int
+    list_items: int
+    prose: list                  # the prose paragraphs, single-spaced
+    items: list                  # every list item of the article
+    checklist_items: list        # list items under a heading containing "checklist"
+
+
+def _read_blocks(body: str) -> _Blocks:
+    """Sort the body's blocks into lists, headings and prose paragraphs."""
+    words = headings = list_items = 0
+    prose: list[str] = []
+    items: list[str] = []
+    checklist_items: list[str] = []
+    under_checklist = False
+    bullet = _BULLET.match
+    value = _token_value
+    for block in _blocks(body):
+        if "\n" in block:                                # several lines (or blank ones at the ends)
+            lines = [line for line in block.split("\n") if line and not line.isspace()]
+            if len(lines) > 1:
+                if all(map(bullet, lines)):
+                    list_items += len(lines)
+                    words += sum(map(value, block.split())) >> _SHIFT
+                    found = [line[bullet(line).end():].strip() for line in lines]
+                    items += found
+                    if under_checklist:
+                        checklist_items += found
+                else:
+                    prose.append(" ".join(block.split()))
+                continue
+            if not lines:
+                continue
+            block = lines[0]
+        elif not block or block.isspace():
+            continue
+        # one line: a list item, a heading, or a paragraph
+        m = bullet(block)
+        if m:
+            list_items += 1
+            words += sum(map(value, block.split())) >> _SHIFT
+            item = block[m.end():].strip()
+            items.append(item)
+            if under_checklist:
+                checklist_items.append(item)
+        elif block.rstrip().endswith(_HEADING_ENDINGS):
+            prose.append(" ".join(block.split()))
+        else:
+            tokens = block.split()
+            n = sum(map(value, tokens)) >> _SHIFT
+            if n <= HEADING_MAX_WORDS:
+                headings += 1
+                words += n
+                under_checklist = _CHECKLIST_HEADING in block.lower()
+            else:
+                prose.append(" ".join(tokens))
+    return _Blocks(words, headings, list_items, prose, items, checklist_items)
+
+
+def analyse(body: str | None, checklist=None) -> Signals:
+    """The signals of one article body; ``checklist`` is the meta ``checklist`` list (or None)."""
+    if not body or body.isspace():
+        return _with_checklist(EMPTY, [], [], checklist)
+    blocks = _read_blocks(body)
+    prose = blocks.prose
+    value = _token_value
+    # All prose at once: a few C-level passes instead of several per paragraph.
+    sentences = prose_words = long_sentences = longest = 0
+    hashes: list[int] = []
+    add_hash = hashes.append
+    text = _mark_sentence_ends("\x1e".join(prose))       # paragraphs split by \x1e, sentences by \x1f
+    tokens = text.split()
+    v = sum(map(value, tokens))                          # words in the high bits, syllables in the low ones
+    syllables = v & _SYLLABLES
+    all_words = v >> _SHIFT == len(tokens)               # usual: every token is a word, so words = spaces + 1
+    for paragraph in text.split("\x1e") if prose else ():
+        block_words = 0
+        for piece in paragraph.split("\x1f"):
+            w = piece.count(" ") + 1 if all_words else sum(map(value, piece.split(" "))) >> _SHIFT
+            if not w:
+                continue
+            block_words += w
+            sentences += 1
+            if w > LONG_SENTENCE_WORDS:
+                long_sentences += 1
+            add_hash(_xxh3(piece.lower().encode("utf-8", "surrogatepass")))
+        prose_words += block_words
+        if block_words > longest:
+            longest = block_words
+    signals = Signals(
+        word_count=blocks.words + prose_words, sentence_count=sentences, paragraph_count=len(prose),
+        heading_count=blocks.headings, list_item_count=blocks.list_items,
+        avg_sentence_words=prose_words / sentences if sentences else None,
+        long_sentence_share=long_sentences / sentences if sentences else None,
+        flesch_reading_ease=flesch(prose_words, sentences, syllables),
+        longest_paragraph_words=longest, sentence_hashes=tuple(hashes),
+    )
+    return _with_checklist(signals, blocks.items, blocks.checklist_items, checklist)
+
+
+def prose_sentences(body: str | None) -> list[tuple[int, str]]:
+    """(hash, normalised text) of each prose sentence of a body, in order: what the hashes of
+    :func:`analyse` stand for (used to show template sentences as text)."""
+    if not body or body.isspace():
+        return []
+    value = _token_value
+    out = []
+    for paragraph in _mark_sentence_ends("\x1e".join(_read_blocks(body).prose)).split("\x1e"):
+        for piece in paragraph.split("\x1f"):
+            if sum(map(value, piece.split(" "))) >> _SHIFT:
+                normalised = piece.lower()
+                out.append((sentence_hash(normalised), normalised))
+    return out
+
+
+def flesch(words: int, sentences: int, syllables: int) -> float | None:
+    """Flesch reading ease (rounded to 2 decimals); None without a sentence."""
+    if not sentences or not words:
+        return None
+    return round(206.835 - 1.015 * words / sentences - 84.6 * syllables / words, 2)
+
+
+def _with_checklist(signals: Signals, items: list[str], checklist_items: list[str], checklist) -> Signals:
+    """Compare the meta checklist with the article's list items (trimmed, lower-cased).
+
+    ``checklist_missing``: meta items that are no list item of the article;
+    ``checklist_extra``: items listed under a "checklist" heading that the meta lacks.
+    Both None when the post has no meta checklist (nothing to compare)."""
+    if checklist is None:
+        return signals
+    meta = [str(m).strip() for m in checklist]
+    in_article = {i.lower() for i in items}
+    in_meta = {m.lower() for m in meta}
+    missing = [m for m in meta if m.lower() not in in_article]
+    extra = [i for i in checklist_items if i.lower() not in in_meta]
+    return signals._replace(checklist_missing=missing, checklist_extra=extra)
+
+
+def safe_analyse(body, checklist=None) -> Signals:
+    """:func:`analyse` that never raises: a body it cannot read has no signals (all zero / None).
+
+    A signal must never fail an import; an exception here is a bug (there is a test per kind of
+    bad input), and the post then simply shows no signals."""
+    try:
+        return analyse(body if isinstance(body, str) else None, _as_list(checklist))
+    except Exception:                                     # noqa: BLE001 - see docstring
+        return EMPTY
+
+
+def _as_list(checklist):
+    if checklist is None:
+        return None
+    if isinstance(checklist, str):
+        return [checklist]
+    try:
+        return [c for c in checklist if c is not None]
+    except TypeError:
+        return None

@@ -1,0 +1,3 @@
+-- name: quality/delete_state
+-- Remove the record of the previous quality computation (quality/save_state adds the new one).
+DELETE FROM quality_state
