@@ -373,7 +373,11 @@ def run_pages(args) -> int:
 def _python(tree: Path, *argv: str) -> subprocess.CompletedProcess:
     """Run ``python argv`` with ``tree``'s copydesk first on the path."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    return subprocess.run([sys.executable, *argv], cwd=tree, env=env, capture_output=True, text=True, check=True)
+    proc = subprocess.run([sys.executable, *argv], cwd=tree, env=env, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"python {' '.join(argv)} failed in {tree} (exit {proc.returncode}):\n"
+                         f"{proc.stderr[-3000:]}")
+    return proc
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
