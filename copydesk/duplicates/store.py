@@ -1,0 +1,229 @@
+"""Runs against a copydesk database: detect, store pairs, clusters and the incremental state.
+
+:func:`refresh` runs the engine fully (every post) or incrementally (only new and
+changed posts against the rest, using the signatures and template stored by the last
+full run) and records the run; :func:`rebuild_clusters` recomputes the clusters from
+the stored pairs and the editors' verdicts.  Every write of a run is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from contextlib import contextmanager
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import queries
+from ..clock import utc_now
+from .clusters import build_clusters
+from .candidates import rows_sharing_bucket
+from .engine import empty_pairs, pairs_from_features
+from .settings import DEFAULT, Settings, engine_settings
+from .shingles import Features
+from .source import article_fetcher, features_of, relation, scan, with_registered
+
+
+def _scalar(con, name: str, **params):
+    return queries.statement(name, params).scalar(con)
+
+
+def _insert(con, query: str, relation_name: str, data) -> None:
+    con.register(relation_name, data)
+    try:
+        queries.run(con, query)
+    finally:
+        try:
+            con.unregister(relation_name)
+        except duckdb.Error:
+            pass
+
+
+@contextmanager
+def _transaction(con):
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _ids(con, name: str) -> pa.Array:
+    """The post_id column of a named query, as one string array."""
+    return relation(con, name).to_arrow_table().column("post_id").combine_chunks().cast(pa.string())
+
+
+# --------------------------------------------------------------------------------------
+# signatures as BLOBs
+# --------------------------------------------------------------------------------------
+
+def signature_rows(post_ids: pa.Array, sig: np.ndarray) -> pa.Table:
+    """(post_id, sig BLOB) rows: each signature as its ``bins`` little-endian uint16 values."""
+    sig = np.ascontiguousarray(sig, dtype="<u2")
+    n, bins = sig.shape
+    blobs = pa.FixedSizeBinaryArray.from_buffers(pa.binary(bins * 2), n, [None, pa.py_buffer(sig.tobytes())])
+    return pa.table({"post_id": post_ids, "sig": blobs.cast(pa.binary())})
+
+
+def signature_matrix(blobs: pa.Array, bins: int) -> np.ndarray:
+    """The ``(n, bins)`` uint16 matrix back from the stored BLOBs (all of equal length)."""
+    if isinstance(blobs, pa.ChunkedArray):
+        blobs = blobs.combine_chunks()
+    if len(blobs) == 0:
+        return np.zeros((0, bins), np.uint16)
+    flat = blobs.cast(pa.large_binary())
+    offsets = np.frombuffer(flat.buffers()[1], dtype=np.int64)[flat.offset: flat.offset + len(flat) + 1]
+    data = np.frombuffer(flat.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+    return data.view("<u2").reshape(len(flat), bins).astype(np.uint16)
+
+
+# --------------------------------------------------------------------------------------
+# runs
+# --------------------------------------------------------------------------------------
+
+def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False) -> dict:
+    """Detect duplicates in the database behind ``con`` and store the results.
+
+    Full (default): every post against every other (through LSH, never all pairs);
+    replaces pairs, clusters and the incremental state.  ``incremental=True``: only
+    posts that are new or changed since the last run are compared against the rest
+    (falls back to a full run when there is no compatible earlier run).  Verdicts
+    are never touched.  Returns the run's summary.
+    """
+    t0 = time.perf_counter()
+    started = utc_now()
+    run_id = int(_scalar(con, "duplicates/next_run_id"))
+    last_full = queries.run(con, "duplicates/last_full_run").fetchall()
+    if incremental and last_full and json.loads(last_full[0][1]) == engine_settings(settings):
+        summary = _refresh_incremental(con, settings, run_id)
+    else:
+        summary = _refresh_full(con, settings, run_id)
+    summary["clusters"] = rebuild_clusters(con, settings.threshold, run_id)
+    summary["seconds"] = round(time.perf_counter() - t0, 3)
+    _record_run(con, run_id, started, summary, settings)
+    summary["run_id"] = run_id
+    return summary
+
+
+def _record_run(con, run_id: int, started: dt.datetime, summary: dict, settings: Settings) -> None:
+    run = pd.DataFrame([{
+        "run_id": run_id, "mode": summary["mode"], "started_at": started, "finished_at": utc_now(),
+        "posts": summary.get("posts"), "compared": summary.get("compared"),
+        "candidates": summary.get("lsh_candidates"), "verified": summary.get("verified"),
+        "pairs": summary.get("stored_pairs"), "clusters": summary["clusters"],
+        "threshold": float(settings.threshold), "floor": float(settings.floor),
+        "seconds": summary["seconds"], "settings": json.dumps(engine_settings(settings), sort_keys=True),
+    }])
+    _insert(con, "duplicates/insert_run", "dup_run", run)
+
+
+def _refresh_full(con, settings: Settings, run_id: int) -> dict:
+    res, feats, template = scan(con, settings)
+    stats = res.stats
+    with _transaction(con):
+        queries.run(con, "duplicates/clear_all")
+        _store_pairs(con, res.pairs, run_id)
+        if feats is not None and len(feats):
+            _store_posts(con, feats, run_id)
+        _insert(con, "duplicates/insert_template", "dup_template", pa.table({"shingle": pa.array(template)}))
+    return dict(stats, mode="full", compared=stats.get("posts", 0), stored_pairs=len(res.pairs))
+
+
+def _refresh_incremental(con, settings: Settings, run_id: int) -> dict:
+    t0 = time.perf_counter()
+    stats: dict = {"mode": "incremental"}
+    stats["posts"] = int(_scalar(con, "duplicates/post_count"))
+    changed = _ids(con, "duplicates/changed_posts")
+    removed = _ids(con, "duplicates/removed_posts")
+    stats["compared"] = len(changed)
+    stats["removed"] = len(removed)
+    template = relation(con, "duplicates/template").to_arrow_table().column("shingle").to_numpy().astype(np.uint64)
+    pairs, new = empty_pairs(), None
+    if len(changed):
+        new = features_of(con, changed, template, settings)
+        pairs = _pairs_of_changed(con, new, template, settings, stats)
+    with _transaction(con):
+        _insert(con, "duplicates/forget_posts", "dup_forget", pa.table({"post_id": pa.concat_arrays([changed, removed])}))
+        _store_pairs(con, pairs, run_id)
+        if new is not None:
+            _store_posts(con, new, run_id)
+    stats["stored_pairs"] = len(pairs)
+    stats["t_incremental"] = round(time.perf_counter() - t0, 3)
+    return stats
+
+
+def _pairs_of_changed(con, new: Features, template: np.ndarray, settings: Settings, stats: dict) -> pd.DataFrame:
+    """Pairs touching a changed post: the changed posts compared with themselves and with the
+    unchanged posts that could pair with them."""
+    ids = _related(con, new, settings)
+    stats["related"] = len(ids)
+    both = pa.concat_arrays([new.post_id, ids]) if len(ids) else new.post_id
+    feats = features_of(con, both, template, settings)
+    focus = np.zeros(len(feats), dtype=bool)
+    focus[: len(new)] = True
+    return pairs_from_features(feats, article_fetcher(con, feats.post_id), settings, stats, focus=focus).pairs
+
+
+def _related(con, new: Features, settings: Settings) -> pa.Array:
+    """Unchanged posts that share an exact or title key (``duplicates/related_posts``) or an LSH bucket
+    (stored signatures) with a changed post."""
+    new_posts = pa.table({"post_id": new.post_id, "article_key": pa.array(new.article_key),
+                          "title_key": pa.array(new.title_key)})
+    con.register("dup_new_posts", new_posts)
+    try:
+        related = relation(con, "duplicates/related_posts").to_arrow_table().column("post_id")
+        stored = relation(con, "duplicates/stored_signatures").to_arrow_table()
+    finally:
+        con.unregister("dup_new_posts")
+    near = rows_sharing_bucket(signature_matrix(stored.column("sig"), settings.bins), new.sig, settings)
+    lsh_related = stored.column("post_id").combine_chunks().take(pa.array(near)).cast(pa.string())
+    return pc.unique(pa.concat_arrays([related.combine_chunks().cast(pa.string()), lsh_related]))
+
+
+# --------------------------------------------------------------------------------------
+# storage
+# --------------------------------------------------------------------------------------
+
+def _store_posts(con, feats: Features, run_id: int) -> None:
+    """The incremental state of the posts ``feats``: article hash and keys, signature."""
+    ids = feats.post_id
+    hashes = with_registered(con, "dup_ids", pa.table({"post_id": ids, "ord": pa.array(np.arange(len(ids)))}),
+                             "duplicates/article_hashes")
+    hashes = hashes.take(pa.array(np.argsort(hashes.column("ord").to_numpy())))
+    state = pa.table({"post_id": ids, "article_hash": hashes.column("article_hash"),
+                      "article_key": pa.array(feats.article_key),
+                      "title_key": pa.array(feats.title_key),
+                      "run_id": pa.array(np.full(len(ids), run_id, np.int64))})
+    _insert(con, "duplicates/insert_state", "dup_state", state)
+    _insert(con, "duplicates/insert_signatures", "dup_signatures", signature_rows(ids, feats.sig))
+
+
+def _store_pairs(con, pairs: pd.DataFrame, run_id: int) -> None:
+    if len(pairs):
+        _insert(con, "duplicates/insert_pairs", "dup_pairs", pairs.assign(run_id=run_id))
+
+
+def rebuild_clusters(con, threshold: float, run_id: int) -> int:
+    """Recompute ``duplicate_clusters`` from the stored pairs and verdicts; returns the number of clusters."""
+    edges = queries.run(con, "duplicates/cluster_edges", threshold=threshold).df()
+    ids = pd.unique(pd.concat([edges["post_id_a"], edges["post_id_b"]], ignore_index=True).astype(object))
+    con.register("dup_members", pa.table({"post_id": pa.array(list(ids), pa.string())}))
+    try:
+        meta = queries.run(con, "duplicates/member_meta").df()
+    finally:
+        con.unregister("dup_members")
+    confirmed = {}
+    for pid, editor, when in queries.run(con, "duplicates/canonical_verdicts").fetchall():
+        confirmed.setdefault(pid, (editor, when))
+    clusters = build_clusters(edges, meta, confirmed)
+    out = clusters.drop(columns=["total_views"]).assign(threshold=float(threshold), run_id=int(run_id))
+    out = out.astype({"cluster_id": "int64", "cluster_size": "int32", "is_canonical": "bool"})
+    _insert(con, "duplicates/replace_clusters", "dup_clusters", out)
+    return int(out["cluster_id"].nunique()) if len(out) else 0
