@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Callable, Iterable
@@ -174,87 +175,109 @@ def _process_packed(packed: list[tuple], *args) -> tuple[pa.Table | str, pa.Tabl
     return process_chunk([Item(*t) for t in packed], *args)
 
 
+class _ChunkLedger:
+    """The ledger rows (``import_files``, column by column) and outcome counts of one chunk."""
+
+    def __init__(self, batch_id: int, recorded_at: dt.datetime):
+        self.batch_id, self.recorded_at = batch_id, recorded_at
+        self.columns: dict[str, list] = {name: [] for name in LEDGER_SCHEMA.names}
+        self.counts = dict.fromkeys((*OUTCOMES, "warnings"), 0)
+
+    def record(self, item: Item, sha: str | None, size: int | None, outcome: str,
+               post_id: str | None = None, n_warn: int = 0, message: str | None = None) -> None:
+        c = self.columns
+        c["batch_id"].append(self.batch_id)
+        c["source_file"].append(item.source_file)
+        c["sha256"].append(sha)
+        c["size_bytes"].append(size)
+        c["outcome"].append(outcome)
+        c["post_id"].append(post_id)
+        c["warnings"].append(n_warn)
+        c["message"].append(message)
+        c["recorded_at"].append(self.recorded_at)
+        self.counts[outcome] += 1
+        self.counts["warnings"] += n_warn
+
+    def reject(self, item: Item, reason: str, sha: str | None = None, size: int | None = None) -> None:
+        self.record(item, sha, size, "rejected", message=reason)
+
+    def table(self) -> pa.Table:
+        return pa.table(self.columns, schema=LEDGER_SCHEMA)
+
+
 def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
-    revs: list[tuple] = []
-    ledger: dict[str, list] = {name: [] for name in LEDGER_SCHEMA.names}
-    counts = dict.fromkeys(OUTCOMES, 0)
-    counts["warnings"] = 0
+    ledger = _ChunkLedger(batch_id, imported_at)
+    revs = [row for row in (_process_item(item, known, ledger) for item in items) if row is not None]
+    return _revision_table(revs, first_revision_id, batch_id, imported_at), ledger.table(), ledger.counts
 
-    def record(item: Item, sha, size, outcome, post_id, n_warn, message):
-        ledger["batch_id"].append(batch_id)
-        ledger["source_file"].append(item.source_file)
-        ledger["sha256"].append(sha)
-        ledger["size_bytes"].append(size)
-        ledger["outcome"].append(outcome)
-        ledger["post_id"].append(post_id)
-        ledger["warnings"].append(n_warn)
-        ledger["message"].append(message)
-        ledger["recorded_at"].append(imported_at)
-        counts[outcome] += 1
-        counts["warnings"] += n_warn
 
-    for item in items:
-        if item.reject:
-            record(item, None, item.size, "rejected", None, 0, item.reject)
-            continue
+def _process_item(item: Item, known: dict[str, tuple[str, str]], ledger: _ChunkLedger) -> tuple | None:
+    """One input: read, hash, parse; records its ledger row and returns its revision row
+    (None when it is rejected or unchanged)."""
+    if item.reject:
+        ledger.reject(item, item.reject, size=item.size)
+        return None
+    try:
+        data = _read(item)
+    except OSError as exc:
+        ledger.reject(item, f"unreadable: {exc.strerror or exc}", size=item.size)
+        return None
+    except Rejected as exc:
+        ledger.reject(item, str(exc), size=item.size)
+        return None
+    sha = hashlib.sha256(data).hexdigest()
+    prev = known.get(item.source_file)
+    if prev is not None and prev[0] == sha:
+        ledger.record(item, sha, len(data), "unchanged", prev[1])
+        return None
+    try:
+        row = _parse(item, data)
+    except Rejected as exc:
+        ledger.reject(item, str(exc), sha, len(data))
+        return None
+    except Exception as exc:   # a parser bug must not lose the file: record it
+        ledger.reject(item, f"parser error: {type(exc).__name__}: {exc}", sha, len(data))
+        return None
+    warns = row["warnings"]
+    ledger.record(item, sha, len(data), "updated" if prev is not None else "imported", row["post_id"],
+                  len(warns), "; ".join(warns)[:2000] if warns else None)
+    return revision_row(row, item.source_file, sha)
+
+
+def _parse(item: Item, data: bytes) -> dict:
+    """The posts row of one input (a JSON Lines record or a page dump); raises :class:`Rejected`."""
+    if item.kind == "record":
         try:
-            data = _read(item)
-        except OSError as exc:
-            record(item, None, item.size, "rejected", None, 0, f"unreadable: {exc.strerror or exc}")
-            continue
-        except Rejected as exc:
-            record(item, None, item.size, "rejected", None, 0, str(exc))
-            continue
-        sha = hashlib.sha256(data).hexdigest()
-        prev = known.get(item.source_file)
-        if prev is not None and prev[0] == sha:
-            record(item, sha, len(data), "unchanged", prev[1], 0, None)
-            continue
-        try:
-            if item.kind == "record":
-                try:
-                    obj = json.loads(data)
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise Rejected(f"not valid JSON: {exc}") from None
-                row = parse_record(obj)
-            else:
-                row = parse_page(data)
-        except Rejected as exc:
-            record(item, sha, len(data), "rejected", None, 0, str(exc))
-            continue
-        except Exception as exc:   # a parser bug must not lose the file: record it
-            record(item, sha, len(data), "rejected", None, 0, f"parser error: {type(exc).__name__}: {exc}")
-            continue
-        outcome = "updated" if prev is not None else "imported"
-        warns = row["warnings"]
-        record(item, sha, len(data), outcome, row["post_id"],
-               len(warns), "; ".join(warns)[:2000] if warns else None)
-        for col in _JSON_COLS:
-            if row[col] is not None:
-                row[col] = _JSON.encode(row[col])
-        row["source_file"] = item.source_file
-        row["source_sha256"] = sha
-        revs.append(_row_values(row))
-    return _revision_table(revs, first_revision_id, batch_id, imported_at), pa.table(ledger, schema=LEDGER_SCHEMA), counts
+            obj = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Rejected(f"not valid JSON: {exc}") from None
+        return parse_record(obj)
+    return parse_page(data)
+
+
+def revision_row(row: dict, source_file: str, sha: str) -> tuple:
+    """A parsed post → its ``post_revisions`` values (``_ROW_COLS`` order).
+
+    The one place a revision row is built from a parsed post: a value computed per post
+    (a new column of ``REVISION_SCHEMA``) is added to ``row`` here."""
+    for col in _JSON_COLS:
+        if row[col] is not None:
+            row[col] = _JSON.encode(row[col])
+    row["source_file"] = source_file
+    row["source_sha256"] = sha
+    return _row_values(row)
 
 
 def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int,
                     imported_at: dt.datetime) -> pa.Table:
-    """Parsed rows (tuples in _ROW_COLS order) → one Arrow table, built column by column."""
+    """Revision rows (tuples in _ROW_COLS order) → one Arrow table, built column by column;
+    the columns that are the same for the whole chunk are built once."""
     n = len(rows)
     columns = dict(zip(_ROW_COLS, zip(*rows))) if n else dict.fromkeys(_ROW_COLS, ())
-    arrays = []
-    for f in REVISION_SCHEMA:
-        if f.name == "revision_id":
-            arrays.append(pa.array(range(first_revision_id, first_revision_id + n), f.type))
-        elif f.name == "live":
-            arrays.append(pa.array([True] * n, f.type))
-        elif f.name == "batch_id":
-            arrays.append(pa.array([batch_id] * n, f.type))
-        elif f.name == "imported_at":
-            arrays.append(pa.array([imported_at] * n, f.type))
-        else:
-            arrays.append(pa.array(columns[f.name], f.type))
+    constant = {"revision_id": range(first_revision_id, first_revision_id + n), "live": [True] * n,
+                "batch_id": [batch_id] * n, "imported_at": [imported_at] * n}
+    arrays = [pa.array(constant[f.name] if f.name in constant else columns[f.name], f.type)
+              for f in REVISION_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=REVISION_SCHEMA)
 
 
@@ -344,62 +367,80 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
     Each revision is written once, into ``post_revisions``; which one is its post's current
     row (what the ``posts`` view shows) is the flag ``is_current``, so a newer revision, a
     changed file or a re-derivation only flips flags (narrow updates, never a row copy).
+    Posts touched by a changed file are re-derived from all their revisions; the others
+    only compare this chunk's revisions with their current row (fast: no scan of the
+    history, and nothing to change when the current row still wins).
     """
+    chunk_ids = revs.column("post_id").to_pylist()
     updated_files = [src for src, outcome in zip(ledger.column("source_file").to_pylist(),
                                                  ledger.column("outcome").to_pylist())
                      if outcome == "updated"]
-    chunk_ids = revs.column("post_id").to_pylist()
-    rev_ids = revs.column("revision_id").to_pylist()
-    # Posts touched by a changed file are re-derived from all their revisions; the others
-    # only compare this chunk's revisions with their current row (fast: no scan of the
-    # history, and nothing to change when the current row still wins).
     full = set(known[src][1] for src in updated_files)
     if updated_files:
         full.update(pid for pid, src in zip(chunk_ids, revs.column("source_file").to_pylist())
                     if src in known)
-    fast = set(chunk_ids) - full
-    current: set[int] = set()           # revision ids inserted as their post's current row
-    try:
+    with _registered(con) as register:
         if updated_files:
-            con.register("chunk_updated", pa.table({"source_file": pa.array(updated_files, _STR)}))
+            register("chunk_updated", pa.table({"source_file": pa.array(updated_files, _STR)}))
             queries.run(con, "ingest/supersede_revisions")
-        if fast and state is not None and not state.db_had_posts:
-            # Only posts this run already wrote, or that come twice in this chunk, can
-            # have a current row to compare with; the others are current as they are.
-            seen: set[str] = set()
-            maybe = fast & state.run_ids
-            for pid in chunk_ids:
-                if pid in seen:
-                    maybe.add(pid)
-                seen.add(pid)
-            current.update(rid for pid, rid in zip(chunk_ids, rev_ids) if pid in fast and pid not in maybe)
-            fast = maybe
-        if fast:
-            con.register("chunk_fast", pa.table({"post_id": pa.array(sorted(fast), _STR)}))
-            con.register("chunk_revisions", revs)
-            winners = queries.run(con, "ingest/chunk_winners").fetchall()
-            if winners:
-                con.register("chunk_winners", pa.table({
-                    "post_id": pa.array([w[0] for w in winners], _STR),
-                    "revision_id": pa.array([w[1] for w in winners], _INT)}))
-                queries.run(con, "ingest/retire_current")
-                current.update(w[1] for w in winners)
+        current = _current_revisions(con, register, revs, chunk_ids, set(chunk_ids) - full, state)
         if revs.num_rows:
-            flags = pa.array([rid in current for rid in rev_ids], _BOOL)
-            con.register("chunk_revisions", revs.append_column("is_current", flags))
+            flags = pa.array([rid in current for rid in revs.column("revision_id").to_pylist()], _BOOL)
+            register("chunk_revisions", revs.append_column("is_current", flags))
             queries.run(con, "ingest/insert_revisions")
         if full:
-            con.register("chunk_affected", pa.table({"post_id": pa.array(sorted(full), _STR)}))
+            register("chunk_affected", pa.table({"post_id": pa.array(sorted(full), _STR)}))
             queries.run(con, "ingest/refresh_posts")
-        con.register("chunk_ledger", ledger)
+        register("chunk_ledger", ledger)
         queries.run(con, "ingest/insert_files")
         queries.run(con, "ingest/count_batch", batch_id=batch_id, files_seen=ledger.num_rows,
                     **{k: counts[k] for k in (*OUTCOMES, "warnings")})
-        if state is not None:
-            state.run_ids.update(chunk_ids)
+    if state is not None:
+        state.run_ids.update(chunk_ids)
+
+
+def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast: set[str],
+                       state: _RunState | None) -> set[int]:
+    """The revision ids of this chunk that become their post's current row, among the posts
+    in ``fast`` (not re-derived); retires the current rows they replace."""
+    current: set[int] = set()
+    rev_ids = revs.column("revision_id").to_pylist()
+    if fast and state is not None and not state.db_had_posts:
+        # Only posts this run already wrote, or that come twice in this chunk, can have a
+        # current row to compare with; the others are current as they are.
+        seen: set[str] = set()
+        maybe = fast & state.run_ids
+        for pid in chunk_ids:
+            if pid in seen:
+                maybe.add(pid)
+            seen.add(pid)
+        current.update(rid for pid, rid in zip(chunk_ids, rev_ids) if pid in fast and pid not in maybe)
+        fast = maybe
+    if fast:
+        register("chunk_fast", pa.table({"post_id": pa.array(sorted(fast), _STR)}))
+        register("chunk_revisions", revs)
+        winners = queries.run(con, "ingest/chunk_winners").fetchall()
+        if winners:
+            register("chunk_winners", pa.table({"post_id": pa.array([w[0] for w in winners], _STR),
+                                                "revision_id": pa.array([w[1] for w in winners], _INT)}))
+            queries.run(con, "ingest/retire_current")
+            current.update(w[1] for w in winners)
+    return current
+
+
+@contextmanager
+def _registered(con):
+    """``with _registered(con) as register:`` — ``register(name, table)`` makes an Arrow table
+    a relation of ``con`` until the block ends."""
+    names: list[str] = []
+
+    def register(name: str, table: pa.Table) -> None:
+        con.register(name, table)
+        names.append(name)
+    try:
+        yield register
     finally:
-        for name in ("chunk_updated", "chunk_revisions", "chunk_affected", "chunk_fast",
-                     "chunk_winners", "chunk_ledger"):
+        for name in dict.fromkeys(names):
             try:
                 con.unregister(name)
             except Exception:
@@ -433,107 +474,139 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     """
     t0 = time.perf_counter()
     all_items = items if items is not None else iter_items(_distinct_roots(paths))
-    label = source or ", ".join(str(p) for p in paths)
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
-    imported_at = _now()
-
-    con = _open(db)
-    batch_id = queries.run(con, "ingest/start_batch", started_at=imported_at, source=label).fetchall()[0][0]
-    summary = ImportSummary(batch_id=batch_id, source=label)
-    next_rev = queries.run(con, "ingest/next_revision_id").fetchall()[0][0]
-    n_revisions, n_posts = queries.run(con, "ingest/database_state").fetchall()[0]
-    state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
-    opened = time.monotonic()
-    if workers > 1:
-        # pyarrow imports pandas the first time it converts Python values (0.2 s): once,
-        # here, rather than in every forked parser process and again in this one.
-        pa.array([0])
-    pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
-    spill = _spill_dir() if pool else None
-    n_chunks = 0
-    pending: deque = deque()
-    done = 0
-    tx = {"started": 0.0, "counts": [], "open": False}     # the open batch: its chunks' counts
-
-    def commit() -> None:
-        nonlocal con, opened
-        con.execute("COMMIT")
-        tx["open"] = False
-        for counts, files, ledger in tx["counts"]:      # the summary counts what is committed
-            for k in (*OUTCOMES, "warnings"):
-                setattr(summary, k, getattr(summary, k) + counts[k])
-            summary.files_seen += files
-            if ledger is not None and len(summary.rejects) < 20:
-                for src, outcome, msg in zip(ledger.column("source_file").to_pylist(),
-                                             ledger.column("outcome").to_pylist(),
-                                             ledger.column("message").to_pylist()):
-                    if outcome == "rejected" and len(summary.rejects) < 20:
-                        summary.rejects.append({"source_file": src, "reason": msg})
-        tx["counts"] = []
-        if yield_every and time.monotonic() - opened > yield_every:
-            con.close()      # let a reader in between two batches
-            con = _open(db)
-            opened = time.monotonic()
-
-    def drain_one() -> None:
-        nonlocal done
-        fut, known, n = pending.popleft()
-        revs, ledger, counts = fut.get() if pool else fut
-        revs = _load_spilled(revs)
-        if not tx["open"]:
-            con.execute("BEGIN TRANSACTION")
-            tx.update(open=True, started=time.monotonic())
-        _write_chunk(con, batch_id, revs, ledger, counts, known, state)
-        tx["counts"].append((counts, ledger.num_rows,
-                             ledger.select(["source_file", "outcome", "message"]) if counts["rejected"] else None))
-        done += n
-        if progress:
-            progress(done)
-        batch_files = sum(files for _counts, files, _ledger in tx["counts"])
-        if batch_files >= batch_size or (yield_every and time.monotonic() - tx["started"] > yield_every):
-            commit()
-
+    run = _ImportRun(db, source or ", ".join(str(p) for p in paths), batch_size=batch_size,
+                     workers=workers, yield_every=yield_every, progress=progress)
     status = "failed"
     try:
         for chunk in _chunks(all_items, min(batch_size, CHUNK_SIZE)):
-            known = _known(con, chunk, state)
-            n_chunks += 1
-            args = (chunk, known, batch_id, next_rev, imported_at,
-                    os.path.join(spill, f"chunk-{n_chunks}.arrow") if spill else None)
-            next_rev += len(chunk)
-            if pool:
-                args = (_pack(chunk), *args[1:])
-                pending.append((pool.apply_async(_process_packed, args), known, len(chunk)))
-                while len(pending) > workers:
-                    drain_one()
-            else:
-                pending.append((process_chunk(*args), known, len(chunk)))
-                drain_one()
-        while pending:
-            drain_one()
-        if tx["open"]:
-            commit()
+            run.submit(chunk)
+        run.drain()
         status = "finished"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
-        if tx["open"]:
+        run.close(status, after_import)
+        run.summary.seconds = round(time.perf_counter() - t0, 3)
+    return run.summary
+
+
+class _ImportRun:
+    """One import: its connection and batch, the parser processes, the chunks they are
+    parsing (in order) and the open transaction (the chunks written but not committed).
+
+    :meth:`submit` hands a chunk to a parser process (or parses it here with one worker),
+    :meth:`_write_next` writes the oldest parsed chunk into the open transaction,
+    :meth:`_commit` commits it (and, when the connection has been open ``yield_every``
+    seconds, reopens it so a reader gets in), :meth:`close` ends the run either way.
+    """
+
+    def __init__(self, db, label: str, *, batch_size: int, workers: int, yield_every: float,
+                 progress: Callable[[int], None] | None):
+        self.db, self.batch_size, self.workers = db, batch_size, workers
+        self.yield_every, self.progress = yield_every, progress
+        self.imported_at = _now()
+        self.con = _open(db)
+        self.batch_id = queries.run(self.con, "ingest/start_batch", started_at=self.imported_at,
+                                    source=label).fetchall()[0][0]
+        self.summary = ImportSummary(batch_id=self.batch_id, source=label)
+        self.next_rev = queries.run(self.con, "ingest/next_revision_id").fetchall()[0][0]
+        n_revisions, n_posts = queries.run(self.con, "ingest/database_state").fetchall()[0]
+        self.state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
+        self.opened = time.monotonic()
+        if workers > 1:
+            # pyarrow imports pandas the first time it converts Python values (0.2 s): once,
+            # here, rather than in every forked parser process and again in this one.
+            pa.array([0])
+        self.pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
+        self.spill = _spill_dir() if self.pool else None
+        self.n_chunks = self.done = 0
+        self.pending: deque = deque()     # (parse result or its future, known files, number of inputs)
+        self.tx_open, self.tx_started = False, 0.0
+        self.tx_chunks: list[tuple[dict, int, pa.Table | None]] = []   # (counts, files, rejected rows)
+
+    def submit(self, chunk: list[Item]) -> None:
+        """Parse one chunk (in a parser process when there are several); writes the parsed
+        chunks that are due so that at most ``workers`` are in flight."""
+        known = _known(self.con, chunk, self.state)
+        self.n_chunks += 1
+        spill_to = os.path.join(self.spill, f"chunk-{self.n_chunks}.arrow") if self.spill else None
+        args = (known, self.batch_id, self.next_rev, self.imported_at, spill_to)
+        self.next_rev += len(chunk)
+        if self.pool:
+            self.pending.append((self.pool.apply_async(_process_packed, (_pack(chunk), *args)), known, len(chunk)))
+            while len(self.pending) > self.workers:
+                self._write_next()
+        else:
+            self.pending.append((process_chunk(chunk, *args), known, len(chunk)))
+            self._write_next()
+
+    def drain(self) -> None:
+        """Write every chunk still being parsed, and commit."""
+        while self.pending:
+            self._write_next()
+        if self.tx_open:
+            self._commit()
+
+    def _write_next(self) -> None:
+        fut, known, n = self.pending.popleft()
+        revs, ledger, counts = fut.get() if self.pool else fut
+        revs = _load_spilled(revs)
+        if not self.tx_open:
+            self.con.execute("BEGIN TRANSACTION")
+            self.tx_open, self.tx_started = True, time.monotonic()
+        _write_chunk(self.con, self.batch_id, revs, ledger, counts, known, self.state)
+        self.tx_chunks.append((counts, ledger.num_rows, ledger.select(["source_file", "outcome", "message"])
+                               if counts["rejected"] else None))
+        self.done += n
+        if self.progress:
+            self.progress(self.done)
+        batch_files = sum(files for _counts, files, _ledger in self.tx_chunks)
+        if batch_files >= self.batch_size or (self.yield_every and time.monotonic() - self.tx_started > self.yield_every):
+            self._commit()
+
+    def _commit(self) -> None:
+        self.con.execute("COMMIT")
+        self.tx_open = False
+        for counts, files, ledger in self.tx_chunks:      # the summary counts what is committed
+            self._count(counts, files, ledger)
+        self.tx_chunks = []
+        if self.yield_every and time.monotonic() - self.opened > self.yield_every:
+            self.con.close()      # let a reader in between two batches
+            self.con = _open(self.db)
+            self.opened = time.monotonic()
+
+    def _count(self, counts: dict, files: int, ledger: pa.Table | None) -> None:
+        summary = self.summary
+        for k in (*OUTCOMES, "warnings"):
+            setattr(summary, k, getattr(summary, k) + counts[k])
+        summary.files_seen += files
+        if ledger is not None and len(summary.rejects) < 20:
+            for src, outcome, msg in zip(ledger.column("source_file").to_pylist(),
+                                         ledger.column("outcome").to_pylist(),
+                                         ledger.column("message").to_pylist()):
+                if outcome == "rejected" and len(summary.rejects) < 20:
+                    summary.rejects.append({"source_file": src, "reason": msg})
+
+    def close(self, status: str, after_import: bool) -> None:
+        """End the run: roll back an open transaction, stop the parsers, record the batch's
+        status and, when it finished, run the after-import stages."""
+        con = self.con
+        if self.tx_open:
             con.execute("ROLLBACK")
-        if pool:
-            pool.terminate() if status != "finished" else pool.close()
-            pool.join()
-            shutil.rmtree(spill, ignore_errors=True)
-        summary.status = status
-        queries.run(con, "ingest/finish_batch", batch_id=batch_id, finished_at=_now(), status=status)
+        if self.pool:
+            self.pool.terminate() if status != "finished" else self.pool.close()
+            self.pool.join()
+            shutil.rmtree(self.spill, ignore_errors=True)
+        self.summary.status = status
+        queries.run(con, "ingest/finish_batch", batch_id=self.batch_id, finished_at=_now(), status=status)
         if status == "finished" and after_import:
             queries.run(con, "ingest/reset_threads")
-            hooks.run_after_import(con, batch_id)
-        summary.posts_total = queries.run(con, "ingest/batch_summary", batch_id=batch_id).fetchall()[0][-1]
+            hooks.run_after_import(con, self.batch_id)
+        self.summary.posts_total = queries.run(con, "ingest/batch_summary", batch_id=self.batch_id).fetchall()[0][-1]
         con.close()
-        summary.seconds = round(time.perf_counter() - t0, 3)
-    return summary
 
 
 def _distinct_roots(paths: list) -> list[str]:

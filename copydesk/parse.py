@@ -6,6 +6,13 @@ file is not a post at all (empty, whitespace only, binary, undecodable, no text)
 Anything that looks like a post is kept: a value that does not parse becomes
 ``None`` and a warning is recorded in ``warnings``; unknown meta keys are kept in
 ``extra_meta``.
+
+Where each meta key goes is data, not code: :data:`SCALAR_FIELDS` (a key glued to
+its value), :data:`PLAIN_LISTS` (a key then bullet items), :data:`KEYED_LISTS`
+(bullet items ``k: v`` whose sub-keys are columns) and :data:`OBJECT_LISTS` (bullet
+items kept whole as one JSON column) for page dumps; :data:`RECORD_ALIASES`,
+:data:`RECORD_RESERVED` and :data:`RECORD_READERS` for JSON Lines records.  A new
+meta key is one line in one of these tables.
 """
 
 from __future__ import annotations
@@ -14,28 +21,7 @@ import datetime as _dt
 import hashlib
 import json
 import re
-from typing import Any
-
-# --------------------------------------------------------------------------- keys
-
-SCALAR_KEYS = (
-    "topic", "summary", "ai brief", "code language", "difficulty",
-    "reading time", "view count", "reference", "hash",
-)
-LIST_KEYS = (
-    "ai outline", "stack", "tools", "score", "revision", "flags",
-    "checklist", "entities", "payload", "notes",
-)
-# Longest first, so that a longer key wins over a shorter one it starts with.
-_SCALARS_BY_LENGTH = tuple(sorted(SCALAR_KEYS, key=len, reverse=True))
-_LIST_SET = frozenset(LIST_KEYS)
-_SCALAR_KEY = re.compile("|".join(re.escape(k) for k in _SCALARS_BY_LENGTH))
-_BULLET_CHARS = "•-*·‣▪◦"
-
-SCORE_FIELDS = {"quality": "score_quality", "freshness": "score_freshness",
-                "depth": "score_depth", "clarity": "score_clarity"}
-FLAG_FIELDS = {"ai generated style": "ai_generated_style", "has images": "has_images",
-               "image heavy": "image_heavy", "needs human review": "needs_human_review"}
+from typing import Any, Callable, NamedTuple
 
 # The columns of ``posts`` that come from the file (the importer adds the rest).
 COLUMNS = (
@@ -47,14 +33,10 @@ COLUMNS = (
     "ai_brief", "ai_outline", "notes", "generator", "scenario", "paragraphs", "seed",
     "has_meta", "extra_meta", "warnings", "article_hash",
 )
-LIST_COLUMNS = frozenset({"stack", "tools", "checklist", "notes", "warnings"})
-JSON_COLUMNS = frozenset({"entities", "ai_outline", "extra_meta"})
-INT_COLUMNS = frozenset({"view_count", "reading_time", "paragraphs", "seed",
-                         *SCORE_FIELDS.values()})
-BOOL_COLUMNS = frozenset({*FLAG_FIELDS.values(), "has_meta"})
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
+_BULLET_CHARS = "•-*·‣▪◦"
 _META_HEADER = re.compile(r"^(\S.*?)\s+post meta$", re.IGNORECASE)
 _CHROME = re.compile(r"^[\s|]*\|[\s|]*$")
 _INT = re.compile(r"^[+]?\d+$")
@@ -201,11 +183,125 @@ def parse_date(raw: Any, field: str, warnings: list[str]) -> _dt.date | None:
         return None
 
 
-def _text(raw: Any) -> str | None:
+# Readers: (raw value, its name in warnings, the row's warnings) -> column value.
+Reader = Callable[[Any, str, list], Any]
+
+
+def read_text(raw: Any, field: str, warnings: list[str]) -> str | None:
+    """Stripped text; None when blank."""
     if raw is None:
         return None
     s = str(raw).strip()
     return s or None
+
+
+def read_count(raw: Any, field: str, warnings: list[str]) -> int | None:
+    return parse_int(raw, field, warnings, lo=0)
+
+
+def read_score(raw: Any, field: str, warnings: list[str]) -> int | None:
+    return parse_int(raw, field, warnings, lo=0, hi=100)
+
+
+def read_paragraphs(raw: Any, field: str, warnings: list[str]) -> int | None:
+    return parse_int(raw, field, warnings, lo=0, hi=2**31 - 1)
+
+
+def read_outline(items: list[tuple[str, str]]) -> dict[str, str]:
+    """``ai outline`` items → {key: value}; an item without a key is ``item N``."""
+    outline: dict[str, str] = {}
+    for k, v in items:
+        outline[k or f"item {len(outline) + 1}"] = v
+    return outline
+
+
+def read_objects(items: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """``entities`` items → objects: each ``name:`` starts one (an item without a key is ``value``)."""
+    objects: list[dict[str, str]] = []
+    for k, v in items:
+        if k == "name" or not objects:
+            objects.append({})
+        objects[-1][k or "value"] = v
+    return objects
+
+
+# --------------------------------------------------------------------------- the meta box tables
+
+class MetaField(NamedTuple):
+    """Where one meta value goes: its ``posts`` column and how its text is read."""
+    column: str
+    read: Reader = read_text
+
+
+# Scalar keys, printed glued to their value (``view count178481``).  Their values are
+# read in this order (the order of the warnings they give).
+SCALAR_FIELDS: dict[str, MetaField] = {
+    "topic": MetaField("topic"),
+    "summary": MetaField("summary"),
+    "ai brief": MetaField("ai_brief"),
+    "code language": MetaField("code_language"),
+    "difficulty": MetaField("difficulty"),
+    "reading time": MetaField("reading_time", parse_minutes),
+    "view count": MetaField("view_count", read_count),
+    "reference": MetaField("reference"),
+    "hash": MetaField("content_hash"),
+}
+# List keys whose items are the column's value as they are.
+PLAIN_LISTS: dict[str, str] = {"stack": "stack", "tools": "tools", "checklist": "checklist", "notes": "notes"}
+
+
+class KeyedList(NamedTuple):
+    """A list of ``k: v`` items whose sub-keys are columns; the values of other sub-keys
+    are kept in ``extra_meta[<list key>]``.  ``label`` prefixes a sub-key in warnings."""
+    label: str
+    fields: dict[str, MetaField]
+
+
+KEYED_LISTS: dict[str, KeyedList] = {
+    "score": KeyedList("score", {
+        "quality": MetaField("score_quality", read_score),
+        "freshness": MetaField("score_freshness", read_score),
+        "depth": MetaField("score_depth", read_score),
+        "clarity": MetaField("score_clarity", read_score),
+    }),
+    "flags": KeyedList("flag", {
+        "ai generated style": MetaField("ai_generated_style", parse_bool),
+        "has images": MetaField("has_images", parse_bool),
+        "image heavy": MetaField("image_heavy", parse_bool),
+        "needs human review": MetaField("needs_human_review", parse_bool),
+    }),
+    "revision": KeyedList("", {
+        "status": MetaField("status"),
+        "version": MetaField("version"),
+        "last reviewed": MetaField("last_reviewed", parse_date),
+    }),
+    "payload": KeyedList("payload", {
+        "source id": MetaField("post_id"),
+        "generator": MetaField("generator"),
+        "scenario": MetaField("scenario"),
+        "paragraphs": MetaField("paragraphs", read_paragraphs),
+        "seed": MetaField("seed", parse_int),
+    }),
+}
+# Lists of ``k: v`` items kept whole in one JSON column: key -> (column, builder).
+OBJECT_LISTS: dict[str, tuple[str, Callable[[list], Any]]] = {
+    "ai outline": ("ai_outline", read_outline),
+    "entities": ("entities", read_objects),
+}
+
+SCALAR_KEYS = tuple(SCALAR_FIELDS)
+LIST_KEYS = (*PLAIN_LISTS, *KEYED_LISTS, *OBJECT_LISTS)
+_LIST_SET = frozenset(LIST_KEYS)
+# Longest first, so that a longer key wins over a shorter one it starts with.
+_SCALAR_KEY = re.compile("|".join(re.escape(k) for k in sorted(SCALAR_KEYS, key=len, reverse=True)))
+
+# The tables as the parser's inner loops read them: plain tuples, warning names built once.
+_SCALARS = tuple((key, f.column, f.read) for key, f in SCALAR_FIELDS.items())
+_KEYED = tuple((key, {sub: (f.column, f.read, f"{keyed.label} {sub}".lstrip()) for sub, f in keyed.fields.items()})
+               for key, keyed in KEYED_LISTS.items())
+
+SCORE_COLUMNS = tuple(f.column for f in KEYED_LISTS["score"].fields.values())
+FLAG_COLUMNS = tuple(f.column for f in KEYED_LISTS["flags"].fields.values())
 
 
 # --------------------------------------------------------------------------- page dumps
@@ -218,7 +314,7 @@ def _new_row() -> dict[str, Any]:
 
 def _is_bullet(line: str) -> bool:
     c = line[0]
-    return c in " \t" or (c in "•-*·‣▪◦" and (len(line) == 1 or line[1] in " \t"))
+    return c in " \t" or (c in _BULLET_CHARS and (len(line) == 1 or line[1] in " \t"))
 
 
 def parse_page(data: bytes | str) -> dict[str, Any]:
@@ -233,88 +329,106 @@ def parse_page(data: bytes | str) -> dict[str, Any]:
 
 
 def parse_text(text: str) -> dict[str, Any]:
+    """Parse a decoded page (``\\n`` line ends): title, article, meta box (see the format)."""
     lines = list(map(str.rstrip, text.split("\n")))
-    n = len(lines)
     row = _new_row()
     warnings: list[str] = row["warnings"]
-
-    # Title: the first line that is neither blank nor page chrome ("| | |").
-    start = 0
-    while start < n and (not lines[start].strip() or _CHROME.match(lines[start])):
-        start += 1
-    if start >= n:
-        raise Rejected("no text: only page chrome")
-
-    # The meta header: the last non-bullet "<site> post meta" line after the title.
-    meta_at = -1
-    for i in range(n - 1, start - 1, -1):
-        ln = lines[i]
-        if ln.endswith(("meta", "META", "Meta")) and not _is_bullet(ln):
-            m = _META_HEADER.match(ln.strip())
-            if m:
-                meta_at = i
-                row["site"] = m.group(1).strip()
-                break
-
-    # The page footer "Similar Posts" (page chrome, may be followed by links).
-    footer_at = -1
-    for i in range(n - 1, max(start, meta_at), -1):
-        if lines[i].strip().lower() == "similar posts":
-            footer_at = i
-            break
-
+    start = _title_line(lines)
+    meta_at = _meta_header(lines, start, row)
+    footer_at = _footer(lines, max(start, meta_at))
     if meta_at == start:
-        title_at = None
         warnings.append("no title or article before the meta box")
-    else:
-        title_at = start
-        row["title"] = lines[start].strip()
-    article_end = meta_at if meta_at >= 0 else (footer_at if footer_at >= 0 else n)
-    if title_at is not None:
-        body_lines = lines[title_at + 1:article_end]
-        while body_lines and not body_lines[0].strip():
-            body_lines.pop(0)
-        while body_lines and not body_lines[-1].strip():
-            body_lines.pop()
-        row["body"] = "\n".join(body_lines)
-    else:
         row["body"] = ""
-
+    else:
+        row["title"] = lines[start].strip()
+        end = meta_at if meta_at >= 0 else (footer_at if footer_at >= 0 else len(lines))
+        row["body"] = _article(lines, start + 1, end)
     if meta_at < 0:
         row["has_meta"] = False
         warnings.append("no meta box")
     else:
         row["has_meta"] = True
-        meta_end = footer_at if footer_at >= 0 else n
-        _parse_meta(lines[meta_at + 1:meta_end], row, warnings)
+        _parse_meta(lines[meta_at + 1:footer_at if footer_at >= 0 else len(lines)], row, warnings)
         if footer_at < 0:
             warnings.append("truncated: the page ends inside the meta box")
-
     _finish(row, warnings)
     return row
 
 
+def _title_line(lines: list[str]) -> int:
+    """The index of the title: the first line that is neither blank nor page chrome (``| | |``)."""
+    start, n = 0, len(lines)
+    while start < n and (not lines[start].strip() or _CHROME.match(lines[start])):
+        start += 1
+    if start >= n:
+        raise Rejected("no text: only page chrome")
+    return start
+
+
+def _meta_header(lines: list[str], start: int, row: dict[str, Any]) -> int:
+    """The index of the meta header, the last non-bullet ``<site> post meta`` line from the
+    title on (-1 when there is none); sets ``row["site"]``."""
+    for i in range(len(lines) - 1, start - 1, -1):
+        ln = lines[i]
+        if ln.endswith(("meta", "META", "Meta")) and not _is_bullet(ln):
+            m = _META_HEADER.match(ln.strip())
+            if m:
+                row["site"] = m.group(1).strip()
+                return i
+    return -1
+
+
+def _footer(lines: list[str], after: int) -> int:
+    """The index of the page footer ``Similar Posts`` after line ``after`` (-1 when there is none)."""
+    for i in range(len(lines) - 1, after, -1):
+        if lines[i].strip().lower() == "similar posts":
+            return i
+    return -1
+
+
+def _article(lines: list[str], start: int, end: int) -> str:
+    """The body: lines ``start:end`` without blank lines around them."""
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end])
+
+
 def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> None:
+    """The meta box's lines → the row's meta columns, through the tables above."""
+    scalars, lists, unknown_lines = _read_box(lines, warnings)
+    extra = _unknown_meta(lists, unknown_lines)
+    for key, column, read in _SCALARS:
+        if key in scalars:
+            row[column] = read(scalars[key], key, warnings)
+    for key, column in PLAIN_LISTS.items():
+        if key in lists:
+            row[column] = lists[key]
+    for key, fields in _KEYED:
+        if key in lists:
+            rest = _read_keyed(fields, _kv_items(lists[key]), row, warnings)
+            if rest:
+                extra[key] = rest
+    for key, (column, build) in OBJECT_LISTS.items():
+        if key in lists:
+            row[column] = build(_kv_items(lists[key]))
+    row["extra_meta"] = extra or None
+
+
+def _read_box(lines: list[str], warnings: list[str]) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+    """Split the meta box into (scalar key -> value, list key -> items, unknown lines).
+
+    A non-bullet line is only settled by the next one: if bullets follow it, it was a
+    list key we do not know ("hashtags" is not the scalar "hash" + "tags").  Lists are
+    keyed by their lowercased line; a key that appears twice keeps its later value.
+    (One loop over the lines, without a call per line: it is the parser's hot path.)
+    """
     scalars: dict[str, str] = {}
     lists: dict[str, list[str]] = {}
-    unknown_lines: list[str] = []
-    current: list[str] | None = None
-    # A non-bullet line is only settled by the next one: if bullets follow it, it
-    # was a list key we do not know ("hashtags" is not the scalar "hash" + "tags").
-    pending: tuple[str, str | None, str] | None = None    # (known scalar key or "", value, raw line)
-
-    def settle() -> None:
-        nonlocal pending
-        if pending is not None:
-            key, value, raw = pending
-            if key:
-                if key in scalars:
-                    warnings.append(f"meta key {key!r} appears twice; the later one is kept")
-                scalars[key] = value
-            else:
-                unknown_lines.append(raw)
-            pending = None
-
+    unknown: list[str] = []
+    current: list[str] | None = None                    # the list that bullets go to
+    pending: tuple[str, str, str] | None = None        # (known scalar key or "", value, raw line)
     bullets = _BULLET_CHARS
     for ln in lines:
         if not ln:
@@ -330,15 +444,17 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
         else:
             item = None
         if item is not None:
-            if pending is not None:
+            if pending is not None:             # the line before was an unknown list's key
                 current = lists.setdefault(pending[2].lower(), [])
                 pending = None
             if current is None:
-                unknown_lines.append(item)
+                unknown.append(item)
             else:
                 current.append(item)
             continue
-        settle()
+        if pending is not None:
+            _settle(pending, scalars, unknown, warnings)
+            pending = None
         current = None
         stripped = ln.strip()
         low = stripped.lower()
@@ -353,96 +469,55 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
             pending = (key, stripped[len(key):].strip(), stripped)
         else:                                   # an unknown key
             pending = ("", stripped, stripped)
-    settle()
+    if pending is not None:
+        _settle(pending, scalars, unknown, warnings)
+    return scalars, lists, unknown
 
-    extra: dict[str, Any] = {}
-    for key, items in lists.items():
-        if key not in _LIST_SET:
-            extra[key] = items
+
+def _settle(pending: tuple[str, str, str], scalars: dict[str, str], unknown: list[str],
+            warnings: list[str]) -> None:
+    """A non-bullet line not followed by bullets: a scalar (known key) or an unknown line."""
+    key, value, raw = pending
+    if not key:
+        unknown.append(raw)
+        return
+    if key in scalars:
+        warnings.append(f"meta key {key!r} appears twice; the later one is kept")
+    scalars[key] = value
+
+
+def _unknown_meta(lists: dict[str, list[str]], unknown_lines: list[str]) -> dict[str, Any]:
+    """``extra_meta`` of the keys no table knows: unknown lists, then unknown lines
+    (``key: value``, or a key glued to a number or URL; else under ``unparsed lines``)."""
+    extra: dict[str, Any] = {key: items for key, items in lists.items() if key not in _LIST_SET}
     for line in unknown_lines:
         m = _GLUED_VALUE.match(line) or _KEY_COLON.match(line)
         if m:
             extra[m.group(1).strip()] = m.group(2).strip()
-            continue
-        extra.setdefault("unparsed lines", []).append(line)
+        else:
+            extra.setdefault("unparsed lines", []).append(line)
+    return extra
 
-    # Scalars.
-    for key in ("topic", "summary", "difficulty", "reference"):
-        row[key] = _text(scalars.get(key))
-    row["ai_brief"] = _text(scalars.get("ai brief"))
-    row["code_language"] = _text(scalars.get("code language"))
-    row["content_hash"] = _text(scalars.get("hash"))
-    if "reading time" in scalars:
-        row["reading_time"] = parse_minutes(scalars["reading time"], "reading time", warnings)
-    if "view count" in scalars:
-        row["view_count"] = parse_int(scalars["view count"], "view count", warnings, lo=0)
 
-    # Plain lists.
-    for key in ("stack", "tools", "checklist", "notes"):
-        if key in lists:
-            row[key] = lists[key]
+def _kv_items(items: list[str]) -> list[tuple[str, str]]:
+    """List items as ("k", "v") for "K: v" (("", item) for an item without a colon)."""
+    return [(k.strip().lower(), v.strip()) if sep else ("", item.strip())
+            for item in items for k, sep, v in (item.partition(":"),)]
 
-    # Lists of "k: v".
-    sub_extra: dict[str, dict[str, str]] = {}
 
-    def kv_items(key: str) -> list[tuple[str, str]]:
-        """The items of list ``key`` as ("k", "v") for "K: v" ("", item without a colon)."""
-        return [(k.strip().lower(), v.strip()) if sep else ("", item.strip())
-                for item in lists.get(key, ()) for k, sep, v in (item.partition(":"),)]
-
-    if "ai outline" in lists:
-        outline: dict[str, str] = {}
-        for k, v in kv_items("ai outline"):
-            outline[k or f"item {len(outline) + 1}"] = v
-        row["ai_outline"] = outline
-    if "score" in lists:
-        for k, v in kv_items("score"):
-            col = SCORE_FIELDS.get(k)
-            if col:
-                row[col] = parse_int(v, f"score {k}", warnings, lo=0, hi=100)
-            else:
-                sub_extra.setdefault("score", {})[k or v] = v
-    if "flags" in lists:
-        for k, v in kv_items("flags"):
-            col = FLAG_FIELDS.get(k)
-            if col:
-                row[col] = parse_bool(v, f"flag {k}", warnings)
-            else:
-                sub_extra.setdefault("flags", {})[k or v] = v
-    if "revision" in lists:
-        for k, v in kv_items("revision"):
-            if k == "status":
-                row["status"] = _text(v)
-            elif k == "version":
-                row["version"] = _text(v)
-            elif k == "last reviewed":
-                row["last_reviewed"] = parse_date(v, "last reviewed", warnings)
-            else:
-                sub_extra.setdefault("revision", {})[k or v] = v
-    if "payload" in lists:
-        for k, v in kv_items("payload"):
-            if k == "source id":
-                row["post_id"] = _text(v)
-            elif k == "generator":
-                row["generator"] = _text(v)
-            elif k == "scenario":
-                row["scenario"] = _text(v)
-            elif k == "paragraphs":
-                row["paragraphs"] = parse_int(v, "payload paragraphs", warnings, lo=0, hi=2**31 - 1)
-            elif k == "seed":
-                row["seed"] = parse_int(v, "payload seed", warnings)
-            else:
-                sub_extra.setdefault("payload", {})[k or v] = v
-    if "entities" in lists:
-        entities: list[dict[str, str]] = []
-        for k, v in kv_items("entities"):
-            if k == "name" or not entities:
-                entities.append({})
-            entities[-1][k or "value"] = v
-        row["entities"] = entities
-    for parent, values in sub_extra.items():
-        extra[parent] = values
-    row["extra_meta"] = extra or None
+def _read_keyed(fields: dict[str, tuple[str, Reader, str]], items: list[tuple[str, str]],
+                row: dict[str, Any], warnings: list[str]) -> dict[str, str]:
+    """Set the columns of a keyed list's known sub-keys (``fields``: sub-key -> (column,
+    reader, name in warnings)); returns the others (for ``extra_meta``)."""
+    rest: dict[str, str] = {}
+    for k, v in items:
+        field = fields.get(k)
+        if field is None:
+            rest[k or v] = v
+        else:
+            column, read, label = field
+            row[column] = read(v, label, warnings)
+    return rest
 
 
 def _finish(row: dict[str, Any], warnings: list[str]) -> None:
@@ -459,7 +534,48 @@ def _finish(row: dict[str, Any], warnings: list[str]) -> None:
 
 # --------------------------------------------------------------------------- JSON Lines
 
-_JSON_ALIASES = {"source_id": "post_id", "id": "post_id", "hash": "content_hash"}
+def read_str_list(value: Any, field: str, warnings: list[str]) -> list[str] | None:
+    """A list of strings: a list (non-strings as JSON) or a comma-separated string."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()] if value.strip() else []
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else json.dumps(v) for v in value]
+    warnings.append(f"{field}: expected a list, got {type(value).__name__}")
+    return None
+
+
+def read_as_is(value: Any, field: str, warnings: list[str]) -> Any:
+    """The JSON value itself (a JSON column)."""
+    return value
+
+
+def read_json_text(value: Any, field: str, warnings: list[str]) -> str | None:
+    """Text; a non-string JSON value as its JSON text."""
+    return None if value is None else read_text(value if isinstance(value, str) else json.dumps(value), field, warnings)
+
+
+# A record's keys are column names, or these aliases of them.
+RECORD_ALIASES = {"source_id": "post_id", "id": "post_id", "hash": "content_hash"}
+# Keys naming what the importer derives itself: kept in ``extra_meta``, never trusted.
+RECORD_RESERVED = frozenset({"warnings", "article_hash", "has_meta", "source_file", "imported_at",
+                             "batch_id", "source_sha256"})
+# How a record's value is read, by column; every other column is text (:func:`read_json_text`).
+# (``extra_meta``: an object is merged into the row's own extra_meta, anything else dropped.)
+RECORD_READERS: dict[str, Reader] = {
+    **dict.fromkeys(PLAIN_LISTS.values(), read_str_list),
+    "last_reviewed": parse_date,
+    **dict.fromkeys(SCORE_COLUMNS, read_score),
+    "reading_time": parse_minutes,
+    "view_count": read_count,
+    "paragraphs": parse_int,
+    "seed": parse_int,
+    **dict.fromkeys(FLAG_COLUMNS, parse_bool),
+    "entities": read_as_is,
+    "ai_outline": read_as_is,
+    "extra_meta": read_as_is,
+}
 
 
 def parse_record(obj: Any) -> dict[str, Any]:
@@ -471,31 +587,13 @@ def parse_record(obj: Any) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     row["has_meta"] = True
     for key, value in obj.items():
-        col = _JSON_ALIASES.get(key, key)
-        if col in ("warnings", "article_hash", "has_meta", "source_file", "imported_at",
-                   "batch_id", "source_sha256"):
+        col = RECORD_ALIASES.get(key, key)
+        if col in RECORD_RESERVED or col not in row:
             extra[key] = value
-        elif col in LIST_COLUMNS:
-            row[col] = _as_str_list(value, col, warnings)
-        elif col == "last_reviewed":
-            row[col] = parse_date(value, col, warnings)
-        elif col in SCORE_FIELDS.values():
-            row[col] = parse_int(value, col, warnings, lo=0, hi=100)
-        elif col == "reading_time":
-            row[col] = parse_minutes(value, col, warnings)
-        elif col in INT_COLUMNS:
-            row[col] = parse_int(value, col, warnings, lo=0 if col == "view_count" else None)
-        elif col in BOOL_COLUMNS:
-            row[col] = parse_bool(value, col, warnings)
-        elif col in JSON_COLUMNS:
-            if col == "extra_meta" and isinstance(value, dict):
-                extra.update(value)
-            else:
-                row[col] = value
-        elif col in row:
-            row[col] = None if value is None else _text(value if isinstance(value, str) else json.dumps(value))
+        elif col == "extra_meta" and isinstance(value, dict):
+            extra.update(value)
         else:
-            extra[key] = value
+            row[col] = RECORD_READERS.get(col, read_json_text)(value, col, warnings)
     if row["body"] is None:
         row["body"] = ""
     if not (row["title"] or row["body"]) and not row["post_id"]:
@@ -503,14 +601,3 @@ def parse_record(obj: Any) -> dict[str, Any]:
     row["extra_meta"] = extra or None
     _finish(row, warnings)
     return row
-
-
-def _as_str_list(value: Any, col: str, warnings: list[str]) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()] if value.strip() else []
-    if isinstance(value, list):
-        return [v if isinstance(v, str) else json.dumps(v) for v in value]
-    warnings.append(f"{col}: expected a list, got {type(value).__name__}")
-    return None

@@ -88,7 +88,7 @@ def _file_items(name: str) -> Iterator[Item]:
         except OSError as exc:
             yield Item(name, "other", reject=f"unreadable: {exc.strerror or exc}")
     else:
-        yield Item(name, "other", size=size, reject=f"not a page dump or JSON Lines file ({p.suffix or 'no extension'})")
+        yield Item(name, "other", size=size, reject=_unsupported(name))
 
 
 def jsonl_items(fh, name: str) -> Iterator[Item]:
@@ -108,9 +108,16 @@ def _member_reject(name: str, size: int, compressed: int | None) -> str | None:
         return f"archive member too large ({size} bytes > {MAX_FILE_BYTES}): possible zip bomb"
     if compressed is not None and size > MIN_RATIO_BYTES and size > MAX_RATIO * max(compressed, 1):
         return f"archive member expands {size // max(compressed, 1)}x ({compressed} → {size} bytes): zip bomb"
-    if kind_of(name) in ("zip", "tar"):
+    kind = kind_of(name)
+    if kind in ("zip", "tar"):
         return "nested archive: extract it or import it separately"
+    if kind == "other":
+        return _unsupported(name)
     return None
+
+
+def _unsupported(name: str) -> str:
+    return f"not a page dump or JSON Lines file ({Path(name).suffix or 'no extension'})"
 
 
 def _zip_items(p, name: str) -> Iterator[Item]:
@@ -127,8 +134,6 @@ def _zip_items(p, name: str) -> Iterator[Item]:
             src = f"{name}{ARCHIVE_SEP}{info.filename}"
             kind = kind_of(info.filename)
             reason = _member_reject(info.filename, info.file_size, info.compress_size)
-            if reason is None and kind == "other":
-                reason = f"not a page dump or JSON Lines file ({Path(info.filename).suffix or 'no extension'})"
             if reason:
                 yield Item(src, kind, size=info.file_size, reject=reason)
                 continue
@@ -168,8 +173,6 @@ def _tar_items(p, name: str) -> Iterator[Item]:
                 src = f"{name}{ARCHIVE_SEP}{member.name}"
                 kind = kind_of(member.name)
                 reason = _member_reject(member.name, member.size, None)
-                if reason is None and kind == "other":
-                    reason = f"not a page dump or JSON Lines file ({Path(member.name).suffix or 'no extension'})"
                 expanded += member.size
                 if reason is None and expanded > MIN_RATIO_BYTES * 64 and expanded > MAX_RATIO * 10 * compressed:
                     reason = f"archive expands more than {MAX_RATIO * 10}x: tar bomb"
@@ -199,4 +202,4 @@ def iter_upload(filename: str, data: bytes) -> Iterator[Item]:
     elif kind == "page":
         yield Item(name, kind, data=data, size=len(data))
     else:
-        yield Item(name, "other", size=len(data), reject=f"not a page dump or JSON Lines file ({Path(filename).suffix or 'no extension'})")
+        yield Item(name, "other", size=len(data), reject=_unsupported(filename))

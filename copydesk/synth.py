@@ -769,6 +769,43 @@ def _clip(x: float) -> int:
     return 0 if x < 0 else 100 if x > 100 else int(x)
 
 
+def _revision(r: random.Random, version: str | None, older_of: "_Meta | None") -> tuple[str, str, str | None]:
+    """(status, version, last reviewed as printed) of a post, or of an older revision of
+    ``older_of``: a lower version, an earlier review or none."""
+    if older_of is not None:
+        status = _ch(r, ("drafted", "in review", "published"))
+        version = _older_version(r, older_of.version)
+        lr = older_of.last_reviewed_raw
+        if lr is None or lr == "never" or r.random() < 0.5:
+            last_raw = _ch(r, ("never", None, _date_text(r)))
+        else:
+            d = _dt.date.fromisoformat(lr).toordinal() - _ri(r, 30, 900)
+            last_raw = _dt.date.fromordinal(max(DATE_LO, d)).isoformat()
+    else:
+        status = _STATUS_NAMES[_pick(r, _STATUS_CUM)]
+        version = version or _version(r)
+        x = r.random()
+        last_raw = "never" if x < 0.07 else None if x < 0.12 else _date_text(r)
+    return status, version, last_raw
+
+
+def _scores_and_flags(r: random.Random, last_raw: str | None) -> tuple[dict[str, int], dict[str, bool]]:
+    """The generator's scores (freshness follows the review date, depth the quality) and flags."""
+    if last_raw and last_raw != "never":
+        age = (DATE_HI - _dt.date.fromisoformat(last_raw).toordinal()) / 365.0
+        fresh = 96 - age * 8 + r.gauss(0, 9)
+    else:
+        fresh = r.gauss(28, 14)
+    quality = r.gauss(72, 14)
+    scores = {"quality": _clip(quality), "freshness": _clip(fresh),
+              "depth": _clip(r.gauss(62, 18) + (quality - 72) * 0.4), "clarity": _clip(r.gauss(70, 13))}
+    ai = r.random() < 0.72
+    imgs = r.random() < 0.42
+    flags = {"ai generated style": ai, "has images": imgs, "image heavy": imgs and r.random() < 0.3,
+             "needs human review": r.random() < (0.25 if quality < 55 else 0.1)}
+    return scores, flags
+
+
 class _Meta:
     """One post's metadata: the blocks to print and the column values they imply."""
 
@@ -777,35 +814,10 @@ class _Meta:
         r = rng
         area, lang_label, code_lang, tools = STACKS[stack]
         self.site, self.post_id = site, post_id
-        # Revision.
-        if older_of is not None:       # an older revision of a post: lower version, earlier review
-            status = _ch(r, ("drafted", "in review", "published"))
-            version = _older_version(r, older_of.version)
-            lr = older_of.last_reviewed_raw
-            if lr is None or lr == "never" or r.random() < 0.5:
-                last_raw = _ch(r, ("never", None, _date_text(r)))
-            else:
-                d = _dt.date.fromisoformat(lr).toordinal() - _ri(r, 30, 900)
-                last_raw = _dt.date.fromordinal(max(DATE_LO, d)).isoformat()
-        else:
-            status = _STATUS_NAMES[_pick(r, _STATUS_CUM)]
-            version = version or _version(r)
-            x = r.random()
-            last_raw = "never" if x < 0.07 else None if x < 0.12 else _date_text(r)
+        status, version, last_raw = _revision(r, version, older_of)
         self.version, self.last_reviewed_raw = version, last_raw
         views = _view_count(r) if older_of is None else max(0, (older_of.view_count or 0) // _ri(r, 2, 9))
-        if last_raw and last_raw != "never":
-            age = (DATE_HI - _dt.date.fromisoformat(last_raw).toordinal()) / 365.0
-            fresh = 96 - age * 8 + r.gauss(0, 9)
-        else:
-            fresh = r.gauss(28, 14)
-        quality = r.gauss(72, 14)
-        scores = {"quality": _clip(quality), "freshness": _clip(fresh),
-                  "depth": _clip(r.gauss(62, 18) + (quality - 72) * 0.4), "clarity": _clip(r.gauss(70, 13))}
-        ai = r.random() < 0.72
-        imgs = r.random() < 0.42
-        flags = {"ai generated style": ai, "has images": imgs, "image heavy": imgs and r.random() < 0.3,
-                 "needs human review": r.random() < (0.25 if quality < 55 else 0.1)}
+        scores, flags = _scores_and_flags(r, last_raw)
         words = len(article.split())
         e = _sa(r, EMPHASES, 4)
         fmt = {"problem": problem, "stack": stack, "scenario": scenario,
@@ -1002,13 +1014,40 @@ def _whitespace_blob(rng: random.Random) -> bytes:
 
 def generate(out_dir, posts: int, seed: int = 0, *, irregular: bool = True, dup_share: float = 0.15,
              jsonl: bool = False, progress: Callable[[int, int], Any] | None = None) -> SynthResult:
-    """Write a synthetic corpus of ``posts`` posts to ``out_dir`` (see the module docstring)."""
+    """Write a synthetic corpus of ``posts`` posts to ``out_dir`` (see the module docstring).
+
+    The steps: plan which posts get which irregularity (:class:`_Plan`), then make the
+    posts one by one (:class:`_Generator`) into the files (:class:`_Output`), then write
+    the answer keys.  Every draw comes from one ``random.Random(seed)``, in this order."""
     t0 = time.perf_counter()
     if posts < 0:
         raise ValueError("posts must be >= 0")
     if not 0.0 <= dup_share < 1.0:
         raise ValueError("dup_share must be in [0, 1)")
     out = Path(out_dir)
+    pages = _prepare(out, jsonl)
+    rng = random.Random(seed)
+    plan = _Plan(rng, posts, irregular)
+    output = _Output(out, rng, width=plan.width, sharded=posts > SHARD_SIZE, jsonl=jsonl)
+    gen = _Generator(rng, plan, plan.copy_rate(dup_share), output)
+    try:
+        for i in range(posts):
+            gen.post(i)
+            if progress is not None and (i + 1) % 1000 == 0:
+                progress(i + 1, posts)
+        gen.write_pending()
+    finally:
+        output.close()
+    if progress is not None:
+        progress(posts, posts)
+    n_pairs = _write_truth_pairs(out / "truth_pairs.csv", gen.group_members)
+    _write_hard_negatives(out / "hard_negatives.csv", gen.hard_negs)
+    return SynthResult(out_dir=out, pages_dir=pages, files=output.file_no, posts=posts, truth_pairs=n_pairs,
+                       seconds=round(time.perf_counter() - t0, 3))
+
+
+def _prepare(out: Path, jsonl: bool) -> Path:
+    """An empty ``out/pages`` folder (a previous synth corpus there is replaced); returns it."""
     pages = out / "pages"
     if pages.exists() and any(pages.iterdir()):
         # Only a previous synth corpus (recognised by its manifest) is replaced; never other folders.
@@ -1019,262 +1058,339 @@ def generate(out_dir, posts: int, seed: int = 0, *, irregular: bool = True, dup_
     for stale in ("posts.jsonl",):
         if (out / stale).exists() and not jsonl:
             (out / stale).unlink()
-    rng = random.Random(seed)
-    writer = _Writer(rng)
+    return pages
 
-    # ---- plan the irregular positions (counts are fixed up front so file numbers are known)
-    plan: dict[int, list[str]] = {}
-    rejects_after: dict[int, list[str]] = {}
-    n_revisions = n_rejects = 0
-    large_at: set[int] = set()
-    if irregular and posts:
-        def count(rate):
-            k = round(rate * posts)
-            return min(posts, max(1, k) if posts >= 100 else k)
-        for kind, rate in RATES.items():
-            for i in rng.sample(range(posts), count(rate)):
-                plan.setdefault(i, []).append(kind)
-        for kind, rate in REJECT_RATES.items():
-            for i in rng.sample(range(posts), count(rate)):
-                rejects_after.setdefault(i, []).append(kind)
-                n_rejects += 1
-        n_large = 0 if posts < 200 else max(1, posts // 50_000)
-        large_at = set(rng.sample(range(posts), n_large))
-        for i in large_at:
-            plan[i] = ["large_file"]
-        for kinds in plan.values():
-            _resolve(kinds)
-            if "revision" in kinds:
-                n_revisions += 1
-    total_files = posts + n_revisions + n_rejects
-    # Posts without a stable id (no meta box, cut-off meta, giant pages) never take part in
-    # planted duplicates; copy the others a little more often so ~dup_share of all posts are copies.
-    n_no_id = sum(1 for kinds in plan.values() if any(k in kinds for k in _NO_ID))
-    copy_rate = min(0.95, dup_share * 1.03 / max(0.05, 1 - n_no_id / max(posts, 1)))
-    width = max(3, len(str(max(total_files - 1, 0))))
-    sharded = posts > SHARD_SIZE
 
-    site_next = {s: _ri(rng, 1, 400) for s in _SITE_NAMES}
-    recent: list[_Member] = []          # ring of recent dup-eligible posts
-    reservoir: list[_Member] = []       # uniform sample of all dup-eligible posts
-    recent_copies: list[_Member] = []
-    seen_eligible = 0
-    group_members: dict[int, list[tuple[str, str | None, str | None]]] = {}
-    next_gid = 0
-    title_last: dict[str, _Member] = {}
-    hard_negs: list[tuple[str, str]] = []
-    pending: list[tuple[int, bytes, dict]] = []   # older revisions waiting for their slot
+class _Plan:
+    """Which posts get which irregularities, and which rejects follow which post: fixed up
+    front so that the number of files (hence the width of file numbers) is known."""
 
-    man_f = open(out / "manifest.jsonl", "w", encoding="utf-8")
-    posts_f = open(out / "posts.jsonl", "w", encoding="utf-8") if jsonl else None
-    file_no = 0
-    made_dirs: set[int] = set()
+    def __init__(self, rng: random.Random, posts: int, irregular: bool):
+        self.posts = posts
+        self.kinds: dict[int, list[str]] = {}
+        self.rejects_after: dict[int, list[str]] = {}
+        n_revisions = n_rejects = 0
+        if irregular and posts:
+            def count(rate):
+                k = round(rate * posts)
+                return min(posts, max(1, k) if posts >= 100 else k)
+            for kind, rate in RATES.items():
+                for i in rng.sample(range(posts), count(rate)):
+                    self.kinds.setdefault(i, []).append(kind)
+            for kind, rate in REJECT_RATES.items():
+                for i in rng.sample(range(posts), count(rate)):
+                    self.rejects_after.setdefault(i, []).append(kind)
+                    n_rejects += 1
+            n_large = 0 if posts < 200 else max(1, posts // 50_000)
+            for i in rng.sample(range(posts), n_large):
+                self.kinds[i] = ["large_file"]
+            for kinds in self.kinds.values():
+                _resolve(kinds)
+                if "revision" in kinds:
+                    n_revisions += 1
+        total_files = posts + n_revisions + n_rejects
+        self.width = max(3, len(str(max(total_files - 1, 0))))
 
-    def write_file(data: bytes, record: dict) -> None:
-        nonlocal file_no
-        name = f"{file_no:0{width}d}_{rng.getrandbits(64):016x}.txt"
-        if sharded:
-            shard = file_no // SHARD_SIZE
-            d = pages / f"{shard:05d}"
-            if shard not in made_dirs:
-                d.mkdir(exist_ok=True)
-                made_dirs.add(shard)
+    def copy_rate(self, dup_share: float) -> float:
+        """The chance that an eligible post is a planted copy.  Posts without a stable id (no
+        meta box, cut-off meta, giant pages) are never copies; the others are copied a little
+        more often so that ~dup_share of all posts are copies."""
+        n_no_id = sum(1 for kinds in self.kinds.values() if any(k in kinds for k in _NO_ID))
+        return min(0.95, dup_share * 1.03 / max(0.05, 1 - n_no_id / max(self.posts, 1)))
+
+
+class _Output:
+    """Where the corpus goes: the page files (numbered in order, named with a random suffix,
+    in folders of ``SHARD_SIZE`` when sharded), one manifest line per file, and the
+    expected posts rows (``posts.jsonl``) when asked for."""
+
+    def __init__(self, out: Path, rng: random.Random, *, width: int, sharded: bool, jsonl: bool):
+        self.pages, self.rng, self.width, self.sharded = out / "pages", rng, width, sharded
+        self.manifest = open(out / "manifest.jsonl", "w", encoding="utf-8")
+        self.posts = open(out / "posts.jsonl", "w", encoding="utf-8") if jsonl else None
+        self.file_no = 0
+        self.made_dirs: set[int] = set()
+        self.sink = _FileSink(threads=2)
+
+    def page(self, data: bytes, record: dict) -> None:
+        """Write the next file and its manifest line."""
+        name = f"{self.file_no:0{self.width}d}_{self.rng.getrandbits(64):016x}.txt"
+        if self.sharded:
+            shard = self.file_no // SHARD_SIZE
+            folder = self.pages / f"{shard:05d}"
+            if shard not in self.made_dirs:
+                folder.mkdir(exist_ok=True)
+                self.made_dirs.add(shard)
             rel = f"pages/{shard:05d}/{name}"
         else:
-            d = pages
+            folder = self.pages
             rel = f"pages/{name}"
-        sink.put(d / name, data)
-        file_no += 1
+        self.sink.put(folder / name, data)
+        self.file_no += 1
         record = {"file": rel, **record, "bytes": len(data)}
-        man_f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.manifest.write(json.dumps(record, ensure_ascii=False) + "\n")
 
-    sink = _FileSink(threads=2)
-    try:
-        dumps = json.dumps
-        for i in range(posts):
-            kinds = plan.get(i, ())
-            no_id = any(k in kinds for k in _NO_ID)
-            site = _SITE_NAMES[_pick(rng, _SITE_CUM)]
-            prefix = _SITE_INFO[site][0]
-            num = site_next[site]
-            site_next[site] = num + _ri(rng, 1, 3)
-            post_id = f"{prefix}-{num:06d}"
+    def post_row(self, fields: dict) -> None:
+        if self.posts is not None:
+            self.posts.write(json.dumps(fields, ensure_ascii=False) + "\n")
 
-            # ---- the article: an original, a planted copy, or a same-title hard negative
-            kind = None
-            source: _Member | None = None
-            x = rng.random()
-            if not no_id and recent and x < copy_rate:
-                for _attempt in range(5):       # a group holds at most 5 posts, edits go at most 2 deep
-                    y = rng.random()
-                    if y < 0.15 and recent_copies:
-                        kind = "copy_of_copy"
-                        source = _ch(rng, recent_copies)
-                    else:
-                        kind = "exact" if y < 0.40 else "light_edit" if y < 0.67 else "reorder" if y < 0.84 \
-                            else "case_whitespace"
-                        source = _ch(rng, recent) if rng.random() < 0.7 or not reservoir else _ch(rng, reservoir)
-                    if len(group_members.get(source.gid, ())) < 5 and (source.depth < 2 or kind == "exact"):
-                        break
-                    kind, source = None, None
-            hard_neg_of = None
-            if kind is None and not no_id and recent and x > 1 - 0.02:
-                hard_neg_of = _ch(rng, recent)
+    def close(self) -> None:
+        try:
+            self.sink.close()
+        finally:
+            self.manifest.close()
+            if self.posts is not None:
+                self.posts.close()
 
-            if source is not None:
-                stack, problem, scenario = source.stack, source.problem, source.scenario
-                if kind == "exact":
-                    art = source.article
-                elif kind in ("light_edit", "copy_of_copy"):
-                    art = _light_edit(rng, source.article)
-                elif kind == "reorder":
-                    art = _reorder(rng, source.article)
+
+class _Post:
+    """One post while it is being made: who it is, what it is about, its article."""
+
+    __slots__ = ("i", "kinds", "site", "num", "post_id", "stack", "problem", "scenario", "article",
+                 "rendered", "title", "body", "content_hash", "bullet", "ebullet")
+
+    def __init__(self, i: int, kinds, site: str, num: int, post_id: str):
+        self.i, self.kinds, self.site, self.num, self.post_id = i, kinds, site, num, post_id
+
+
+class _Generator:
+    """Makes the posts one by one (:meth:`post`) and keeps what later posts need: the pool of
+    posts a copy can be made of, the planted duplicate groups, the titles seen (hard
+    negatives) and the older revisions waiting for their place in the file order."""
+
+    def __init__(self, rng: random.Random, plan: _Plan, copy_rate: float, output: _Output):
+        self.rng, self.plan, self.copy_rate, self.output = rng, plan, copy_rate, output
+        self.writer = _Writer(rng)
+        self.site_next = {s: _ri(rng, 1, 400) for s in _SITE_NAMES}
+        self.recent: list[_Member] = []          # ring of recent dup-eligible posts
+        self.reservoir: list[_Member] = []       # uniform sample of all dup-eligible posts
+        self.recent_copies: list[_Member] = []
+        self.seen_eligible = 0
+        self.group_members: dict[int, list[tuple[str, str | None, str | None]]] = {}
+        self.next_gid = 0
+        self.title_last: dict[str, _Member] = {}
+        self.hard_negs: list[tuple[str, str]] = []
+        self.pending: list[tuple[int, bytes, dict]] = []   # older revisions waiting for their slot
+
+    def post(self, i: int) -> None:
+        """Make post ``i``: its article (original, planted copy or same-title hard negative),
+        its meta box, its file (and an older revision's), then the files due after it."""
+        rng = self.rng
+        kinds = self.plan.kinds.get(i, ())
+        no_id = any(k in kinds for k in _NO_ID)
+        p = self._identity(i, kinds)
+        kind, source, hard_neg_of = self._choose_source(no_id)
+        if source is not None:
+            gid, depth = self._copy(p, kind, source)
+        else:
+            self._original(p, hard_neg_of)
+            gid, depth = None, 0
+        bullet_style = next((k for k in kinds if k.startswith("bullet_")), None)
+        p.bullet, p.ebullet = BULLETS[bullet_style]
+        p.rendered = p.article.render(p.bullet)
+        p.title, p.body = _body_of(p.rendered)
+        canon = p.rendered if bullet_style is None else p.article.render(BULLETS[None][0])
+        p.content_hash = hashlib.blake2b(canon.encode("utf-8"), digest_size=12).hexdigest()
+        if not no_id:
+            self._remember(_Member(p.post_id, gid, p.article, p.stack, p.problem, p.scenario, p.site,
+                                   source is not None, depth), p.title)
+        meta = self._meta(p)
+        data, record, fields = _page(rng, kinds, meta, p.rendered, p.title, p.body, p.bullet, p.ebullet)
+        if source is not None:
+            record["dup_of"] = {"post_id": source.post_id, "kind": kind}
+        if "revision" in kinds:
+            self._older_revision(p, meta, record)
+        self.output.page(data, record)
+        self.output.post_row(fields)
+        self._write_due(i)
+        self._write_rejects(i)
+
+    def _identity(self, i: int, kinds) -> _Post:
+        rng = self.rng
+        site = _SITE_NAMES[_pick(rng, _SITE_CUM)]
+        num = self.site_next[site]
+        self.site_next[site] = num + _ri(rng, 1, 3)
+        return _Post(i, kinds, site, num, f"{_SITE_INFO[site][0]}-{num:06d}")
+
+    def _choose_source(self, no_id: bool) -> tuple[str | None, _Member | None, _Member | None]:
+        """(kind of copy, the post it copies, None) for a planted copy; (None, None, the post
+        whose title it takes) for a hard negative; (None, None, None) for an original."""
+        rng, recent = self.rng, self.recent
+        kind = source = None
+        x = rng.random()
+        if not no_id and recent and x < self.copy_rate:
+            for _attempt in range(5):       # a group holds at most 5 posts, edits go at most 2 deep
+                y = rng.random()
+                if y < 0.15 and self.recent_copies:
+                    kind = "copy_of_copy"
+                    source = _ch(rng, self.recent_copies)
                 else:
-                    art = _case_whitespace(rng, source.article)
-                if source.gid is None:
-                    source.gid = next_gid
-                    next_gid += 1
-                    group_members[source.gid] = [(source.post_id, None, None)]
-                gid = source.gid
-                group_members[gid].append((post_id, source.post_id, kind))
-                depth = source.depth + (0 if kind in ("exact", "case_whitespace") else 1)
+                    kind = "exact" if y < 0.40 else "light_edit" if y < 0.67 else "reorder" if y < 0.84 \
+                        else "case_whitespace"
+                    source = _ch(rng, recent) if rng.random() < 0.7 or not self.reservoir \
+                        else _ch(rng, self.reservoir)
+                if len(self.group_members.get(source.gid, ())) < 5 and (source.depth < 2 or kind == "exact"):
+                    break
+                kind, source = None, None
+        hard_neg_of = None
+        if kind is None and not no_id and recent and x > 1 - 0.02:
+            hard_neg_of = _ch(rng, recent)
+        return kind, source, hard_neg_of
+
+    def _copy(self, p: _Post, kind: str, source: _Member) -> tuple[int, int]:
+        """A planted copy of ``source``'s article; returns (its group, its edit depth)."""
+        rng = self.rng
+        p.stack, p.problem, p.scenario = source.stack, source.problem, source.scenario
+        if kind == "exact":
+            p.article = source.article
+        elif kind in ("light_edit", "copy_of_copy"):
+            p.article = _light_edit(rng, source.article)
+        elif kind == "reorder":
+            p.article = _reorder(rng, source.article)
+        else:
+            p.article = _case_whitespace(rng, source.article)
+        if source.gid is None:
+            source.gid = self.next_gid
+            self.next_gid += 1
+            self.group_members[source.gid] = [(source.post_id, None, None)]
+        self.group_members[source.gid].append((p.post_id, source.post_id, kind))
+        return source.gid, source.depth + (0 if kind in ("exact", "case_whitespace") else 1)
+
+    def _original(self, p: _Post, hard_neg_of: _Member | None) -> None:
+        """A new article: on a random subject, or on ``hard_neg_of``'s subject and title."""
+        rng = self.rng
+        if hard_neg_of is not None:
+            p.stack, p.problem, p.scenario = hard_neg_of.stack, hard_neg_of.problem, hard_neg_of.scenario
+            title = hard_neg_of.article.title.lower()
+        else:
+            p.stack = _ch(rng, STACK_NAMES)
+            p.problem = _ch(rng, PROBLEM_NAMES)
+            p.scenario = _ch(rng, SCENARIOS)
+            title = _ch(rng, TITLE_PATTERNS).format(stack=p.stack, problem=p.problem, scenario=p.scenario)
+        large = _ri(rng, 2_000_000, 5_000_000) if "large_file" in p.kinds else 0
+        p.article = self.writer.article(title, p.site, p.stack, p.problem, p.scenario,
+                                        nonascii="cp1252" in p.kinds or rng.random() < 0.05, large=large)
+
+    def _remember(self, member: _Member, title: str) -> None:
+        """Put a post with a stable id in the pools later copies are drawn from; a title seen
+        before outside its duplicate group makes a hard negative pair."""
+        rng = self.rng
+        if member.is_copy:
+            self.recent_copies.append(member)
+            if len(self.recent_copies) > 1000:
+                del self.recent_copies[:200]
+        self.recent.append(member)
+        if len(self.recent) > 2400:
+            del self.recent[:400]
+        self.seen_eligible += 1
+        if len(self.reservoir) < 2000:
+            self.reservoir.append(member)
+        else:
+            j = rng.randrange(self.seen_eligible)
+            if j < 2000:
+                self.reservoir[j] = member
+        tkey = " ".join(title.lower().split())
+        prev = self.title_last.get(tkey)
+        if prev is not None and (member.gid is None or prev.gid != member.gid):
+            self.hard_negs.append((min(prev.post_id, member.post_id), max(prev.post_id, member.post_id)))
+        self.title_last[tkey] = member
+
+    def _meta(self, p: _Post) -> _Meta:
+        """The post's metadata, with the irregular values planted in it."""
+        rng, kinds = self.rng, p.kinds
+        version = _newer_version(rng) if "revision" in kinds else None
+        meta = _Meta(rng, site=p.site, post_id=p.post_id, num=p.num, stack=p.stack, problem=p.problem,
+                     scenario=p.scenario, article=p.body, content_hash=p.content_hash, version=version)
+        meta.values["checklist"] = p.article.checklist()
+        meta.values["paragraphs"] = p.article.paragraphs()
+        for k in kinds:
+            if k.startswith("bad_"):
+                meta.plant_bad(rng, k)
+        if "unknown_meta" in kinds:
+            meta.plant_unknown(rng)
+        if "thousands_sep" in kinds and meta.values["view_count"] < 1000:
+            meta.values["view_count"] = meta.view_count = _ri(rng, 1000, 2_500_000)
+        return meta
+
+    def _older_revision(self, p: _Post, meta: _Meta, record: dict) -> None:
+        """An older revision of the post (same source id): written just before it, or up to
+        15 files after it."""
+        rng = self.rng
+        old = _Meta(rng, site=p.site, post_id=p.post_id, num=p.num, stack=p.stack, problem=p.problem,
+                    scenario=p.scenario, article=p.body, content_hash=p.content_hash, older_of=meta)
+        old.values["checklist"] = meta.values["checklist"]
+        old.values["paragraphs"] = meta.values["paragraphs"]
+        old_kinds = [k for k in p.kinds if k == "crlf" or k.startswith("bullet_")]
+        old_data, old_record, _ = _page(rng, old_kinds, old, p.rendered, p.title, p.body, p.bullet, p.ebullet)
+        old_record["reason"] = "older_revision"
+        old_record["current"] = False
+        old_record["irregularities"].append("duplicate_source_id")
+        record["reason"] = "newer_revision"
+        due = p.i + _ri(rng, -1, 15)
+        if due < p.i:
+            self.output.page(old_data, old_record)
+        else:
+            self.pending.append((due, old_data, old_record))
+
+    def _write_due(self, i: int) -> None:
+        """Write the older revisions whose place is after post ``i``."""
+        if self.pending:
+            still = []
+            for due, data, record in self.pending:
+                if due <= i:
+                    self.output.page(data, record)
+                else:
+                    still.append((due, data, record))
+            self.pending = still
+
+    def write_pending(self) -> None:
+        """Write the older revisions still waiting (their place was past the last post)."""
+        for _due, data, record in self.pending:
+            self.output.page(data, record)
+        self.pending = []
+
+    def _write_rejects(self, i: int) -> None:
+        """The files that are not posts planted after post ``i``."""
+        rng = self.rng
+        for rk in self.plan.rejects_after.get(i, ()):
+            if rk == "empty":
+                blob = b""
+            elif rk == "whitespace_only":
+                blob = _whitespace_blob(rng)
             else:
-                if hard_neg_of is not None:
-                    stack, problem, scenario = hard_neg_of.stack, hard_neg_of.problem, hard_neg_of.scenario
-                    title = hard_neg_of.article.title.lower()
+                blob = _binary_blob(rng)
+            self.output.page(blob, {"expect": "reject", "reason": rk, "irregularities": [rk], "fields": None})
+
+
+def _write_truth_pairs(path: Path, group_members: dict[int, list[tuple[str, str | None, str | None]]]) -> int:
+    """Every pair of posts in a planted duplicate group, with how they relate; returns the count."""
+    rows = []
+    for members in group_members.values():
+        parent = {pid: (par, k) for pid, par, k in members}
+        ids = [pid for pid, _p, _k in members]
+        for ai in range(len(ids)):
+            for bi in range(ai + 1, len(ids)):
+                a, b = ids[ai], ids[bi]
+                if parent[b][0] == a:
+                    kind = parent[b][1]
+                elif parent[a][0] == b:
+                    kind = parent[a][1]
                 else:
-                    stack = _ch(rng, STACK_NAMES)
-                    problem = _ch(rng, PROBLEM_NAMES)
-                    scenario = _ch(rng, SCENARIOS)
-                    title = _ch(rng, TITLE_PATTERNS).format(stack=stack, problem=problem, scenario=scenario)
-                large = _ri(rng, 2_000_000, 5_000_000) if "large_file" in kinds else 0
-                art = writer.article(title, site, stack, problem, scenario,
-                                     nonascii="cp1252" in kinds or rng.random() < 0.05, large=large)
-                gid, depth = None, 0
-
-            bullet_style = next((k for k in kinds if k.startswith("bullet_")), None)
-            bullet, ebullet = BULLETS[bullet_style]
-            rendered = art.render(bullet)
-            title, body = _body_of(rendered)
-            canon = rendered if bullet_style is None else art.render(BULLETS[None][0])
-            content_hash = hashlib.blake2b(canon.encode("utf-8"), digest_size=12).hexdigest()
-
-            if not no_id:
-                member = _Member(post_id, gid, art, stack, problem, scenario, site, source is not None, depth)
-                if source is not None:
-                    recent_copies.append(member)
-                    if len(recent_copies) > 1000:
-                        del recent_copies[:200]
-                recent.append(member)
-                if len(recent) > 2400:
-                    del recent[:400]
-                seen_eligible += 1
-                if len(reservoir) < 2000:
-                    reservoir.append(member)
-                else:
-                    j = rng.randrange(seen_eligible)
-                    if j < 2000:
-                        reservoir[j] = member
-                tkey = " ".join(title.lower().split())
-                prev = title_last.get(tkey)
-                if prev is not None and (gid is None or prev.gid != gid):
-                    hard_negs.append((min(prev.post_id, post_id), max(prev.post_id, post_id)))
-                title_last[tkey] = member
-
-            # ---- metadata
-            version = _newer_version(rng) if "revision" in kinds else None
-            meta = _Meta(rng, site=site, post_id=post_id, num=num, stack=stack, problem=problem,
-                         scenario=scenario, article=body, content_hash=content_hash, version=version)
-            meta.values["checklist"] = art.checklist()
-            meta.values["paragraphs"] = art.paragraphs()
-            for k in kinds:
-                if k.startswith("bad_"):
-                    meta.plant_bad(rng, k)
-            if "unknown_meta" in kinds:
-                meta.plant_unknown(rng)
-            if "thousands_sep" in kinds and meta.values["view_count"] < 1000:
-                meta.values["view_count"] = meta.view_count = _ri(rng, 1000, 2_500_000)
-
-            data, record, fields = _page(rng, kinds, meta, rendered, title, body, bullet, ebullet)
-            if source is not None:
-                record["dup_of"] = {"post_id": source.post_id, "kind": kind}
-
-            if "revision" in kinds:
-                old = _Meta(rng, site=site, post_id=post_id, num=num, stack=stack, problem=problem,
-                            scenario=scenario, article=body, content_hash=content_hash, older_of=meta)
-                old.values["checklist"] = meta.values["checklist"]
-                old.values["paragraphs"] = meta.values["paragraphs"]
-                old_kinds = [k for k in kinds if k == "crlf" or k.startswith("bullet_")]
-                old_data, old_record, _ = _page(rng, old_kinds, old, rendered, title, body, bullet, ebullet)
-                old_record["reason"] = "older_revision"
-                old_record["current"] = False
-                old_record["irregularities"].append("duplicate_source_id")
-                record["reason"] = "newer_revision"
-                due = i + _ri(rng, -1, 15)
-                if due < i:
-                    write_file(old_data, old_record)
-                else:
-                    pending.append((due, old_data, old_record))
-
-            write_file(data, record)
-            if posts_f is not None:
-                posts_f.write(dumps(fields, ensure_ascii=False) + "\n")
-            if pending:
-                still = []
-                for due, d, r in pending:
-                    if due <= i:
-                        write_file(d, r)
-                    else:
-                        still.append((due, d, r))
-                pending = still
-            for rk in rejects_after.get(i, ()):
-                if rk == "empty":
-                    blob = b""
-                elif rk == "whitespace_only":
-                    blob = _whitespace_blob(rng)
-                else:
-                    blob = _binary_blob(rng)
-                write_file(blob, {"expect": "reject", "reason": rk, "irregularities": [rk], "fields": None})
-            if progress is not None and (i + 1) % 1000 == 0:
-                progress(i + 1, posts)
-        for _due, d, r in pending:
-            write_file(d, r)
-    finally:
-        sink.close()
-        man_f.close()
-        if posts_f is not None:
-            posts_f.close()
-    if progress is not None:
-        progress(posts, posts)
-
-    # ---- answer keys
-    n_pairs = 0
-    with open(out / "truth_pairs.csv", "w", newline="", encoding="utf-8") as fh:
+                    kind = "group"
+                rows.append((min(a, b), max(a, b), kind))
+    rows.sort()
+    with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(("post_id_a", "post_id_b", "kind"))
-        rows = []
-        for members in group_members.values():
-            parent = {pid: (par, k) for pid, par, k in members}
-            ids = [pid for pid, _p, _k in members]
-            for ai in range(len(ids)):
-                for bi in range(ai + 1, len(ids)):
-                    a, b = ids[ai], ids[bi]
-                    if parent[b][0] == a:
-                        kind = parent[b][1]
-                    elif parent[a][0] == b:
-                        kind = parent[a][1]
-                    else:
-                        kind = "group"
-                    rows.append((min(a, b), max(a, b), kind))
-        rows.sort()
         w.writerows(rows)
-        n_pairs = len(rows)
-    with open(out / "hard_negatives.csv", "w", newline="", encoding="utf-8") as fh:
+    return len(rows)
+
+
+def _write_hard_negatives(path: Path, hard_negs: list[tuple[str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(("post_id_a", "post_id_b"))
         w.writerows(sorted(set(hard_negs)))
-    return SynthResult(out_dir=out, pages_dir=pages, files=file_no, posts=posts, truth_pairs=n_pairs,
-                       seconds=round(time.perf_counter() - t0, 3))
 
 
 class _FileSink:
@@ -1366,53 +1482,73 @@ def _page(rng, kinds, meta: _Meta | None, rendered, title, body, bullet, ebullet
     parts.append(rendered)
     record: dict[str, Any] = {"expect": "post", "reason": "post", "irregularities": [], "current": True,
                               "bad_values": {}, "unknown_meta": [], "dup_of": None}
-    unknown_printed: list[dict] = []
     if "no_meta" in kinds:
         fields, extra = _no_meta_fields()
-        fields["title"], fields["body"] = title, body
         parts.append("\n\nSimilar Posts")
     else:
-        blocks = meta.blocks(bullet, ebullet, thousands="thousands_sep" in kinds)
-        if "meta_order" in kinds:
-            rng.shuffle(blocks)
-        for u in meta.unknown:
-            text = u["line"] if "line" in u else u["key"] + "\n" + "\n".join(bullet + x for x in u["items"])
-            blocks.insert(_ri(rng, 0, len(blocks)), ("?" + u["key"], text))
-        present = None
-        if "truncated_meta" in kinds:
-            blocks = blocks[:_ri(rng, 1, len(blocks) - 1)]
-            present = {k for k, _t in blocks}
-        parts.append(f"\n\n{meta.site} post meta\n\n")
-        parts.append("\n".join(t for _k, t in blocks))
-        if "truncated_meta" in kinds:
-            if rng.random() < 0.5:
-                parts.append("\n")
-        else:
-            parts.append("\n\nSimilar Posts")
-            if "footer_links" in kinds:
-                for _ in range(_ri(rng, 1, 4)):
-                    parts.append("\n\n" + _ch(rng, TITLE_PATTERNS).format(
-                        stack=_ch(rng, STACK_NAMES), problem=_ch(rng, PROBLEM_NAMES),
-                        scenario=_ch(rng, SCENARIOS)))
-            elif rng.random() < 0.3:
-                parts.append("\n")
+        present = _meta_box(rng, kinds, meta, bullet, ebullet, parts)
         fields, extra = meta.fields(present)
-        fields["title"], fields["body"] = title, body
-        unknown_printed = [u for u in meta.unknown if present is None or "?" + u["key"] in present]
-        bad = {c: raw for c, raw in meta.bad.items() if present is None or _BAD_BLOCK[c] in present}
-        record["bad_values"] = bad
-        if not bad:
-            kinds = [k for k in kinds if not k.startswith("bad_")]
-        if unknown_printed:
-            record["unknown_meta"] = [dict(u) for u in unknown_printed]
-        elif "unknown_meta" in kinds:
-            kinds.remove("unknown_meta")
-        if present is not None and "view count" not in present and "thousands_sep" in kinds:
-            kinds.remove("thousands_sep")
-    text = "".join(parts)
+        _what_was_printed(kinds, meta, present, record)
+    fields["title"], fields["body"] = title, body
+    data = _encode("".join(parts), kinds)
+    record["irregularities"] = ["duplicate_source_id" if k == "revision" else k for k in kinds]
+    record["fields"] = {c: fields[c] for c in POST_COLUMNS}
+    record["extra_fields"] = extra
+    return data, record, record["fields"]
+
+
+def _meta_box(rng, kinds: list[str], meta: _Meta, bullet: str, ebullet: str, parts: list[str]) -> set[str] | None:
+    """Append the meta box and the footer to ``parts`` (blocks shuffled, unknown keys among
+    them, cut off, footer links, as ``kinds`` say); returns the keys printed when it is
+    cut off (None: all of them)."""
+    blocks = meta.blocks(bullet, ebullet, thousands="thousands_sep" in kinds)
+    if "meta_order" in kinds:
+        rng.shuffle(blocks)
+    for u in meta.unknown:
+        text = u["line"] if "line" in u else u["key"] + "\n" + "\n".join(bullet + x for x in u["items"])
+        blocks.insert(_ri(rng, 0, len(blocks)), ("?" + u["key"], text))
+    present = None
+    if "truncated_meta" in kinds:
+        blocks = blocks[:_ri(rng, 1, len(blocks) - 1)]
+        present = {k for k, _t in blocks}
+    parts.append(f"\n\n{meta.site} post meta\n\n")
+    parts.append("\n".join(t for _k, t in blocks))
+    if "truncated_meta" in kinds:
+        if rng.random() < 0.5:
+            parts.append("\n")
+    else:
+        parts.append("\n\nSimilar Posts")
+        if "footer_links" in kinds:
+            for _ in range(_ri(rng, 1, 4)):
+                parts.append("\n\n" + _ch(rng, TITLE_PATTERNS).format(
+                    stack=_ch(rng, STACK_NAMES), problem=_ch(rng, PROBLEM_NAMES),
+                    scenario=_ch(rng, SCENARIOS)))
+        elif rng.random() < 0.3:
+            parts.append("\n")
+    return present
+
+
+def _what_was_printed(kinds: list[str], meta: _Meta, present: set[str] | None, record: dict) -> None:
+    """Record the bad values and unknown keys that made it into a (possibly cut-off) meta box;
+    drop from ``kinds`` (in place) the irregularities the cut removed."""
+    unknown_printed = [u for u in meta.unknown if present is None or "?" + u["key"] in present]
+    bad = {c: raw for c, raw in meta.bad.items() if present is None or _BAD_BLOCK[c] in present}
+    record["bad_values"] = bad
+    if not bad:
+        kinds[:] = [k for k in kinds if not k.startswith("bad_")]
+    if unknown_printed:
+        record["unknown_meta"] = [dict(u) for u in unknown_printed]
+    elif "unknown_meta" in kinds:
+        kinds.remove("unknown_meta")
+    if present is not None and "view count" not in present and "thousands_sep" in kinds:
+        kinds.remove("thousands_sep")
+
+
+def _encode(text: str, kinds: list[str]) -> bytes:
+    """The page's bytes: CRLF, cp1252 or a BOM as ``kinds`` say (an irregularity that cannot
+    apply, such as cp1252 for an ASCII page, is dropped from ``kinds``)."""
     if "crlf" in kinds:
         text = text.replace("\n", "\r\n")
-    data = None
     if "cp1252" in kinds:
         try:
             data = text.encode("cp1252")
@@ -1421,14 +1557,11 @@ def _page(rng, kinds, meta: _Meta | None, rendered, title, body, bullet, ebullet
         else:
             if text.isascii():
                 kinds.remove("cp1252")
-    if data is None:
-        data = text.encode("utf-8")
-        if "bom" in kinds:
-            data = b"\xef\xbb\xbf" + data
-    record["irregularities"] = ["duplicate_source_id" if k == "revision" else k for k in kinds]
-    record["fields"] = {c: fields[c] for c in POST_COLUMNS}
-    record["extra_fields"] = extra
-    return data, record, record["fields"]
+            return data
+    data = text.encode("utf-8")
+    if "bom" in kinds:
+        data = b"\xef\xbb\xbf" + data
+    return data
 
 
 _BAD_BLOCK = {"last_reviewed": "revision", "view_count": "view count", "score_quality": "score",

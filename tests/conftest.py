@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 EXAMPLE_PAGE = SHARED / "formats" / "example-page.txt"
 BUNDLED_EXAMPLE = ROOT / "data" / "example-page.txt"
+FORMAT_SPEC = SHARED / "formats" / "page-dump.md"
+BUNDLED_SPEC = ROOT / "data" / "page-dump.md"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -20,6 +22,13 @@ if str(ROOT) not in sys.path:
 def example_page_bytes() -> bytes:
     path = EXAMPLE_PAGE if EXAMPLE_PAGE.exists() else BUNDLED_EXAMPLE
     return path.read_bytes()
+
+
+@pytest.fixture
+def page_dump_spec() -> str:
+    """The text of the page-dump format description (``../shared``, else the bundled copy)."""
+    path = FORMAT_SPEC if FORMAT_SPEC.exists() else BUNDLED_SPEC
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture

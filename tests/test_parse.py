@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from copydesk import parse
 from copydesk.parse import COLUMNS, Rejected, parse_page, parse_record
 
 
@@ -209,3 +210,137 @@ def test_never_raises_on_arbitrary_page_shaped_text(lines):
     except (Rejected, UnicodeEncodeError):
         return
     assert row["post_id"]
+
+
+# --------------------------------------------------------------------------- the mapping tables
+
+# Every meta key of page-dump.md, written out from the format's table: a scalar key -> its column,
+# a list key -> its column, or {sub-key: column} for the lists of "k: v" whose sub-keys are columns.
+FORMAT_MAPPING = {
+    "topic": "topic", "summary": "summary", "ai brief": "ai_brief", "code language": "code_language",
+    "difficulty": "difficulty", "reading time": "reading_time", "view count": "view_count",
+    "reference": "reference", "hash": "content_hash",
+    "stack": "stack", "tools": "tools", "checklist": "checklist", "notes": "notes",
+    "ai outline": "ai_outline", "entities": "entities",
+    "score": {"quality": "score_quality", "freshness": "score_freshness", "depth": "score_depth",
+              "clarity": "score_clarity"},
+    "flags": {"ai generated style": "ai_generated_style", "has images": "has_images",
+              "image heavy": "image_heavy", "needs human review": "needs_human_review"},
+    "revision": {"status": "status", "version": "version", "last reviewed": "last_reviewed"},
+    "payload": {"source id": "post_id", "generator": "generator", "paragraphs": "paragraphs",
+                "scenario": "scenario", "seed": "seed"},
+}
+# A raw value per column, and what the parser makes of it.
+SAMPLE = {
+    "topic": ("jobs / go", "jobs / go"), "summary": ("a summary", "a summary"),
+    "ai_brief": ("a brief", "a brief"), "code_language": ("go", "go"), "difficulty": ("advanced", "advanced"),
+    "reading_time": ("7", 7), "view_count": ("1,234,567", 1234567), "reference": ("anp-ref-1", "anp-ref-1"),
+    "content_hash": ("0184114e5dead4716e47365a", "0184114e5dead4716e47365a"),
+    "score_quality": ("93", 93), "score_freshness": ("0", 0), "score_depth": ("100", 100),
+    "score_clarity": ("55", 55), "ai_generated_style": ("1", True), "has_images": ("0", False),
+    "image_heavy": ("yes", True), "needs_human_review": ("no", False), "status": ("in review", "in review"),
+    "version": ("1.10.2", "1.10.2"), "last_reviewed": ("2018-02-10", dt.date(2018, 2, 10)),
+    "post_id": ("site-000001", "site-000001"), "generator": ("gen 2", "gen 2"), "paragraphs": ("6", 6),
+    "scenario": ("on a vps", "on a vps"), "seed": ("6908", 6908),
+}
+
+
+def meta_page(*meta_lines: str) -> bytes:
+    """A page whose meta box holds only ``meta_lines``."""
+    return ("| | |\n\na title\n\nthe article.\n\nsomesite post meta\n\n" + "\n".join(meta_lines)
+            + "\n\nSimilar Posts\n").encode()
+
+
+def format_keys(spec: str) -> dict[str, str]:
+    """The meta keys of the format's table: key -> "scalar" | "list"."""
+    keys = {}
+    for line in spec.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1].startswith(("scalar", "list")):
+            keys[cells[0]] = cells[1].split()[0]
+    return keys
+
+
+def test_the_tables_know_every_key_of_the_format(page_dump_spec):
+    keys = format_keys(page_dump_spec)
+    assert len(keys) == 19 and set(keys) == set(FORMAT_MAPPING)
+    assert {k for k, kind in keys.items() if kind == "scalar"} == set(parse.SCALAR_FIELDS)
+    assert {k for k, kind in keys.items() if kind == "list"} == set(parse.LIST_KEYS)
+    assert set(parse.LIST_KEYS) == {*parse.PLAIN_LISTS, *parse.KEYED_LISTS, *parse.OBJECT_LISTS}
+
+
+def test_each_column_is_the_target_of_one_key_at_most():
+    targets = [f.column for f in parse.SCALAR_FIELDS.values()] + list(parse.PLAIN_LISTS.values())
+    targets += [f.column for k in parse.KEYED_LISTS.values() for f in k.fields.values()]
+    targets += [column for column, _build in parse.OBJECT_LISTS.values()]
+    assert len(targets) == len(set(targets)) and set(targets) <= set(COLUMNS)
+    assert set(parse.RECORD_READERS) <= set(COLUMNS) - parse.RECORD_RESERVED
+
+
+@pytest.mark.parametrize("key", [k for k, v in FORMAT_MAPPING.items() if isinstance(v, str)
+                                 and k in parse.SCALAR_FIELDS])
+def test_every_scalar_key_maps_to_its_column(key):
+    column = FORMAT_MAPPING[key]
+    raw, value = SAMPLE[column]
+    row = parse_page(meta_page(key + raw))
+    assert row[column] == value
+    assert row["extra_meta"] is None and row["warnings"] == ["no source id; id derived from the article text"]
+    untouched = set(COLUMNS) - {column, "post_id", "site", "title", "body", "has_meta", "warnings", "article_hash"}
+    assert all(row[c] is None for c in untouched), {c: row[c] for c in untouched if row[c] is not None}
+
+
+@pytest.mark.parametrize("key", ["stack", "tools", "checklist", "notes"])
+def test_every_plain_list_maps_to_its_column(key):
+    row = parse_page(meta_page(key, "  • first item", "- second: item", "\tthird"))
+    assert row[FORMAT_MAPPING[key]] == ["first item", "second: item", "third"]
+    assert row["extra_meta"] is None
+
+
+@pytest.mark.parametrize("key,sub", [(k, s) for k, v in FORMAT_MAPPING.items() if isinstance(v, dict) for s in v])
+def test_every_sub_key_of_a_keyed_list_maps_to_its_column(key, sub):
+    column = FORMAT_MAPPING[key][sub]
+    raw, value = SAMPLE[column]
+    row = parse_page(meta_page(key, f"  • {sub.upper() if sub == 'seed' else sub}: {raw}"))
+    assert row[column] == value
+    assert row["extra_meta"] is None
+
+
+def test_lists_of_objects_are_json_columns():
+    row = parse_page(meta_page("ai outline", "  • context: on a vps", "  • no key here",
+                               "entities", "    • name: go", "    • type: stack", "    • name: jobs", "    • lone"))
+    assert row["ai_outline"] == {"context": "on a vps", "item 2": "no key here"}
+    assert row["entities"] == [{"name": "go", "type": "stack"}, {"name": "jobs", "value": "lone"}]
+
+
+def test_an_unknown_key_goes_to_extra_meta_whatever_its_shape():
+    row = parse_page(meta_page("word count1,250", "editor: dana", "reviewers", "  • sam", "something odd",
+                               "score", "  • quality: 90", "  • originality: 55", "flags", "  • sparkly: 1",
+                               "revision", "  • approved by: lee", "payload", "  • build: 7", "  • bare item"))
+    assert row["score_quality"] == 90
+    assert row["extra_meta"] == {
+        "reviewers": ["sam"], "word count": "1,250", "editor": "dana", "unparsed lines": ["something odd"],
+        "score": {"originality": "55"}, "flags": {"sparkly": "1"}, "revision": {"approved by": "lee"},
+        "payload": {"build": "7", "bare item": "bare item"},
+    }
+
+
+def test_values_are_read_in_table_order_whatever_the_file_order():
+    row = parse_page(meta_page("view countlots", "payload", "  • seed: x", "reading timesoon", "score",
+                               "  • depth: 130", "flags", "  • has images: 2"))
+    assert row["warnings"] == [
+        "reading time: not a number 'soon'", "view count: not a number 'lots'",
+        "score depth: 130 out of range 0..100", "flag has images: not a 0/1 flag '2'",
+        "payload seed: not a number 'x'", "no source id; id derived from the article text",
+    ]
+
+
+def test_json_record_keys_aliases_and_reserved_names():
+    row = parse_record({"id": "x-2", "hash": "abc", "title": "T", "reading_time": "12 min", "seed": 4.0,
+                        "paragraphs": "3", "has_images": "yes", "entities": [{"name": "go"}],
+                        "article_hash": "forged", "warnings": ["forged"], "extra_meta": {"kept": 1},
+                        "tools": "a, b", "topic": {"nested": True}})
+    assert (row["post_id"], row["content_hash"], row["reading_time"], row["seed"]) == ("x-2", "abc", 12, 4)
+    assert (row["paragraphs"], row["has_images"], row["tools"]) == (3, True, ["a", "b"])
+    assert row["entities"] == [{"name": "go"}] and row["topic"] == '{"nested": true}'
+    assert row["article_hash"] != "forged" and row["warnings"] == []
+    assert row["extra_meta"] == {"article_hash": "forged", "warnings": ["forged"], "kept": 1}
