@@ -53,7 +53,8 @@ class View:
 
 VIEWS: dict[str, View] = {v.name: v for v in (
     View("posts", "Current posts with computed freshness, band and scores.", "posts-query", "export/posts",
-         {"score_name": None, "score_min": None, "score_max": None, "batch_id": None, "limit": None}),
+         {"score_name": None, "score_min": None, "score_max": None, "age_min": None, "age_max": None, "batch_id": None,
+          "drill_dim": None, "drill_key": None, "limit": None}),
     View("review-queue", "Posts that need a human now, with reasons and priority.", "review-queue"),
     View("stale-drafts", "Drafts that are stale or were never reviewed under the policy.", "stale-drafts"),
     View("near-duplicates", "Near-duplicate pairs with both posts' titles and sites.", "posts-query",
@@ -74,13 +75,25 @@ VIEWS: dict[str, View] = {v.name: v for v in (
     View("staleness-by-stack", "Posts per stack and freshness band.", "posts-query", "trends/staleness_by_stack",
          {"max_stacks": 1_000_000}),
     View("batch-metrics", "Headline figures recorded after each import batch.", "batch"),
+    View("review-coverage", "Share of posts fresh / aging / stale / never / unknown at each of the last 24 month "
+         "ends, by site and for all sites.", "posts-query", "trends/review_coverage", {"months": 24},
+         needs=("review_decisions",)),
+    View("review-throughput", "Review decisions per week and kind, the last 26 weeks.", "posts-query",
+         "trends/review_throughput", {"weeks": 26}, needs=("review_decisions",)),
+    View("quality-by-review-age", "Posts per review-age band and quality band, with each band's median quality.",
+         "posts-query", "trends/quality_by_review_age"),
+    View("review-age-by-site", "Posts per site and review-age band.", "posts-query", "trends/review_age_bands",
+         {"dim": "site", "max_keys": 1_000_000}),
+    View("review-age-by-stack", "Posts per stack and review-age band.", "posts-query", "trends/review_age_bands",
+         {"dim": "stack", "max_keys": 1_000_000}),
 )}
 
 
 def export_sql(con, name: str, filters: dict | None = None, as_of: dt.date | None = None,
                policy=None, **extra) -> queries.Statement:
     """ONE SELECT of the export's rows.  ``extra`` overrides the view's parameters
-    (e.g. ``score_name``/``score_min``/``score_max``/``batch_id``/``limit`` for ``posts``).
+    (for ``posts``: ``score_name``/``score_min``/``score_max``, ``age_min``/``age_max``, ``batch_id``,
+    ``drill_dim``/``drill_key``, ``limit``; see ``queries/export/posts.sql``).
 
     ``review-queue`` also takes the queue's own filters (reason, state, assignee, search)."""
     view = VIEWS.get(name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -70,20 +71,34 @@ def materialise(con, policy, filters: dict | None, as_of: dt.date) -> str:
     return MATERIALISED
 
 
+COVERAGE_MONTHS = 24        # review coverage: this many month ends up to the as-of date
+THROUGHPUT_WEEKS = 26       # review throughput: decisions per week over this many weeks
+MAX_KEYS = 25               # the largest stacks (sites) drawn in the per-stack charts
+
 PAGE_AGGREGATES = (
     ("distribution", "trends/score_distribution", {}),
-    ("by_month", "trends/scores_by_month", {}),
-    ("heatmap", "trends/staleness_by_stack", {"max_stacks": 25}),
+    ("heatmap", "trends/staleness_by_stack", {"max_stacks": MAX_KEYS}),
+    ("coverage", "trends/review_coverage", {"months": COVERAGE_MONTHS}),
+    ("throughput", "trends/review_throughput", {"weeks": THROUGHPUT_WEEKS}),
+    ("quality_by_age", "trends/quality_by_review_age", {}),
+    ("age_by_site", "trends/review_age_bands", {"dim": "site", "max_keys": MAX_KEYS}),
+    ("age_by_stack", "trends/review_age_bands", {"dim": "stack", "max_keys": MAX_KEYS}),
 )
 
 
-def page_figures(con, policy, filters: dict | None, as_of: dt.date, dims: tuple = ()) -> dict:
-    """Every aggregate the scores page draws for these filters, from one pass over post-freshness:
-    ``headline`` (dict), ``distribution``, ``by_month``, ``heatmap`` (DataFrames); and
-    ``by_<dim>`` for each of ``dims`` (site, stack, difficulty, status)."""
+def page_figures(con, policy, filters: dict | None, as_of: dt.date, dims: tuple = DIMENSIONS) -> dict:
+    """Every aggregate the scores page draws for these filters, from one pass over post-freshness
+    (materialised once): ``headline`` (dict) and one DataFrame per :data:`PAGE_AGGREGATES` key
+    (``distribution``, ``heatmap``, ``coverage``, ``throughput``, ``quality_by_age``,
+    ``age_by_site``, ``age_by_stack``), and ``by_<dim>`` (``trends/breakdown``) for each of ``dims``."""
     part = materialise(con, policy, filters, as_of)
     out: dict = {"headline": headline(con, policy, filters, as_of, posts=part)}
+    needs_decisions = {"trends/review_coverage", "trends/review_throughput"}
+    have_decisions = "review_decisions" in table_names(con)
     for key, name, extra in PAGE_AGGREGATES:
+        if name in needs_decisions and not have_decisions:
+            out[key] = pd.DataFrame()       # a read-only database of a layout without review tables
+            continue
         out[key] = run(con, name, policy, filters, as_of, posts=part, **extra)
     for dim in dims:
         out[f"by_{dim}"] = run(con, "trends/breakdown", policy, filters, as_of, posts=part, dim=dim)
@@ -205,67 +220,147 @@ def change_since_previous_batch(trend: pd.DataFrame) -> dict:
     return out
 
 
-def month_range(month: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day of the month containing ``month``."""
-    first = dt.date(month.year, month.month, 1)
-    nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return first, nxt - dt.timedelta(days=1)
+# Figures of the batch snapshots shown with their change from one import to the next.
+BATCH_FIGURES = ("posts", "queue_size", "stale_share", "median_quality", "mean_quality", "poor_quality_posts",
+                 "mean_computed_freshness", "duplicate_clusters")
 
 
-def intersect_range(filters: dict, start: dt.date, end: dt.date) -> dict:
-    """The filters narrowed to last-reviewed dates within [start, end] (drill-down into a month)."""
-    out = dict(filters)
-    lo, hi = out.get("reviewed_from"), out.get("reviewed_to")
-    if isinstance(lo, str):
-        lo = dt.date.fromisoformat(lo)
-    if isinstance(hi, str):
-        hi = dt.date.fromisoformat(hi)
-    out["reviewed_from"] = max(start, lo) if lo else start
-    out["reviewed_to"] = min(end, hi) if hi else end
-    return out
+def batch_changes(trend: pd.DataFrame) -> pd.DataFrame:
+    """The batch snapshots (:func:`batch_trend`), newest first: ``batch_id``, ``as_of``, and for each of
+    :data:`BATCH_FIGURES` its value and ``<figure>_change`` (minus the previous batch's; NULL for the
+    first batch or when either value is missing)."""
+    cols = [c for c in BATCH_FIGURES if c in trend.columns]
+    out = trend[["batch_id", *[c for c in ("as_of",) if c in trend.columns]]].copy()
+    for col in cols:
+        values = pd.to_numeric(trend[col], errors="coerce").astype("Float64")
+        out[col] = values
+        out[f"{col}_change"] = values - values.shift(1)
+    return out.iloc[::-1].reset_index(drop=True)
+
+
+# --- the open queue over time -----------------------------------------------------------------
+
+PROJECTION_WINDOW_DAYS = 28
+
+
+@dataclass(frozen=True)
+class QueueProjection:
+    """When the open queue clears at the recent net rate (:func:`queue_projection`)."""
+    status: str                       # empty | clears | grows | flat | unknown
+    queue_size: int | None            # now (at as_of)
+    since: dt.date | None = None      # the reference point the rate is measured from
+    since_size: int | None = None
+    rate_per_day: float | None = None  # posts leaving the queue per day, net (negative: it grows)
+    clears_on: dt.date | None = None
+
+
+def queue_history(batches: pd.DataFrame, now: int | None, as_of: dt.date) -> pd.DataFrame:
+    """Open-queue sizes over time: the size recorded in each import batch's snapshot, at the snapshot's
+    as-of date (the last batch of a day counts for that day; later dates than ``as_of`` are left out),
+    and ``now``, the size at ``as_of``.  Columns ``date``, ``queue_size``, ``source``."""
+    rows = []
+    if len(batches) and "queue_size" in batches.columns:
+        b = batches.dropna(subset=["queue_size"]).copy()
+        b["date"] = pd.to_datetime(b["as_of"]).dt.date
+        b = b[b["date"] < as_of].sort_values("batch_id").drop_duplicates("date", keep="last")
+        rows = [{"date": r.date, "queue_size": int(r.queue_size), "source": f"import batch {int(r.batch_id)}"}
+                for r in b.itertuples()]
+    if now is not None:
+        rows.append({"date": as_of, "queue_size": int(now), "source": "now"})
+    return pd.DataFrame(rows, columns=["date", "queue_size", "source"])
+
+
+def queue_projection(history: pd.DataFrame, as_of: dt.date, window_days: int = PROJECTION_WINDOW_DAYS
+                     ) -> QueueProjection:
+    """When the queue clears at the recent net rate.
+
+    ``history`` is :func:`queue_history` (its last row is the size now, at ``as_of``).  The
+    reference point is the earliest size recorded in the ``window_days`` before ``as_of``, or, when
+    none was, the latest one before that window.  rate = (size then - size now) / days between:
+    the posts that left the queue per day, net of the posts that entered it.  With rate > 0 the
+    queue clears on ``as_of + ceil(size now / rate)`` days; with rate <= 0 it does not clear at this
+    rate (``grows`` / ``flat``); without a reference point the status is ``unknown``.
+    """
+    if history.empty or history.iloc[-1]["source"] != "now":
+        return QueueProjection("unknown", None)
+    now = int(history.iloc[-1]["queue_size"])
+    if now == 0:
+        return QueueProjection("empty", 0)
+    before = history.iloc[:-1]
+    if before.empty:
+        return QueueProjection("unknown", now)
+    recent = before[before["date"] >= as_of - dt.timedelta(days=window_days)]
+    ref = recent.iloc[0] if len(recent) else before.iloc[-1]
+    days = (as_of - ref["date"]).days
+    rate = (int(ref["queue_size"]) - now) / days
+    common = {"queue_size": now, "since": ref["date"], "since_size": int(ref["queue_size"]), "rate_per_day": rate}
+    if rate > 0:
+        return QueueProjection("clears", clears_on=as_of + dt.timedelta(days=math.ceil(now / rate)), **common)
+    return QueueProjection("grows" if rate < 0 else "flat", **common)
 
 
 # --- from a chart to the posts behind it ----------------------------------------------------
 
-def _point_date(value) -> dt.date:
-    """A clicked temporal value: Vega sends epoch milliseconds; tests may send ISO strings or dates."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc).date()
-    return dt.date.fromisoformat(str(value)[:10])
+def _age_drill(point: dict) -> tuple[str, dict, dict]:
+    """A review-age band (``age_band``, ``age_min``, ``age_max`` of ``trends/age_bands``): label, filters, extra."""
+    lo, hi = point.get("age_min"), point.get("age_max")
+    lo = None if lo is None or pd.isna(lo) else int(lo)
+    hi = None if hi is None or pd.isna(hi) else int(hi)
+    if lo is None:
+        return "never reviewed", {"band": ["never"]}, {}
+    days = f"{lo}–{hi} days" if hi is not None else f"{lo} days or more"
+    return f"last reviewed {days} ago", {}, {"age_min": lo, "age_max": hi}
 
 
-def drill_from_point(kind: str, point: dict, *, dim: str | None = None, score: str | None = None) -> dict | None:
+def _quality_drill(band: str, good: int, watch: int) -> tuple[str, dict]:
+    """A quality band (good / watch / poor under the policy, or ``no score``): label and score range."""
+    ranges = {"good": (good, 100), "watch": (watch, good - 1), "poor": (0, watch - 1), "no score": (None, None)}
+    lo, hi = ranges[band]
+    label = "no quality score" if lo is None else f"quality {band} ({lo}–{hi})"
+    return label, {"score_name": "quality", "score_min": lo, "score_max": hi}
+
+
+def drill_from_point(kind: str, point: dict, *, dim: str | None = None, score: str | None = None,
+                     good: int | None = None, watch: int | None = None) -> dict | None:
     """Turn a clicked mark into a drill-down: ``{"label", "filters", "extra"}``.
 
-    ``filters`` replace the same shared filters (a clicked stack narrows to that stack);
-    ``extra`` are the ``posts`` export's own parameters (score range, batch).
-    kinds: ``bucket`` (score distribution, needs ``score``), ``key`` (breakdown, needs ``dim``),
-    ``month`` (scores by month), ``batch`` (import batch), ``cell`` (staleness heatmap).
+    ``filters`` narrow the shared filters (``band``); ``extra`` are the ``posts`` export's own
+    parameters (score range, review-age range, batch, a site/stack/difficulty/status key), which
+    apply on top of the shared filters.  kinds: ``bucket`` (score distribution, needs ``score``),
+    ``missing`` (the posts without ``score``), ``key`` (breakdown, needs ``dim``), ``batch`` (import
+    batch), ``cell`` (staleness heatmap: stack and band), ``age`` (a review-age band, with a
+    ``key`` of ``dim`` or a ``quality_band`` under the ``good``/``watch`` thresholds).
     """
     if not point:
         return None
     if kind == "bucket":
         lo = int(point["bucket"])
         hi = 100 if lo >= 90 else lo + 9
-        label = f"{score.replace('_', ' ')} score {lo}-{hi}"
-        return {"label": label, "filters": {}, "extra": {"score_name": score, "score_min": lo, "score_max": hi}}
+        return {"label": f"{score.replace('_', ' ')} score {lo}–{hi}", "filters": {},
+                "extra": {"score_name": score, "score_min": lo, "score_max": hi}}
+    if kind == "missing":
+        what = "never reviewed (no computed freshness)" if score == "computed_freshness" else f"no {score} score"
+        return {"label": what, "filters": {}, "extra": {"score_name": score, "score_min": None, "score_max": None}}
     if kind == "key":
         value = str(point["key"])
-        return {"label": f"{dim} = {value}", "filters": {dim: [value]}, "extra": {}}
-    if kind == "month":
-        first, last = month_range(_point_date(point["month"]))
-        return {"label": f"last reviewed in {first:%Y-%m}", "filters": {"reviewed_from": first, "reviewed_to": last},
-                "extra": {}}
+        return {"label": f"{dim} = {value}", "filters": {}, "extra": {"drill_dim": dim, "drill_key": value}}
     if kind == "batch":
         batch = int(point["batch_id"])
         return {"label": f"imported or updated in batch {batch}", "filters": {}, "extra": {"batch_id": batch}}
     if kind == "cell":
         stack, band = str(point["stack"]), str(point["band"])
-        return {"label": f"stack = {stack}, band = {band}", "filters": {"stack": [stack], "band": [band]}, "extra": {}}
+        return {"label": f"stack = {stack}, freshness band = {band}", "filters": {"band": [band]},
+                "extra": {"drill_dim": "stack", "drill_key": stack}}
+    if kind == "age":
+        label, filters, extra = _age_drill(point)
+        if dim and point.get("key") is not None:
+            label = f"{dim} = {point['key']}, {label}"
+            extra.update(drill_dim=dim, drill_key=str(point["key"]))
+        if point.get("quality_band") is not None:
+            what, score_range = _quality_drill(str(point["quality_band"]), good, watch)
+            label = f"{label}, {what}"
+            extra.update(score_range)
+        return {"label": label, "filters": filters, "extra": extra}
     raise ValueError(f"unknown drill kind {kind!r}")
 
 
@@ -274,8 +369,5 @@ def apply_drill(filters: dict, drill: dict | None) -> tuple[dict, dict]:
     out = dict(filters)
     if not drill:
         return out, {}
-    f = dict(drill.get("filters") or {})
-    if "reviewed_from" in f or "reviewed_to" in f:
-        out = intersect_range(out, f.pop("reviewed_from"), f.pop("reviewed_to"))
-    out.update(f)
+    out.update(drill.get("filters") or {})
     return out, dict(drill.get("extra") or {})
