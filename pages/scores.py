@@ -90,18 +90,9 @@ if batches.empty:
 else:
     st.caption(esc(scores.snapshot_scope_text(scope)))
     changes = scores.batch_changes(batches)
-    scores.table(scores.batch_change_table(changes), key="scores_table_batch_changes")
+    scores.pick_table(scores.batch_change_table(changes), "scores_table_batches", "batch", scope)
     common.csv_button("Figures across import batches (CSV)", common.frame_csv(changes),
                       file_name="batch-changes.csv", key="scores_csv_batch_changes")
-    b1, b2 = st.columns(2)
-    with b1:
-        scores.pick_chart(charts.batch_trend(batches, ["mean_quality", "median_quality", "mean_computed_freshness"],
-                                             title="Quality and freshness per import"),
-                          "scores_chart_batch_scores", "batch", scope)
-    with b2:
-        scores.pick_chart(charts.batch_trend(batches, ["posts", "queue_size", "stale_posts", "duplicate_clusters"],
-                                             title="Corpus, queue and stale posts per import"),
-                          "scores_chart_batch_counts", "batch", scope)
 
 st.subheader("Quality by time since the last review")
 st.caption(f"{esc(scope.text())}. Quality bands (policy): good ≥ {policy.good('quality')}, watch "
@@ -114,7 +105,7 @@ common.export_download("quality-by-review-age", scope.export_filters(), rows=len
 
 st.subheader("Time since the last review, by site and stack")
 age_dim = st.segmented_control("Group by", ["site", "stack"], default="site", key="scores_age_dim") or "site"
-age = figures.age_by[age_dim]
+age = scores.review_age_by(figures, scope, age_dim)
 if age.empty:
     st.info("No posts match these filters.")
 else:
@@ -152,7 +143,7 @@ c1, c2, c3 = st.columns(3)
 dim = c1.segmented_control("Break down by", list(scores.DIMENSIONS), default="site", key="scores_dim") or "site"
 measure = c2.selectbox("Measure", list(scores.MEASURES), format_func=lambda m: charts.MEASURE_LABELS.get(m, m),
                        key="scores_measure")
-breakdown = figures.breakdown[dim]
+breakdown = scores.breakdown(policy, scope.filters, scope.as_of, dim)
 with c3:
     scores.pick_key_box(dim, breakdown["key"].tolist(), "scores_chart_breakdown")
 measure_metric = charts.MEASURE_METRIC.get(measure, "quality")

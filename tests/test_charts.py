@@ -49,7 +49,7 @@ def db(tmp_path_factory):
 def results(db):
     policy = trends.load_policy()
     with dbmod.session(db, read_only=True) as con:
-        out = trends.page_figures(con, policy, {}, AS_OF)
+        out = trends.page_figures(con, policy, {}, AS_OF, dims=("site", "stack", "difficulty"))
         out["heatmap5"] = trends.run(con, "trends/staleness_by_stack", policy, {}, AS_OF, max_stacks=5)
         out["batches"] = trends.batch_trend(con)
         out["sql"] = {

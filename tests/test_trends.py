@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pandas as pd
 import pytest
 
 from copydesk import db as dbmod
@@ -87,24 +88,76 @@ def test_import_hook_records_a_snapshot_per_batch(tmp_path, example_page_bytes):
 
 
 def test_drill_from_points():
-    ms = int(dt.datetime(2024, 2, 1, tzinfo=dt.timezone.utc).timestamp() * 1000)
-    month = trends.drill_from_point("month", {"month": ms})
-    assert month["filters"] == {"reviewed_from": dt.date(2024, 2, 1), "reviewed_to": dt.date(2024, 2, 29)}
-    # a month click narrows the sidebar's date range, never widens it
-    f, extra = trends.apply_drill({"site": ["a"], "reviewed_from": dt.date(2024, 2, 10), "reviewed_to": None}, month)
-    assert f == {"site": ["a"], "reviewed_from": dt.date(2024, 2, 10), "reviewed_to": dt.date(2024, 2, 29)}
-    assert extra == {}
     bucket = trends.drill_from_point("bucket", {"bucket": 90}, score="quality")
     assert bucket["extra"] == {"score_name": "quality", "score_min": 90, "score_max": 100}
+    missing = trends.drill_from_point("missing", {"score": "depth"}, score="depth")
+    assert missing["extra"] == {"score_name": "depth", "score_min": None, "score_max": None}
+    assert missing["label"] == "no depth score"
+    # a clicked key narrows on top of the sidebar's filters (a stack within the selected stacks)
     key = trends.drill_from_point("key", {"key": "python"}, dim="stack")
-    f, _ = trends.apply_drill({"stack": ["go", "python"]}, key)
-    assert f["stack"] == ["python"]
+    f, extra = trends.apply_drill({"stack": ["go", "python"]}, key)
+    assert f["stack"] == ["go", "python"] and extra == {"drill_dim": "stack", "drill_key": "python"}
     assert trends.drill_from_point("batch", {"batch_id": 3})["extra"] == {"batch_id": 3}
-    assert trends.drill_from_point("cell", {"stack": "go", "band": "stale"})["filters"] == \
-        {"stack": ["go"], "band": ["stale"]}
+    cell = trends.drill_from_point("cell", {"stack": "go", "band": "stale"})
+    assert (cell["filters"], cell["extra"]) == ({"band": ["stale"]}, {"drill_dim": "stack", "drill_key": "go"})
+    age = trends.drill_from_point("age", {"key": "docs.example", "age_band": "< 1 y", "age_min": 180, "age_max": 364},
+                                  dim="site")
+    assert age["extra"] == {"age_min": 180, "age_max": 364, "drill_dim": "site", "drill_key": "docs.example"}
+    assert age["label"] == "site = docs.example, last reviewed 180–364 days ago"
+    older = trends.drill_from_point("age", {"age_band": "older", "age_min": 730, "age_max": None,
+                                            "quality_band": "watch"}, good=80, watch=60)
+    assert older["extra"] == {"age_min": 730, "age_max": None, "score_name": "quality", "score_min": 60,
+                              "score_max": 79}
+    never = trends.drill_from_point("age", {"age_band": "never", "age_min": None, "age_max": None,
+                                            "quality_band": "no score"}, good=80, watch=60)
+    assert never["filters"] == {"band": ["never"]}
+    assert never["extra"] == {"score_name": "quality", "score_min": None, "score_max": None}
+    assert never["label"] == "never reviewed, no quality score"
     assert trends.drill_from_point("key", {}) is None
     with pytest.raises(ValueError):
         trends.drill_from_point("nope", {"x": 1})
+
+
+def test_each_drill_down_selects_the_posts_its_mark_counts(snap_db):
+    """The posts behind a mark are exactly the posts the chart counted there (same SQL keys)."""
+    policy = trends.load_policy()
+    with dbmod.session(snap_db, read_only=True) as con:
+        fig = trends.page_figures(con, policy, {}, AS_OF, dims=("site", "status"))
+
+        def count(kind, point, **ctx):
+            drill = trends.drill_from_point(kind, point, **ctx)
+            filters, extra = trends.apply_drill({}, drill)
+            return trends.posts_count(con, policy, filters, AS_OF, **extra)
+
+        for row in fig["age_by_site"].itertuples():
+            assert count("age", row._asdict(), dim="site") == row.posts, row
+        for row in fig["quality_by_age"].itertuples():
+            assert count("age", row._asdict(), good=policy.good("quality"), watch=policy.watch("quality")) \
+                == row.posts, row
+        for row in fig["heatmap"].head(8).itertuples():
+            assert count("cell", {"stack": row.stack, "band": row.band}) == row.posts, row
+        for row in fig["by_site"].itertuples():                     # '=cmd…' and '(none)' keys too
+            assert count("key", {"key": row.key}, dim="site") == row.posts, row
+        dist = fig["distribution"]
+        for row in dist[dist["score"] == "quality"].itertuples():
+            kind = "missing" if pd.isna(row.bucket) else "bucket"
+            assert count(kind, {"bucket": row.bucket, "score": "quality"}, score="quality") == row.posts, row
+
+
+def test_the_review_age_rank_agrees_with_the_band_table(snap_db):
+    """trends/_aged ranks each review age by a CASE; trends/age_bands holds the same bands as a table."""
+    from copydesk import queries
+    with dbmod.session(snap_db, read_only=True) as con:
+        bands = queries.run(con, "trends/age_bands").df()
+        ages = pd.DataFrame({"review_age_days": pd.array(
+            [a for r in bands.itertuples() if not pd.isna(r.age_min)
+             for a in (r.age_min, r.age_max if not pd.isna(r.age_max) else 100_000)] + [None], dtype="Int64")})
+        con.register("ages", ages)
+        ranked = queries.statement("trends/_aged", parts={"posts": "ages"}).df(con)
+        con.unregister("ages")
+    expected = [r.age_rank for r in bands.itertuples() if not pd.isna(r.age_min) for _ in (0, 1)] + [6]
+    assert ranked["age_rank"].tolist() == expected
+    assert bands["age_band"].tolist() == ["< 90 d", "< 180 d", "< 1 y", "< 2 y", "older", "never"]
 
 
 def test_distribution_breakdown_and_heatmap_match_sql(snap_db):
@@ -117,8 +170,12 @@ def test_distribution_breakdown_and_heatmap_match_sql(snap_db):
     top = dist[(dist["score"] == "quality") & (dist["bucket"] == 90)]["posts"].item()
     assert top == one(snap_db, "SELECT count(*) FROM posts WHERE site = 'docs.example' "
                                "AND score_quality BETWEEN 90 AND 100")[0]
-    assert dist[dist["score"] == "depth"]["posts"].sum() == one(
+    depth = dist[dist["score"] == "depth"]
+    assert depth[depth["bucket"].notna()]["posts"].sum() == one(
         snap_db, "SELECT count(score_depth) FROM posts WHERE site = 'docs.example'")[0]
+    assert depth[depth["bucket"].isna()]["posts"].item() == one(
+        snap_db, "SELECT count(*) - count(score_depth) FROM posts WHERE site = 'docs.example'")[0]
+    assert len(depth) == 11                                   # ten buckets, empty ones too, and "no value"
     never = heat[(heat["stack"] == "python") & (heat["band"] == "never")]["posts"].item()
     assert never == one(snap_db, "SELECT count(*) FROM posts WHERE list_contains(stack, 'python') "
                                  "AND last_reviewed IS NULL")[0]

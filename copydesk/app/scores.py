@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -59,17 +59,32 @@ class PageFigures:
     coverage: pd.DataFrame       # month_end, all_sites, site, band, posts, share
     throughput: pd.DataFrame     # week, decision, decisions
     quality_by_age: pd.DataFrame  # age_rank, age_band, age_min, age_max, quality_band, posts, share, ...
-    age_by: dict = field(default_factory=dict)      # "site" / "stack" -> key, age_rank, age_band, …, posts, share
-    breakdown: dict = field(default_factory=dict)   # dim -> key, posts, mean_* scores, stale_share …
+    age_by_site: pd.DataFrame    # key, age_rank, age_band, age_min, age_max, posts, share, key_posts
 
 
 @cached_read
 def page_figures(con: Connection, policy: Policy, filters: dict, as_of: dt.date) -> PageFigures:
-    """Every aggregate of the page for the filters (``as_of`` apart)."""
+    """Every aggregate of the page for the filters (``as_of`` apart), but the per-dimension ones below."""
     f = trends.page_figures(con, policy, filters, as_of)
     return PageFigures(f["headline"], f["distribution"], f["heatmap"], f["coverage"], f["throughput"],
-                       f["quality_by_age"], {"site": f["age_by_site"], "stack": f["age_by_stack"]},
-                       {dim: f[f"by_{dim}"] for dim in DIMENSIONS})
+                       f["quality_by_age"], f["age_by_site"])
+
+
+@cached_read
+def breakdown(con: Connection, policy: Policy, filters: dict, as_of: dt.date, dim: str) -> pd.DataFrame:
+    """One row per value of ``dim`` (column ``key``, ``(none)`` when missing): ``posts``, ``mean_*`` scores,
+    ``median_quality``, ``stale_posts``, ``stale_share`` (read on its own: only the dimension shown)."""
+    return trends.run(con, "trends/breakdown", policy, filters, as_of, dim=dim)
+
+
+def review_age_by(figures: PageFigures, scope: Scope, dim: str) -> pd.DataFrame:
+    """Posts per review-age band of each site (from the page's figures) or stack (read when shown)."""
+    return figures.age_by_site if dim == "site" else _review_age_by_stack(scope.policy, scope.filters, scope.as_of)
+
+
+@cached_read
+def _review_age_by_stack(con: Connection, policy: Policy, filters: dict, as_of: dt.date) -> pd.DataFrame:
+    return trends.run(con, "trends/review_age_bands", policy, filters, as_of, dim="stack", max_keys=MAX_KEYS)
 
 
 @cached_read
@@ -248,6 +263,27 @@ def pick_chart(chart, key: str, kind: str, scope: Scope, **ctx) -> None:
     show_drill(key, scope)
 
 
+def _set_drill_from_row(kind: str, table_key: str, rows: pd.DataFrame, columns: dict) -> None:
+    """on_select callback of a table: the selected row becomes the drill-down shown under it."""
+    event = st.session_state.get(table_key) or {}
+    picked = (event.get("selection") or {}).get("rows") or []
+    if picked:
+        row = rows.iloc[picked[0]]
+        point = {field: row[column] for field, column in columns.items()}
+        st.session_state[DRILL] = {**trends.drill_from_point(kind, point), "source": table_key}
+
+
+def pick_table(df: pd.DataFrame, key: str, kind: str, scope: Scope) -> None:
+    """A table whose selected row opens its posts right under it (``kind``: ``batch``, by column ``batch``)."""
+    if df.empty:
+        st.caption("No rows for these filters.")
+        return
+    st.dataframe(df, hide_index=True, width="stretch", key=key, placeholder=NONE, selection_mode="single-row",
+                 on_select=functools.partial(_set_drill_from_row, kind, key, df, {"batch_id": "batch"}))
+    st.caption("Select a row for the posts imported or updated in that batch.")
+    show_drill(key, scope)
+
+
 def pick_key_box(dim: str, keys: list[str], chart_key: str) -> None:
     """The "Show posts for" choice of ``dim``: a choice opens its posts under ``chart_key``."""
     box = f"scores_pick_{dim}"
@@ -294,8 +330,9 @@ def show_drill(source: str, scope: Scope) -> None:
         c1.markdown(f"**Posts behind the selection:** {md_escape(drill['label'])}",
                     help="Click another mark to change it; double-click the chart or Clear to close.")
         c2.button("Clear selection", key="scores_clear_drill", on_click=clear_drill)
-        st.caption(f"{total:,} posts · {md_escape(drill['label'])} · {md_escape(describe_filters(filters))} · "
-                   f"as of {scope.as_of:%Y-%m-%d}; showing the first {min(total, POSTS_SHOWN):,} by post id.")
+        sidebar = describe_filters(filters) if any(filters.values()) else "no other filter"
+        st.caption(f"{total:,} posts · {md_escape(drill['label'])} · {md_escape(sidebar)} · as of "
+                   f"{md_escape(f'{scope.as_of:%Y-%m-%d}')}; showing the first {min(total, POSTS_SHOWN):,} by post id.")
         shown = posts_page(scope.policy, filters, scope.as_of, extra)
         table(shown, key="scores_drill_table", column_config={"stack": st.column_config.ListColumn("stack"),
                                                               "warnings": st.column_config.ListColumn("warnings")})

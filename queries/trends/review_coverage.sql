@@ -10,11 +10,7 @@
 -- (an earlier review may have happened without being recorded, or the post did not exist yet).
 -- Posts are first grouped into spans (site, thresholds, from one review to the next) so the
 -- month ends join a few thousand spans, not every post.
-WITH f AS NOT MATERIALIZED (
-    SELECT post_id, coalesce(site, '(none)') AS site, last_reviewed, aging_after_days, stale_after_days
-    FROM {{posts}}
-),
-month_ends AS (
+WITH month_ends AS (
     SELECT (date_trunc('month', $as_of::DATE + 1) - to_months(i::INTEGER) - INTERVAL 1 DAY)::DATE AS month_end
     FROM range($months) AS t(i)
 ),
@@ -28,18 +24,23 @@ other_reviews AS (
 with_history AS (
     SELECT DISTINCT post_id FROM other_reviews
 ),
--- posts whose only known review is the current revision's (or none): grouped first
+-- posts whose only known review is the current revision's (or none): grouped in one pass
 single AS (
-    SELECT site, aging_after_days, stale_after_days, last_reviewed, count(*) AS posts
-    FROM f
+    SELECT coalesce(site, '(none)') AS site, aging_after_days, stale_after_days, last_reviewed, count(*) AS posts
+    FROM {{posts}}
     WHERE post_id NOT IN (SELECT post_id FROM with_history)
     GROUP BY ALL
 ),
+-- the few posts with more known reviews, one row per review
+history_posts AS (
+    SELECT post_id, coalesce(site, '(none)') AS site, aging_after_days, stale_after_days, last_reviewed
+    FROM {{posts}}
+    WHERE post_id IN (SELECT post_id FROM with_history)
+),
 history AS (
-    SELECT f.post_id, f.site, f.aging_after_days, f.stale_after_days, r.reviewed
-    FROM f
-    JOIN (SELECT post_id, last_reviewed AS reviewed FROM f
-          WHERE last_reviewed IS NOT NULL AND post_id IN (SELECT post_id FROM with_history)
+    SELECT h.post_id, h.site, h.aging_after_days, h.stale_after_days, r.reviewed
+    FROM history_posts AS h
+    JOIN (SELECT post_id, last_reviewed AS reviewed FROM history_posts WHERE last_reviewed IS NOT NULL
           UNION
           SELECT post_id, reviewed FROM other_reviews) AS r USING (post_id)
 ),
