@@ -8,6 +8,7 @@ st.title("Overview")
 
 if common.require_db():
     figures = overview.figures()
+    st.caption("The whole database: the sidebar filters of the other pages do not apply here.")
     cols = st.columns(6)
     cols[0].metric("Posts", f"{figures.posts:,}")
     cols[1].metric("Sites", f"{figures.sites:,}")
@@ -21,21 +22,25 @@ if common.require_db():
     if by_site.empty:
         st.info("No posts yet: import some below or with `copydesk import PATH`.")
     else:
-        st.dataframe(overview.site_status_table(by_site), key="overview_by_site")
+        st.dataframe(overview.site_status_table(by_site), key="overview_by_site", placeholder="—")
         common.csv_button("Posts by site and status (CSV)", common.frame_csv(by_site),
                           file_name="posts_by_site_status.csv", key="overview_by_site_csv")
 
     st.subheader("Import history")
-    st.dataframe(overview.import_history(limit=50), hide_index=True, key="overview_history")
-    common.csv_button("Import history, all batches (CSV)", overview.import_history_csv(),
-                      file_name="import_history.csv", key="overview_history_csv")
+    history = overview.import_history(limit=50)
+    if history.empty:
+        st.caption("No import yet.")
+    else:
+        st.dataframe(history, hide_index=True, key="overview_history", placeholder="—")
+        common.csv_button("Import history, all batches (CSV)", overview.import_history_csv(),
+                          file_name="import_history.csv", key="overview_history_csv")
 
     st.subheader("Rejected files")
     rejected = overview.rejected_files(limit=500)
     if rejected.empty:
         st.caption("No file has been rejected.")
     else:
-        st.dataframe(rejected, hide_index=True, key="overview_rejected")
+        st.dataframe(rejected, hide_index=True, key="overview_rejected", placeholder="—")
         common.csv_button("All rejected files (CSV)", overview.rejected_files_csv(),
                           file_name="rejected_files.csv", key="overview_rejected_csv")
 
