@@ -24,9 +24,10 @@ OUT = ROOT / "bench" / "out"
 AS_OF = dt.date(2025, 7, 1)
 
 
-def build_db(path: Path, posts: int, *, batches: int = 2, seed: int = 11) -> float:
+def build_db(path: Path, posts: int, *, batches: int = 2, seed: int = 11, decisions: int = 0) -> float:
     """A fresh database with ``posts`` synthetic posts imported over ``batches`` batches, snapshots
-    recorded after each (``INSERT INTO posts SELECT ... FROM range(n)``); returns seconds taken."""
+    recorded after each (``INSERT INTO posts SELECT ... FROM range(n)``), then ``decisions`` synthetic
+    review decisions (``bench/sql/synth_decisions.sql``); returns seconds taken."""
     for p in (path, path.with_name(path.name + ".wal")):
         if p.exists():
             p.unlink()
@@ -44,6 +45,8 @@ def build_db(path: Path, posts: int, *, batches: int = 2, seed: int = 11) -> flo
             BENCH.run(con, "insert_batches_frame")
             con.unregister("frame")
             trends.record_batch_snapshot(con, b, AS_OF, policy)
+        if decisions:
+            BENCH.run(con, "synth_decisions", n=decisions, posts=posts, seed=seed)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -1,6 +1,6 @@
 """Benchmark: every dashboard page rendered over a 1M-post database (Streamlit AppTest, real queries).
 
-    .venv/bin/python bench/pages_bench.py [--posts 1000000] [--runs 3] [--pages scores,overview]
+    .venv/bin/python bench/pages_bench.py [--posts 1000000] [--runs 3] [--pages scores,overview] [--decisions N]
 
 The database is built with ``INSERT INTO posts SELECT ... FROM range(n)`` (queries/bench_synth_posts.sql)
 over two import batches with their trend snapshots.  Each run clears Streamlit's caches first, so
@@ -28,11 +28,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pages", default="", help="comma-separated page names (default: every pages/*.py)")
     ap.add_argument("--keep", action="store_true", help="reuse bench/out/pages-N.duckdb if it exists")
+    ap.add_argument("--decisions", type=int, default=0, help="also write N synthetic review decisions")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    db = OUT / f"pages-{args.posts}.duckdb"
+    db = OUT / (f"pages-{args.posts}.duckdb" if not args.decisions else f"pages-{args.posts}-d{args.decisions}.duckdb")
     if not (args.keep and db.exists()):
-        print(f"building {args.posts:,} posts: {build_db(db, args.posts):.1f} s", flush=True)
+        seconds = build_db(db, args.posts, decisions=args.decisions)
+        print(f"building {args.posts:,} posts, {args.decisions:,} decisions: {seconds:.1f} s", flush=True)
     os.environ["COPYDESK_DB"] = str(db)
 
     import streamlit as st
@@ -40,6 +42,7 @@ def main() -> None:
 
     names = [n for n in args.pages.split(",") if n] or sorted(p.stem for p in (ROOT / "pages").glob("*.py"))
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}; posts: {args.posts:,}; "
+          f"decisions: {args.decisions:,}; "
           f"as of {AS_OF}; budget {BUDGET_S} s")
     print("| page | cold render s (median) | min | max | exception |")
     print("|---|---:|---:|---:|---|")

@@ -256,12 +256,14 @@ def review_throughput(df: pd.DataFrame) -> alt.Chart:
     d = df.copy()
     d["week"] = pd.to_datetime(d["week"]).dt.strftime("%Y-%m-%d")
     weeks = sorted(d["week"].unique())
+    short = "slice(datum.value, 5)"          # "06-30": the tooltip has the year
     d["order"] = d["decision"].map({k: i for i, k in enumerate(DECISIONS)})
     return (
         alt.Chart(d, title="Review decisions per week")
         .mark_bar()
         .encode(
-            x=alt.X("week:O", sort=weeks, title="Week starting"),
+            x=alt.X("week:O", sort=weeks, title="Week starting (Monday, UTC)",
+                    axis=alt.Axis(labelExpr=short, labelAngle=-45, labelOverlap="greedy")),
             y=alt.Y("decisions:Q", stack="zero", title="Decisions"),
             color=alt.Color("decision:N", **_fixed(DECISION_COLORS, "Decision")),
             order=alt.Order("order:Q"),

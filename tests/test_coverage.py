@@ -185,3 +185,33 @@ def test_queue_history_from_the_batch_snapshots():
     assert h.to_dict("records") == [
         {"date": dt.date(2025, 6, 1), "queue_size": 60, "source": "import batch 2"},
         {"date": AS_OF, "queue_size": 40, "source": "now"}]
+
+
+def test_coverage_agrees_with_a_direct_count_on_a_synthetic_log(tmp_path):
+    """The span-based coverage query against the plain definition (latest known review on or before
+    the month end, computed post by post), on 400 synthetic posts and 300 synthetic decisions."""
+    from sql_support import BENCH
+    from trends_support import make_db
+    db = make_db(tmp_path / "s.duckdb", 400, formula_posts=False)
+    policy = trends.load_policy()
+    with dbmod.session(db) as con:
+        BENCH.run(con, "synth_decisions", n=300, posts=400, seed=3)
+        cov = trends.run(con, "trends/review_coverage", policy, {}, AS_OF, months=24)
+        weeks = trends.run(con, "trends/review_throughput", policy, {}, AS_OF, weeks=26)
+        in_window = con.execute("SELECT count(*) FROM review_decisions WHERE decided_at >= DATE '2025-01-06' "
+                                "AND decided_at < DATE '2025-07-02'").fetchone()[0]
+        direct = dict(con.execute(f"""
+            WITH reviews AS (SELECT post_id, last_reviewed AS r FROM post_revisions WHERE last_reviewed IS NOT NULL
+                             UNION SELECT post_id, decided_at::DATE FROM review_decisions
+                                   WHERE decision IN ('approve', 'needs_edits')),
+                 latest AS (SELECT p.post_id, max(r.r) FILTER (WHERE r.r <= DATE '2025-03-31') AS r, count(r.r) AS n
+                            FROM posts p LEFT JOIN reviews r USING (post_id) GROUP BY p.post_id)
+            SELECT CASE WHEN n = 0 THEN 'never' WHEN r IS NULL THEN 'unknown'
+                        WHEN DATE '2025-03-31' - r > {policy.stale_after_days} THEN 'stale'
+                        WHEN DATE '2025-03-31' - r >= {policy.aging_after_days} THEN 'aging' ELSE 'fresh' END,
+                   count(*)
+            FROM latest GROUP BY 1""").fetchall())
+    assert int(weeks["decisions"].sum()) == in_window > 0
+    assert set(cov[cov["all_sites"]].groupby("month_end")["posts"].sum()) == {400}
+    march = {b: n for b, (n, _) in bands_at(cov, dt.date(2025, 3, 31)).items()}
+    assert march == direct and set(direct) >= {"fresh", "stale", "never"}
