@@ -27,20 +27,13 @@ if common.require_db():
                           file_name="posts_by_site_status.csv", key="overview_by_site_csv")
 
     st.subheader("Import history")
-    history = overview.import_history(limit=50)
-    if history.empty:
-        st.caption("No import yet.")
-    else:
-        st.dataframe(history, hide_index=True, key="overview_history", placeholder="—")
+    if common.show_table(overview.import_history(limit=50), key="overview_history", empty="No import yet."):
         common.csv_button("Import history, all batches (CSV)", overview.import_history_csv(),
                           file_name="import_history.csv", key="overview_history_csv")
 
     st.subheader("Rejected files")
-    rejected = overview.rejected_files(limit=500)
-    if rejected.empty:
-        st.caption("No file has been rejected.")
-    else:
-        st.dataframe(rejected, hide_index=True, key="overview_rejected", placeholder="—")
+    if common.show_table(overview.rejected_files(limit=500), key="overview_rejected",
+                         empty="No file has been rejected."):
         common.csv_button("All rejected files (CSV)", overview.rejected_files_csv(),
                           file_name="rejected_files.csv", key="overview_rejected_csv")
 

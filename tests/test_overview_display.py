@@ -10,6 +10,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from copydesk import db as dbmod
+from copydesk.app.common import md_escape
 from sql_support import BENCH
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +24,7 @@ def test_an_empty_database_has_no_bare_grid(tmp_path, monkeypatch):
     at = AppTest.from_file(PAGE, default_timeout=30).run()
     assert not at.exception
     assert len(at.dataframe) == 0
-    assert any(c.value == "No import yet." for c in at.caption)
+    assert any(c.value == md_escape("No import yet.") for c in at.caption)
     assert any("whole database" in c.value for c in at.caption)
 
 

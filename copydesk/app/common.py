@@ -210,6 +210,18 @@ def describe_filters(filters: dict) -> str:
     return " · ".join(parts) or "all posts"
 
 
+# --- tables ---------------------------------------------------------------------------------
+
+def show_table(df: pd.DataFrame, *, key: str, empty: str, **kwargs) -> bool:
+    """A table as every page shows one: missing values as "—" (never NaT, None or <NA>), and the
+    sentence ``empty`` instead of a bare grid when there is no row.  Returns whether it was shown."""
+    if df.empty:
+        st.caption(md_escape(empty))
+        return False
+    st.dataframe(df, key=key, placeholder="—", **{"hide_index": True, **kwargs})
+    return True
+
+
 # --- CSV downloads ----------------------------------------------------------------------------
 
 def csv_of(make: Callable[[Connection], bytes]) -> Callable[[], bytes]:

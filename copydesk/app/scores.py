@@ -19,7 +19,7 @@ import streamlit as st
 
 from .. import charts, trends
 from ..freshness import Policy
-from .common import Connection, cached_read, describe_filters, export_download, md_escape
+from .common import Connection, cached_read, describe_filters, export_download, md_escape, show_table
 
 DIMENSIONS = trends.DIMENSIONS           # site, stack, difficulty, status
 # Columns of a breakdown a chart can show, in menu order.
@@ -115,11 +115,8 @@ def posts_page(con: Connection, policy: Policy, filters: dict, as_of: dt.date, d
 
 
 def table(df: pd.DataFrame, key: str, **kwargs) -> None:
-    """A table: missing values shown as "—" (never NaT, None or <NA>); no bare grid when it is empty."""
-    if df.empty:
-        st.caption("No rows for these filters.")
-        return
-    st.dataframe(df, hide_index=True, width="stretch", key=key, placeholder=NONE, **kwargs)
+    """A table of this page (``common.show_table``: "—" for missing values, a sentence when empty)."""
+    show_table(df, key=key, empty="No rows for these filters.", width="stretch", **kwargs)
 
 
 # --- headline figures -------------------------------------------------------------------------
