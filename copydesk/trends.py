@@ -87,6 +87,7 @@ PAGE_AGGREGATES = (
     ("throughput", "trends/review_throughput", {"weeks": THROUGHPUT_WEEKS}),
     ("quality_by_age", "trends/quality_by_review_age", {}),
     ("age_by_site", "trends/review_age_bands", {"dim": "site", "max_keys": MAX_KEYS}),
+    ("by_site", "trends/breakdown", {"dim": "site"}),
 )
 NEEDS_DECISIONS = {"trends/review_coverage", "trends/review_throughput"}
 
@@ -95,7 +96,7 @@ def page_figures(con, policy, filters: dict | None, as_of: dt.date, dims: tuple 
     """Every aggregate the scores page draws for these filters, from one pass over post-freshness
     (:func:`materialise`): ``headline`` (dict) and one DataFrame per :data:`PAGE_AGGREGATES` key
     (``distribution``, ``heatmap``, ``coverage``, ``throughput``, ``quality_by_age``,
-    ``age_by_site``); and ``by_<dim>`` (``trends/breakdown``) for each of ``dims``.  Coverage and
+    ``age_by_site``, ``by_site``); and ``by_<dim>`` (``trends/breakdown``) for each of ``dims``.  Coverage and
     throughput are empty frames in a database without review tables (an old read-only layout)."""
     part = materialise(con, policy, filters, as_of)
     out: dict = {"headline": headline(con, policy, filters, as_of, posts=part)}

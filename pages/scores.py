@@ -143,7 +143,7 @@ c1, c2, c3 = st.columns(3)
 dim = c1.segmented_control("Break down by", list(scores.DIMENSIONS), default="site", key="scores_dim") or "site"
 measure = c2.selectbox("Measure", list(scores.MEASURES), format_func=lambda m: charts.MEASURE_LABELS.get(m, m),
                        key="scores_measure")
-breakdown = scores.breakdown(policy, scope.filters, scope.as_of, dim)
+breakdown = scores.breakdown(figures, scope, dim)
 with c3:
     scores.pick_key_box(dim, breakdown["key"].tolist(), "scores_chart_breakdown")
 measure_metric = charts.MEASURE_METRIC.get(measure, "quality")

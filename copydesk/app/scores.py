@@ -60,6 +60,7 @@ class PageFigures:
     throughput: pd.DataFrame     # week, decision, decisions
     quality_by_age: pd.DataFrame  # age_rank, age_band, age_min, age_max, quality_band, posts, share, ...
     age_by_site: pd.DataFrame    # key, age_rank, age_band, age_min, age_max, posts, share, key_posts
+    by_site: pd.DataFrame        # trends/breakdown by site: key, posts, mean_* scores, stale_share …
 
 
 @cached_read
@@ -67,13 +68,18 @@ def page_figures(con: Connection, policy: Policy, filters: dict, as_of: dt.date)
     """Every aggregate of the page for the filters (``as_of`` apart), but the per-dimension ones below."""
     f = trends.page_figures(con, policy, filters, as_of)
     return PageFigures(f["headline"], f["distribution"], f["heatmap"], f["coverage"], f["throughput"],
-                       f["quality_by_age"], f["age_by_site"])
+                       f["quality_by_age"], f["age_by_site"], f["by_site"])
+
+
+def breakdown(figures: PageFigures, scope: Scope, dim: str) -> pd.DataFrame:
+    """One row per value of ``dim`` (column ``key``, ``(none)`` when missing): ``posts``, ``mean_*`` scores,
+    ``median_quality``, ``stale_posts``, ``stale_share``.  By site from the page's figures; the
+    other dimensions are read when shown."""
+    return figures.by_site if dim == "site" else _breakdown(scope.policy, scope.filters, scope.as_of, dim)
 
 
 @cached_read
-def breakdown(con: Connection, policy: Policy, filters: dict, as_of: dt.date, dim: str) -> pd.DataFrame:
-    """One row per value of ``dim`` (column ``key``, ``(none)`` when missing): ``posts``, ``mean_*`` scores,
-    ``median_quality``, ``stale_posts``, ``stale_share`` (read on its own: only the dimension shown)."""
+def _breakdown(con: Connection, policy: Policy, filters: dict, as_of: dt.date, dim: str) -> pd.DataFrame:
     return trends.run(con, "trends/breakdown", policy, filters, as_of, dim=dim)
 
 
