@@ -17,7 +17,7 @@ if not common.require_db():
 
 policy = common.policy()
 filters = shared_filters()
-scope = scores.Scope(policy, {k: v for k, v in filters.items() if k != "as_of"}, filters["as_of"])
+scope = scores.Scope.of(policy, filters)
 esc = common.md_escape
 
 st.caption(f"Filters: {esc(scope.text())} · policy: {esc(policy.source)}")
@@ -33,8 +33,7 @@ coverage = figures.coverage
 if coverage.empty:
     st.info("No review tables in this database.")
 else:
-    sites = sorted(s for s in coverage["site"].dropna().unique())
-    site = st.selectbox("Coverage of", [None, *sites], key="scores_coverage_site",
+    site = st.selectbox("Coverage of", [None, *scores.coverage_sites(coverage)], key="scores_coverage_site",
                         format_func=lambda s: "all sites" if s is None else s)
     st.altair_chart(charts.review_coverage(coverage, site), key="scores_chart_coverage", width="stretch")
     st.caption(
@@ -53,7 +52,7 @@ st.subheader("Review throughput and the open queue")
 t1, t2 = st.columns(2)
 with t1:
     throughput = figures.throughput
-    decided = int(throughput["decisions"].sum()) if len(throughput) else 0
+    decided = scores.decisions_total(throughput)
     if decided:
         st.altair_chart(charts.review_throughput(throughput), key="scores_chart_throughput", width="stretch")
     else:

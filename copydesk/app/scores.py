@@ -42,6 +42,11 @@ class Scope:
     filters: dict
     as_of: dt.date
 
+    @classmethod
+    def of(cls, policy: Policy, filters: dict) -> "Scope":
+        """From ``shared_filters()`` (which holds ``as_of``)."""
+        return cls(policy, {k: v for k, v in filters.items() if k != "as_of"}, filters["as_of"])
+
     def text(self) -> str:
         """Every active filter and the as-of date, as plain text (for captions)."""
         return f"{describe_filters(self.filters)} · as of {self.as_of:%Y-%m-%d}"
@@ -123,6 +128,16 @@ def posts_page(con: Connection, policy: Policy, filters: dict, as_of: dt.date, d
 def table(df: pd.DataFrame, key: str, **kwargs) -> None:
     """A table of this page (``common.show_table``: "—" for missing values, a sentence when empty)."""
     show_table(df, key=key, empty="No rows for these filters.", width="stretch", **kwargs)
+
+
+def coverage_sites(coverage: pd.DataFrame) -> list[str]:
+    """The sites the review coverage can be shown for, in name order."""
+    return sorted(coverage["site"].dropna().unique().tolist())
+
+
+def decisions_total(throughput: pd.DataFrame) -> int:
+    """All decisions counted in the throughput frame (0 when it is empty)."""
+    return int(throughput["decisions"].sum()) if len(throughput) else 0
 
 
 # --- headline figures -------------------------------------------------------------------------
