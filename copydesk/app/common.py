@@ -346,3 +346,13 @@ def reviewer_box(prefix: str, label: str = "Your name (recorded with every decis
 def reviewer_name_of(user: dict) -> str | None:
     from ..queue import reviewer_name
     return reviewer_name(user, None)
+
+
+def page_link(page: str, label: str, *, query_params: dict, icon: str | None = None) -> None:
+    """A link to another page of the dashboard with ``query_params`` (``label`` is plain text).
+    A page run on its own (no navigation: AppTest of one file) shows the label as text instead."""
+    from streamlit.errors import StreamlitPageNotFoundError
+    try:
+        st.page_link(page, label=md_escape(label), icon=icon, query_params=query_params)
+    except StreamlitPageNotFoundError:
+        st.text(label)

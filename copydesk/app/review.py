@@ -26,8 +26,8 @@ from ..clock import utc_now
 from ..domain import BANDS, DECISIONS, DIRECTIONS, REASONS, SORTS, STATES
 from ..errors import CopydeskError
 from ..freshness import Policy
-from .common import (Connection, cached_read, csv_of, database, md_escape, reading, reviewer, show_error,
-                     stop_on_error, wrote)
+from .common import (Connection, cached_read, csv_of, database, md_escape, page_link, reading, reviewer,
+                     show_error, stop_on_error, wrote)
 from .filters import UrlControl, page_controls
 
 # The page's own controls that change its rows, kept in the URL (see copydesk.app.filters).
@@ -257,8 +257,8 @@ def show_post(post: dict, row: dict | None) -> None:
 def duplicate_link(post_id: str, duplicates: pd.DataFrame) -> None:
     """A link to the post's near-duplicate cluster on the Duplicates page (when it has one)."""
     if duplicates is not None and not duplicates.empty:
-        st.page_link("pages/duplicates.py", label="Compare with its near-duplicates (Duplicates page)",
-                     icon=":material/content_copy:", query_params={"post": post_id})
+        page_link("pages/duplicates.py", "Compare with its near-duplicates (Duplicates page)",
+                  icon=":material/content_copy:", query_params={"post": post_id})
 
 
 def metadata_frame(post: dict) -> pd.DataFrame:
