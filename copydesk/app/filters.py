@@ -108,16 +108,23 @@ def _to_url(control: UrlControl, value) -> None:
         del st.query_params[control.param]
 
 
-def _keep(controls: list[UrlControl], saved_key: str) -> dict:
-    """Fill missing widget keys (from this session's saved copy, else the URL), save, write the URL."""
+def _keep(controls: list[UrlControl], saved_key: str, *, pin: bool = True) -> dict:
+    """Fill the widget keys (from the key itself, else this session's saved copy, else the URL), save
+    them, write the URL.
+
+    ``pin`` (before the widgets are drawn) writes every value back as a value set through Session
+    State: a widget of another page with the same key is another widget to Streamlit, which would
+    otherwise start from its default (the filters were lost on every page switch)."""
     saved = st.session_state.get(saved_key)
     for c in controls:
         if c.key in st.session_state:
-            continue
-        value = saved.get(c.key, c.default) if saved is not None else _from_url(c)
+            value = st.session_state[c.key]
+        else:
+            value = saved.get(c.key, c.default) if saved is not None else _from_url(c)
         if c.kind == "list" and c.choices is not None:
             value = [v for v in (value or []) if v in c.choices]
-        st.session_state[c.key] = value
+        if pin:
+            st.session_state[c.key] = value
     values = {c.key: st.session_state.get(c.key) for c in controls}
     st.session_state[saved_key] = dict(values)
     for c in controls:
@@ -167,9 +174,7 @@ def shared_filters() -> dict:
         st.date_input("Last reviewed to", key="sidebar_reviewed_to", format="YYYY-MM-DD")
         st.date_input("As of", key="sidebar_as_of", format="YYYY-MM-DD",
                       help="Freshness, bands and staleness are computed for this date.")
-    values = {key: st.session_state.get(key) for key in SHARED_FILTERS}
-    st.session_state[_SAVED] = dict(values)
-    _keep(_shared_controls(options), _SAVED)
+    values = _keep(_shared_controls(options), _SAVED, pin=False)
     return {
         "site": list(values["sidebar_site"] or []),
         "stack": list(values["sidebar_stack"] or []),

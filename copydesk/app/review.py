@@ -48,7 +48,6 @@ METADATA_FIELDS = ["post_id", "site", "status", "version", "last_reviewed", "vie
                    "tools", "topic", "summary", "score_quality", "score_freshness", "score_depth", "score_clarity",
                    "ai_generated_style", "needs_human_review", "has_meta", "warnings", "reference", "source_file",
                    "source_sha256", "imported_at"]
-FORM_KEYS = ("review_decision", "review_note", "review_assign_to", "review_merge_into", "review_snooze_until")
 TARGETS = ("opened post", "bulk selection")
 BLANK = "—"
 TODAY_KEY = "review_today"
@@ -315,8 +314,10 @@ def decision_panel(name: str | None, opened: str | None, page_ids: list[str], ha
     """The bulk selection and the decision form.  After a decision the form is empty again (no note
     or assignee carried to the next one), the decided post closes and a bulk selection is cleared."""
     if st.session_state.pop("review_form_reset", False):
-        for key in FORM_KEYS:
-            st.session_state.pop(key, None)
+        # set to the defaults, not deleted: a deleted key leaves the browser showing the old text
+        st.session_state.update({"review_decision": next(iter(DECISIONS)), "review_note": "",
+                                 "review_assign_to": "", "review_merge_into": "",
+                                 "review_snooze_until": as_of + dt.timedelta(days=14)})
         st.session_state["review_selected"] = []
         st.session_state["review_target"] = TARGETS[0]
     st.session_state["review_selected"] = [p for p in st.session_state.get("review_selected", []) if p in page_ids]
@@ -330,8 +331,9 @@ def decision_panel(name: str | None, opened: str | None, page_ids: list[str], ha
         note = st.text_area("Note", key="review_note", height=80)
         assign_to = st.text_input("Assignee (optional)", key="review_assign_to")
         merge_into = st.text_input("Merge into post id (for merge)", key="review_merge_into")
-        snooze_until = st.date_input("Snooze until (for snooze)", value=as_of + dt.timedelta(days=14),
-                                     key="review_snooze_until", format="YYYY-MM-DD")
+        if "review_snooze_until" not in st.session_state:
+            st.session_state["review_snooze_until"] = as_of + dt.timedelta(days=14)
+        snooze_until = st.date_input("Snooze until (for snooze)", key="review_snooze_until", format="YYYY-MM-DD")
         submitted = st.form_submit_button("Record decision", type="primary", disabled=not name)
     if not submitted:
         return
