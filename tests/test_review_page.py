@@ -219,18 +219,6 @@ def test_approve_refreshes_freshness_and_leaves_the_queue(corpus, db_file):
     assert row["band"] == "fresh" and row["review_age_days"] in (0, 1)
 
 
-def test_the_reviewer_is_asked_once_for_every_page(corpus, db_file):
-    at = open_app()
-    at.text_input(key="review_name_input").input("Robin")
-    at.run()
-    at.switch_page("pages/duplicates.py")
-    at.run()
-    at.switch_page("pages/review_queue.py")
-    at.run()
-    assert "Reviewing as Robin" in [t.value for t in at.text]
-    assert not [w for w in at.text_input if w.key == "review_name_input"]
-
-
 def test_row_controls_come_from_and_go_to_the_url(corpus, db_file):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.query_params["reason"] = ["flagged"]
