@@ -126,8 +126,11 @@ def page_links(at) -> list:
 
 def test_links_both_ways_between_a_queued_duplicate_and_its_cluster(loop_db):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.query_params["open"] = "b2"
     at.run()
+    at.switch_page("pages/review_queue.py")
+    at.run()
+    assert at.selectbox(key="review_open").value is None
+    at.query_params["open"] = "b2"                     # a link with ?open=b2 in the same session
     at.switch_page("pages/review_queue.py")
     at.run()
     assert at.selectbox(key="review_open").value == "b2"
