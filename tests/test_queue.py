@@ -430,6 +430,7 @@ def test_cli_queue_decide_policy(corpus):
     res = runner.invoke(main, ["queue", "--db", str(corpus), "--as-of", AS_OF.isoformat(), "--reason", "duplicate",
                                "--json"])
     assert res.exit_code == 0 and '"reasons": ["near-duplicate of canon (96)"]' in res.output
+    assert '"main_reason": "duplicate"' in res.output and '"effective_last_reviewed": "2025-05-22"' in res.output
     assert runner.invoke(main, ["queue", "--db", str(corpus), "--reason", "nope"]).exit_code == 2
     res = runner.invoke(main, ["decide", "flag", "low", "--db", str(corpus), "--decision", "approve",
                                "--reviewer", "cli"])
