@@ -96,6 +96,8 @@ class ImportSummary:
     rejected: int = 0
     warnings: int = 0
     posts_total: int = 0
+    posts_new: int = 0          # posts this batch added (no revision from an earlier batch)
+    posts_replaced: int = 0     # posts whose newer revision from this batch replaced the current one
     seconds: float = 0.0
     status: str = "running"
     rejects: list[dict] = field(default_factory=list)   # the first few, for the CLI
@@ -606,6 +608,8 @@ class _ImportRun:
             queries.run(con, "ingest/reset_threads")
             hooks.run_after_import(con, self.batch_id)
         self.summary.posts_total = queries.run(con, "ingest/batch_summary", batch_id=self.batch_id).fetchall()[0][-1]
+        self.summary.posts_new, self.summary.posts_replaced = \
+            queries.run(con, "ingest/post_outcomes", batch_id=self.batch_id).fetchone()
         con.close()
 
 

@@ -1,7 +1,8 @@
 """The review queue: reasons, priority, filters, paging, and triage decisions.
 
-A post is *in the queue* when it has at least one reason (see :data:`REASONS`) and no
-current decision covers it.  A decision covers a post until its content changes (the
+A post is *in the queue* when it has at least one *queue reason* (see :data:`REASONS`; the
+policy's ``[queue] signals`` are reasons that only raise the priority) and no current
+decision covers it.  A decision covers a post until its content changes (the
 post's ``source_sha256`` differs from the hash recorded with the decision) or, for a
 snooze, until the as-of date reaches ``snooze_until``.  Undo is a new ``reopen``
 decision.  Decisions are appended to ``review_decisions``; ``review_state`` is the
@@ -48,10 +49,17 @@ def has_duplicate_tables(con) -> bool:
 
 
 def _parts(con) -> dict:
-    """Without the near-duplicate tables (an old read-only database) the duplicate links are empty."""
-    if con is not None and not has_duplicate_tables(con):
-        return {"duplicate_links": "review/duplicate_links_none"}
-    return {}
+    """Without the near-duplicate tables (an old read-only database) the duplicate links are empty;
+    without the review tables no decision counts as a review."""
+    if con is None:
+        return {}
+    present = tables_present(con, ["near_duplicates", "duplicate_clusters", "review_decisions"])
+    parts = {}
+    if not {"near_duplicates", "duplicate_clusters"} <= present:
+        parts["duplicate_links"] = "review/duplicate_links_none"
+    if "review_decisions" not in present:
+        parts["decision_reviews"] = "review/decision_reviews_none"
+    return parts
 
 
 def _sort(sort: str, direction: str) -> dict:

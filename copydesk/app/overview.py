@@ -97,6 +97,7 @@ def show_import_summary(summary: ImportSummary) -> None:
     """The outcome of an upload: counts, then each rejected file and why (plain text)."""
     st.success(f"Batch {summary.batch_id}: {summary.files_seen} files seen, {summary.imported} imported, "
                f"{summary.updated} updated, {summary.unchanged} unchanged, {summary.rejected} rejected, "
-               f"{summary.warnings} warnings.")
+               f"{summary.warnings} warnings; {summary.posts_new} posts new, {summary.posts_replaced} replaced "
+               f"by a newer revision.")
     for rej in summary.rejects:
         st.text(f"rejected {rej['source_file']}: {rej['reason']}")
