@@ -143,6 +143,22 @@ def reason_counts(con, policy: Policy, as_of: dt.date | None = None, filters: di
     return statement("review/queue_reason_counts", policy, filters, as_of=as_of, con=con).df(con)
 
 
+def today_ids(con, policy: Policy, as_of: dt.date | None, filters: dict | None, reviewer: str | None,
+              limit: int) -> list[str]:
+    """The next ``limit`` open posts for ``reviewer`` (``review/today``): assigned to them first, then
+    by priority; ``filters`` are the post filters (site, stack ...)."""
+    rows = statement("review/today", policy, {**(filters or {}), "state": "open"}, as_of=as_of, con=con,
+                     reviewer=reviewer or "", limit=int(limit)).execute(con).fetchall()
+    return [r[0] for r in rows]
+
+
+def decided_since(con, reviewer: str | None, since: dt.datetime) -> int:
+    """How many posts ``reviewer`` decided since ``since`` (UTC)."""
+    if not reviewer or not tables_present(con, ["review_decisions"]):
+        return 0
+    return int(queries.run(con, "review/decided_today", reviewer=reviewer, since=as_utc(since)).fetchone()[0])
+
+
 def stale_drafts(con, policy: Policy, as_of: dt.date | None = None, filters: dict | None = None) -> pd.DataFrame:
     return stale_drafts_sql(policy, filters, as_of=as_of).df(con)
 

@@ -93,6 +93,31 @@ def import_uploads(uploads, bar) -> ImportSummary:
     return summary
 
 
+UPLOADS = "overview_uploads"        # the upload box's key (a new one after each import: the box is cleared)
+_SUMMARY = "overview_last_import"
+
+
+def uploader_key() -> str:
+    """The upload box's widget key: changes after each import, which empties the box."""
+    return f"{UPLOADS}_{st.session_state.get(UPLOADS + '_n', 0)}"
+
+
+def import_and_refresh(uploads, bar) -> None:
+    """Import the uploads, then start the page again: its figures read the new database (the cache
+    key follows the file and this session's writes), the upload box is empty, the summary shown."""
+    summary = import_uploads(uploads, bar)
+    st.session_state[_SUMMARY] = summary
+    st.session_state[UPLOADS + "_n"] = st.session_state.get(UPLOADS + "_n", 0) + 1
+    st.rerun()
+
+
+def show_last_import() -> None:
+    """The summary of the import this session just ran (once)."""
+    summary = st.session_state.pop(_SUMMARY, None)
+    if summary is not None:
+        show_import_summary(summary)
+
+
 def show_import_summary(summary: ImportSummary) -> None:
     """The outcome of an upload: counts, then each rejected file and why (plain text)."""
     st.success(f"Batch {summary.batch_id}: {summary.files_seen} files seen, {summary.imported} imported, "
