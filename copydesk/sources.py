@@ -14,9 +14,10 @@ Limits (each rejects the input it concerns, with the reason, and goes on with th
   JSON Lines line at most ``MAX_LINE_BYTES`` (64 MiB); a JSON Lines file or an archive is read
   up to ``MAX_STREAM_BYTES`` (16 GiB expanded), the rest gets one rejected row;
 - an archive member expanding more than ``MAX_RATIO`` (200) times its compressed size once
-  past ``MIN_RATIO_BYTES`` (1 MiB), or an archive whose members together do, is a bomb: zip
-  members by their declared sizes (which the reader enforces), tar members by the compressed
-  bytes actually consumed (a counting reader under the decompressor), checked every MiB read;
+  past ``MIN_RATIO_BYTES`` (1 MiB) is a bomb, and so is a member that would bring the members
+  kept so far past 200 times the archive's compressed bytes (read so far): zip members by
+  their declared sizes (which the reader enforces), tar members by the compressed bytes
+  actually consumed (a counting reader under the decompressor), checked every MiB read;
 - only regular files are opened: a FIFO, socket or device (or a symlink to one), and a tar
   member that is a symlink, hardlink, device or FIFO, is rejected before any read.
 """
@@ -46,7 +47,7 @@ MIN_RATIO_BYTES = 1 << 20  # ... once it expands past 1 MiB
 MAX_LINE_BYTES = MAX_FILE_BYTES   # one JSON Lines line
 MAX_STREAM_BYTES = 16 << 30       # one archive (expanded) or JSON Lines file
 READ_BLOCK = 1 << 20       # archive members are read (and their ratio checked) a MiB at a time
-_TAR_SLACK = 1 << 16       # compressed bytes the decompressor may have read ahead of a member
+_TAR_SLACK = 1 << 14       # compressed bytes the decompressor may have read ahead of a member
 
 
 @dataclass(slots=True)
@@ -288,14 +289,16 @@ def _zip_items(p, name: str) -> Iterator[Item]:
             try:
                 with zf.open(info) as fh:       # the reader stops at the declared size
                     data = fh.read(info.file_size + 1)
-            except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError, NotImplementedError) as exc:
-                yield Item(src, kind, size=info.file_size, reject=f"unreadable archive member: {exc}")
+            except Exception as exc:     # a corrupt member: zlib, lzma, bz2, CRC, encryption … errors
+                yield Item(src, kind, size=info.file_size, reject=f"unreadable archive member: {type(exc).__name__}: {exc}")
                 continue
             if kind == "jsonl":
                 yield from jsonl_items(io.BytesIO(data), src)
             else:
                 yield Item(src, kind, data=data, size=len(data))
             del data
+    if not names.used:
+        yield Item(name, "other", size=archive_size, reject="archive holds no files")
 
 
 class _Counting:
@@ -349,7 +352,10 @@ def _tar_items(p, name: str) -> Iterator[Item]:
 
 
 def _tar_members(tf: tarfile.TarFile, counter: _Counting, name: str) -> Iterator[Item]:
-    names, expanded = _Names(name), 0
+    """The members of an open tar stream.  ``kept``: the bytes of the members read so far (the
+    archive ratio rule); ``expanded``: every byte decompressed, skipped members included (the
+    archive's ``MAX_STREAM_BYTES``)."""
+    names, expanded, kept = _Names(name), 0, 0
     try:
         with tf:
             for member in tf:
@@ -362,15 +368,19 @@ def _tar_members(tf: tarfile.TarFile, counter: _Counting, name: str) -> Iterator
                     yield Item(src, kind, size=member.size, reject=reason)
                     expanded += member.size if member.isfile() else 0    # skipping it reads it through
                     if expanded > MAX_STREAM_BYTES:
-                        yield Item(f"{name}{ARCHIVE_SEP}(rest)", "other", reject=_archive_reject(expanded, 0))
+                        yield Item(names("(rest)"), "other", reject=_archive_reject(expanded, 0))
                         return
                     continue
-                data, reason, stop = _read_tar_member(tf, member, counter, expanded)
-                expanded += len(data) if data is not None else member.size
+                data, reason, stop = _read_tar_member(tf, member, counter, kept)
+                expanded += member.size             # read whole, or read through to skip it
+                if data is not None:
+                    kept += len(data)
+                if reason is None and expanded > MAX_STREAM_BYTES:
+                    reason = stop = _archive_reject(expanded, 0)
                 if reason:
                     yield Item(src, kind, size=member.size, reject=reason)
                     if stop:
-                        yield Item(f"{name}{ARCHIVE_SEP}(rest)", "other", reject=stop)
+                        yield Item(names("(rest)"), "other", reject=stop)
                         return
                     continue
                 if kind == "jsonl":
@@ -379,11 +389,15 @@ def _tar_members(tf: tarfile.TarFile, counter: _Counting, name: str) -> Iterator
                     yield Item(src, kind, data=data, size=len(data))
                 del data
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        yield Item(f"{name}{ARCHIVE_SEP}(rest)", "other", reject=f"archive is truncated or corrupt: {exc}")
+        yield Item(names("(rest)"), "other", reject=f"archive is truncated or corrupt: {exc}")
+        return
+    if not names.used:
+        yield Item(name, "other", reject="archive holds no files")
 
 
-def _read_tar_member(tf, member, counter: _Counting, expanded: int) -> tuple[bytes | None, str | None, str | None]:
-    """(data, reject reason, reason to stop reading the archive) of one regular tar member."""
+def _read_tar_member(tf, member, counter: _Counting, kept: int) -> tuple[bytes | None, str | None, str | None]:
+    """(data, reject reason, reason to stop reading the archive) of one regular tar member;
+    ``kept``: the bytes of the members kept before it (the archive ratio rule)."""
     fh = tf.extractfile(member)
     if fh is None:
         return b"", None, None
@@ -398,11 +412,10 @@ def _read_tar_member(tf, member, counter: _Counting, expanded: int) -> tuple[byt
             return None, "archive member larger than declared: tar bomb", None
         consumed = counter.count - start + _TAR_SLACK
         if got > MIN_RATIO_BYTES and got > MAX_RATIO * consumed:
-            stop = _archive_reject(expanded + got, counter.count)
-            return None, f"archive member expands more than {MAX_RATIO}x ({got} bytes from about {consumed}): tar bomb", stop
-        stop = _archive_reject(expanded + got, counter.count)
-        if stop:
-            return None, stop, stop
+            return None, f"archive member expands more than {MAX_RATIO}x ({got} bytes from about {consumed}): tar bomb", None
+        reason = _archive_reject(kept + got, counter.count)
+        if reason:              # the members kept so far and this one: over the archive budget
+            return None, reason, None
     return b"".join(parts), None, None
 
 
