@@ -57,6 +57,34 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def ENGINE_OPTIONS(f):
+    """--engine / --scheduler / --stage-dir, shared by the commands that can run on a Dask cluster."""
+    f = click.option("--stage-dir", default=None, metavar="DIR",
+                     help="With --engine dask: folder or fsspec URL every worker can read and write, for the "
+                          "data that travels (default with a local cluster: a temporary folder).")(f)
+    f = click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="With --engine dask: the Dask scheduler (tcp://host:8786; default $DASK_SCHEDULER_ADDRESS, "
+                          "else a local cluster with one worker per core).")(f)
+    return click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                        help="Where the heavy stages run: this process, or a Dask cluster.")(f)
+
+
+def check_engine_options(engine: str, scheduler, stage_dir, **others) -> None:
+    """The cluster options are refused without --engine dask (they would be silently ignored)."""
+    if engine == "dask":
+        return
+    given = dict(scheduler=scheduler, stage_dir=stage_dir, **others)
+    for name, value in given.items():
+        if value is not None:
+            fail(f"--{name.replace('_', '-')} needs --engine dask")
+
+
+def cluster_for(scheduler, stage_dir, quiet: bool):
+    """The Dask cluster of a command (copydesk.cluster.connect), with progress bars on a terminal."""
+    from . import cluster
+    return cluster.connect(scheduler, stage_dir, progress=sys.stderr.isatty() and not quiet)
+
+
 # Commands are added below, one function per command, each in its own section.
 
 
@@ -338,12 +366,18 @@ def queries_cmd(markdown):
 @click.option("--incremental", is_flag=True,
               help="Compare only posts new or changed since the last run (default: recompute everything).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
-def duplicates_cmd(db, threshold, floor, csv_out, incremental, as_json):
+@ENGINE_OPTIONS
+@click.option("--partitions", type=click.IntRange(1, 1_000_000), default=None,
+              help="With --engine dask: partitions of posts (default: 50,000 posts each, at least two per worker).")
+def duplicates_cmd(db, threshold, floor, csv_out, incremental, as_json, engine, scheduler, stage_dir, partitions):
     """Find exact, near and title duplicate posts; store pairs and clusters, optionally write a CSV."""
     from . import duplicates
 
     if floor > threshold:
         fail("--floor must not be above --threshold")
+    if engine == "dask" and incremental:
+        fail("--incremental runs on the local engine (it compares only new and changed posts); drop --engine dask")
+    check_engine_options(engine, scheduler, stage_dir, partitions=partitions)
     path = dbmod.db_path(db)
     if not path.exists():
         fail(f"database {path} does not exist (run 'copydesk import' first)")
@@ -354,7 +388,12 @@ def duplicates_cmd(db, threshold, floor, csv_out, incremental, as_json):
         fail(str(exc))
     try:
         duplicates.queries.run(con, "duplicates/memory_limit")   # keep DuckDB's cache modest
-        summary = duplicates.refresh(con, settings, incremental=incremental)
+        if engine == "dask":
+            from .duplicates import dask_engine
+            with cluster_for(scheduler, stage_dir, as_json) as cl:
+                summary = duplicates.refresh(con, settings, scan_full=dask_engine.scanner(cl, partitions))
+        else:
+            summary = duplicates.refresh(con, settings, incremental=incremental)
         if csv_out:
             summary["csv_rows"] = duplicates.export_csv(con, csv_out, threshold)
     finally:
