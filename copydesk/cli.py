@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -98,38 +99,27 @@ def cluster_for(scheduler, stage_dir, quiet: bool):
 @click.option("--batch-size", default=None, type=click.IntRange(1, 1_000_000),
               help="Files per transaction (default 131072; a batch also commits after 15 s).")
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Parser processes (default: up to 2).")
-def import_cmd(paths, db, as_json, strict, batch_size, workers):
+              help="Parser processes (default: up to 2; with --engine dask the cluster's workers parse).")
+@ENGINE_OPTIONS
+def import_cmd(paths, db, as_json, strict, batch_size, workers, engine, scheduler, stage_dir):
     """Import page dumps (.txt), JSON Lines, folders, .zip and .tar.gz archives into the database."""
     from . import importer
 
     missing = [p for p in paths if not __import__("os").path.exists(p)]
     if missing:
         fail(f"no such file or folder: {missing[0]}")
+    check_engine_options(engine, scheduler, stage_dir)
+    if engine == "dask" and workers:
+        fail("--workers is for the local engine; with --engine dask the cluster's workers parse")
     show_bar = sys.stderr.isatty() and not as_json
     total = importer.count_items(list(paths)) if show_bar else None
     kwargs = {"workers": workers}
     if batch_size:
         kwargs["batch_size"] = batch_size
-    try:
-        if show_bar:
-            with click.progressbar(length=total or 0, label="importing", file=sys.stderr,
-                                   show_pos=True, show_eta=bool(total)) as bar:
-                last = [0]
-
-                def progress(done):
-                    bar.update(done - last[0])
-                    last[0] = done
-                summary = importer.import_paths(list(paths), db, progress=progress, **kwargs)
-        else:
-            summary = importer.import_paths(list(paths), db, **kwargs)
-    except KeyboardInterrupt:
-        click.echo("interrupted: finished chunks are saved; run the same import again to finish", err=True)
-        sys.exit(130)
-    except dbmod.DatabaseBusy as exc:
-        fail(str(exc))
-    except (OSError, ValueError) as exc:
-        fail(str(exc))
+    with contextlib.ExitStack() as stack:
+        if engine == "dask":
+            kwargs["cluster"] = stack.enter_context(cluster_for(scheduler, stage_dir, True))
+        summary = _run_import(paths, db, show_bar, total, kwargs)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), default=str))
     else:
@@ -145,6 +135,30 @@ def import_cmd(paths, db, as_json, strict, batch_size, workers):
             click.echo(f"  … all rejects: the Overview page, or 'copydesk export import-files --csv FILE --db {dbmod.db_path(db)}'")
     if strict and summary.rejected:
         sys.exit(1)
+
+
+def _run_import(paths, db, show_bar: bool, total, kwargs):
+    """importer.import_paths with a progress bar on a terminal; interruptions and I/O errors reported."""
+    from . import importer
+
+    try:
+        if show_bar:
+            with click.progressbar(length=total or 0, label="importing", file=sys.stderr,
+                                   show_pos=True, show_eta=bool(total)) as bar:
+                last = [0]
+
+                def progress(done):
+                    bar.update(done - last[0])
+                    last[0] = done
+                return importer.import_paths(list(paths), db, progress=progress, **kwargs)
+        return importer.import_paths(list(paths), db, **kwargs)
+    except KeyboardInterrupt:
+        click.echo("interrupted: finished chunks are saved; run the same import again to finish", err=True)
+        sys.exit(130)
+    except dbmod.DatabaseBusy as exc:
+        fail(str(exc))
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
 
 
 # --------------------------------------------------------------------------- demo
