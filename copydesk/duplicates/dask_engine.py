@@ -384,6 +384,7 @@ def scan(con, settings: Settings, cluster: Cluster, partitions: int | None = Non
     """The full scan of the posts behind ``con`` on ``cluster``: the same :class:`~.store.Outcome`
     (pairs, state, template) as the local engine's."""
     t0 = time.perf_counter()
+    cluster.stats.clear()
     total = int(queries.statement("duplicates/post_count", {}).scalar(con))
     stats: dict = {"posts": total, "compared": total, "engine": "dask"}
     if total == 0:
