@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, fields
 from itertools import chain
 from typing import Callable
@@ -79,16 +80,18 @@ def rejected_files_csv() -> Callable[[], bytes]:
 
 def import_uploads(uploads, bar) -> ImportSummary:
     """Import files uploaded with ``st.file_uploader`` (page dumps, JSON Lines, zip archives) as one
-    batch; ``bar`` is an ``st.progress`` that follows the inputs done.  A busy database ends the page
-    with its error."""
-    items = list(chain.from_iterable(iter_upload(u.name, u.getvalue()) for u in uploads))
-    total = max(len(items), 1)
+    batch; ``bar`` is an ``st.progress`` that follows the inputs done.  Each upload is read as a
+    stream (one archive member at a time, never a list of them) and named by its content hash
+    (``sources.upload_name``), so two different files of one name never replace each other's
+    posts.  A busy database or a failed import ends the page with its error."""
+    items = chain.from_iterable(iter_upload(u.name, u) for u in uploads)
+    total = max(sum(_estimate_inputs(u) for u in uploads), 1)
     names = ", ".join(u.name for u in uploads)
     with stop_on_error():
         summary = import_paths([], database(), items=items, workers=1, batch_size=500,
                                source=f"upload: {names}"[:500],
                                progress=lambda done: bar.progress(min(done / total, 1.0),
-                                                                 text=f"importing… {done}/{total}"))
+                                                                 text=f"importing… {done:,} inputs"))
     wrote()
     return summary
 
@@ -116,6 +119,23 @@ def show_last_import() -> None:
     summary = st.session_state.pop(_SUMMARY, None)
     if summary is not None:
         show_import_summary(summary)
+
+
+def _estimate_inputs(upload) -> int:
+    """About how many inputs an upload holds (for the progress bar): a zip's members, a JSON
+    Lines file's lines, else 1."""
+    name = upload.name.lower()
+    if name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(upload) as zf:
+                return len(zf.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return 1
+        finally:
+            upload.seek(0)
+    if name.endswith((".jsonl", ".ndjson")):
+        return max(upload.getvalue().count(b"\n"), 1) if hasattr(upload, "getvalue") else 1
+    return 1
 
 
 def show_import_summary(summary: ImportSummary) -> None:
