@@ -1,7 +1,9 @@
 -- name: review/queue_rows
 -- Every post that needs a human now, with all its reasons in words (queue reasons first, then signals), its main reason, priority, freshness and last decision.
 -- part: queue_keys = review/queue_keys
-WITH k AS (SELECT * FROM {{queue_keys}}),
+-- part: kinds = review/_reason_kinds(keys=keyed)
+WITH keyed AS (SELECT * FROM {{queue_keys}}),
+k AS (SELECT * FROM {{kinds}}),
 worded AS (
     SELECT *,
            list_filter([
