@@ -96,6 +96,7 @@ def test_the_editors_day(db_file, running_app, browser_page):  # noqa: F811
 
     # the name is asked once: a reload keeps it (cookie), another page knows it
     page.reload()
+    page.get_by_label("Search post id or title").wait_for()
     wait_for_app(page)
     page.get_by_text("Reviewing as Robin").first.wait_for()
     assert page.get_by_label("Your name (recorded with every decision)").count() == 0
@@ -133,6 +134,7 @@ def test_filters_survive_every_navigation_path(db_file, running_app, browser_pag
     assert page.get_by_label("Search post id or title").input_value() == "second"
     assert "q=second" in page.url
     page.reload()
+    page.get_by_label("Search post id or title").wait_for()     # the new session has drawn the page
     wait_for_app(page)
     assert chosen_sites(page) == ["betanode"]
     assert page.get_by_label("Search post id or title").input_value() == "second"
