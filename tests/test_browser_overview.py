@@ -38,9 +38,9 @@ def test_upload_a_zip_and_see_it_imported(tmp_path, db_file, running_app, browse
     success.wait_for(timeout=30_000)
     assert "2 imported" in success.inner_text() and "1 rejected" in success.inner_text()
     assert "2 posts new, 0 replaced by a newer revision" in success.inner_text()
-    assert page.get_by_text("binary file").first.is_visible()
-    # the same render shows the new figures (no reload) and the upload box is empty again
+    # the same render shows the rejected file, the new figures (no reload) and an empty upload box
     wait_for_app(page)
+    page.get_by_text("binary file").first.wait_for()
     assert page.get_by_test_id("stMetricValue").first.inner_text() == "3"
     assert page.get_by_test_id("stFileUploaderFile").count() == 0
 
