@@ -68,9 +68,9 @@ if common.require_db():
                     b1, b2, b3 = st.columns(3)
                     b1.button("Not duplicates", key="dup_not_duplicate", on_click=duplicates.record_verdict,
                               args=("not_duplicate", a, b, editor, threshold))
-                    b2.button(f"Keep {a}", key="dup_keep_a", on_click=duplicates.record_verdict,
+                    b2.button(f"Keep {common.md_escape(a)}", key="dup_keep_a", on_click=duplicates.record_verdict,
                               args=("canonical", a, b, editor, threshold))
-                    b3.button(f"Keep {b}", key="dup_keep_b", on_click=duplicates.record_verdict,
+                    b3.button(f"Keep {common.md_escape(b)}", key="dup_keep_b", on_click=duplicates.record_verdict,
                               args=("canonical", b, a, editor, threshold))
 
     with tab_titles:
