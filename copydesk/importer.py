@@ -534,13 +534,14 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
         error = exc
         raise
     finally:
-        run.summary.seconds = round(time.perf_counter() - t0, 3)
         expected = error is not None and _expected(error)
         try:
             run.close(status, after_import, _message(error))
         except ImportFailed:
             if error is None or expected:
                 raise                # (a bug's own traceback wins over this)
+        finally:
+            run.summary.seconds = round(time.perf_counter() - t0, 3)
         if expected:
             raise ImportFailed(f"import failed (batch {run.batch_id} marked failed): {_message(error)}") from None
     return run.summary
