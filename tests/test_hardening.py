@@ -197,6 +197,13 @@ def test_3_a_tar_member_expanding_1000x_is_rejected_and_the_next_read(tmp_path, 
     rows = ledger(db_file)
     assert rows[f"{path}::a/bomb.txt"][0] == "rejected" and "bomb" in rows[f"{path}::a/bomb.txt"][1]
     assert (s.imported, s.rejected) == (1, 1)
+    # after 4 MB of incompressible bytes the archive as a whole is far under 200x: the member
+    # rule alone catches the bomb
+    path = tar_of({"a/noise.bin": random.Random(1).randbytes(4 << 20), "a/bomb.txt": bomb,
+                   "a/ok.txt": page(example_page_bytes, 1)}, tmp_path / "c.tgz")
+    s = import_paths([path], db_file, workers=1)
+    rows = ledger(db_file)
+    assert "tar bomb" in rows[f"{path}::a/bomb.txt"][1] and (s.imported, s.rejected) == (1, 2)
 
 
 def test_3_an_archive_of_small_members_expanding_1000x_overall_is_stopped(tmp_path, db_file):
