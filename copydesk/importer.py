@@ -102,6 +102,8 @@ class ImportSummary:
     rejected: int = 0
     warnings: int = 0
     posts_total: int = 0
+    posts_new: int = 0          # posts this batch added (no revision from an earlier batch)
+    posts_replaced: int = 0     # posts whose newer revision from this batch replaced the current one
     seconds: float = 0.0
     status: str = "running"
     rejects: list[dict] = field(default_factory=list)   # the first few, for the CLI
@@ -317,8 +319,62 @@ def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int,
 
 # --------------------------------------------------------------------------- main side
 
-def _load_spilled(revs: pa.Table | str) -> pa.Table:
-    """A chunk's revisions: the table itself, or mapped from the worker's spill file."""
+@dataclass(frozen=True)
+class Shard:
+    """A chunk's revisions written by a Dask worker as Parquet in the stage folder."""
+    stage: object          # copydesk.cluster.Stage
+    name: str
+
+
+def _parse_to_shard(packed: list[tuple], args: tuple, stage, name: str):
+    """On a Dask worker: :func:`process_chunk` (the same parser, warnings and rejects), the revisions
+    written to the stage folder as the Parquet shard ``name``.  Returns (Shard, ledger, counts)."""
+    revs, ledger, counts = _process_packed(packed, *args[:-1], None)
+    stage.write_table(name, revs)
+    return Shard(stage, name), ledger, counts
+
+
+class _DaskParsers:
+    """The parser pool of ``--engine dask``: each chunk is parsed by a worker of ``cluster``
+    (:class:`copydesk.cluster.Cluster`) into a Parquet shard; :meth:`apply_async` has the
+    shape of ``multiprocessing.Pool.apply_async`` (``.get()`` waits, cluster failures become
+    :class:`~copydesk.cluster.ClusterError`)."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.n = 0
+        self.futures: list = []
+
+    def apply_async(self, fn, args: tuple):
+        assert fn is _process_packed
+        self.n += 1
+        fut = self.cluster.client.submit(_parse_to_shard, args[0], args[1:], self.cluster.stage,
+                                         f"import/chunk-{self.n}", retries=2, pure=False)
+        self.futures.append(fut)
+        cluster = self.cluster
+
+        class _Result:
+            def get(self):
+                return cluster.wait("parse", fut)
+        return _Result()
+
+    def terminate(self) -> None:
+        self.cluster.client.cancel(self.futures)
+
+    def close(self) -> None:
+        self.futures = []
+
+    def join(self) -> None:
+        pass
+
+
+def _load_spilled(revs: pa.Table | str | Shard) -> pa.Table:
+    """A chunk's revisions: the table itself, mapped from the worker's spill file, or read from
+    a Dask worker's Parquet shard (removed once read)."""
+    if isinstance(revs, Shard):
+        table = revs.stage.read_table(revs.name)
+        revs.stage.fs.rm(revs.stage.path(revs.name + ".parquet"))
+        return table
     if isinstance(revs, str):
         with pa.memory_map(revs) as source:
             table = pa.ipc.open_file(source).read_all()
@@ -505,7 +561,7 @@ def _now() -> dt.datetime:
 def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers: int | None = None,
                  progress: Callable[[int], None] | None = None, yield_every: float = YIELD_EVERY,
                  source: str | None = None, items: Iterable[Item] | None = None,
-                 after_import: bool = True) -> ImportSummary:
+                 after_import: bool = True, cluster=None) -> ImportSummary:
     """Import ``paths`` (files, folders, archives) into the database ``db``.
 
     Files are parsed in chunks of up to ``CHUNK_SIZE`` and written in transactions
@@ -513,14 +569,17 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     ``yield_every`` seconds; between two batches the connection is closed so that
     another process (the dashboard) can read.  ``progress(n)`` is called with the
     number of inputs done after each chunk.  ``items`` overrides the enumeration of
-    ``paths`` (used for browser uploads).
+    ``paths`` (used for browser uploads).  With ``cluster`` (a :class:`copydesk.cluster.Cluster`)
+    the chunks are parsed on its workers into Parquet shards, written here the same way.
     """
     t0 = time.perf_counter()
     all_items = items if items is not None else iter_items(_distinct_roots(paths))
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
+    if cluster is not None:
+        workers = 2 * max(1, cluster.workers)       # chunks in flight: two per worker
     run = _ImportRun(db, display_name(source or ", ".join(str(p) for p in paths)), batch_size=batch_size,
-                     workers=workers, yield_every=yield_every, progress=progress)
+                     workers=workers, yield_every=yield_every, progress=progress, cluster=cluster)
     status, error = "failed", None
     try:
         for chunk in _chunks(all_items, min(batch_size, CHUNK_SIZE)):
@@ -574,7 +633,7 @@ class _ImportRun:
     """
 
     def __init__(self, db, label: str, *, batch_size: int, workers: int, yield_every: float,
-                 progress: Callable[[int], None] | None):
+                 progress: Callable[[int], None] | None, cluster=None):
         self.db, self.batch_size, self.workers = db, batch_size, workers
         self.yield_every, self.progress = yield_every, progress
         self.imported_at = _now()
@@ -586,12 +645,15 @@ class _ImportRun:
         n_revisions, n_posts = queries.run(self.con, "ingest/database_state").fetchall()[0]
         self.state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
         self.opened = time.monotonic()
-        if workers > 1:
-            # pyarrow imports pandas the first time it converts Python values (0.2 s): once,
-            # here, rather than in every forked parser process and again in this one.
-            pa.array([0])
-        self.pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
-        self.spill = _spill_dir() if self.pool else None
+        if cluster is not None:
+            self.pool, self.spill = _DaskParsers(cluster), None
+        else:
+            if workers > 1:
+                # pyarrow imports pandas the first time it converts Python values (0.2 s): once,
+                # here, rather than in every forked parser process and again in this one.
+                pa.array([0])
+            self.pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
+            self.spill = _spill_dir() if self.pool else None
         self.n_chunks = self.done = 0
         self.pending: deque = deque()     # (parse result or its future, known files, number of inputs)
         self.tx_open, self.tx_started, self.tx_bytes = False, 0.0, 0
@@ -672,7 +734,8 @@ class _ImportRun:
         if self.pool:
             self.pool.terminate() if status != "finished" else self.pool.close()
             self.pool.join()
-            shutil.rmtree(self.spill, ignore_errors=True)
+            if self.spill:
+                shutil.rmtree(self.spill, ignore_errors=True)
         if self.tx_open:
             self.tx_open = False
             try:
@@ -689,6 +752,8 @@ class _ImportRun:
         if status == "finished" and after_import:
             self._after_import(con)
         self.summary.posts_total = queries.run(con, "ingest/batch_summary", batch_id=self.batch_id).fetchall()[0][-1]
+        self.summary.posts_new, self.summary.posts_replaced = \
+            queries.run(con, "ingest/post_outcomes", batch_id=self.batch_id).fetchone()
         con.close()
 
     def _after_import(self, con) -> None:

@@ -96,6 +96,31 @@ def import_uploads(uploads, bar) -> ImportSummary:
     return summary
 
 
+UPLOADS = "overview_uploads"        # the upload box's key (a new one after each import: the box is cleared)
+_SUMMARY = "overview_last_import"
+
+
+def uploader_key() -> str:
+    """The upload box's widget key: changes after each import, which empties the box."""
+    return f"{UPLOADS}_{st.session_state.get(UPLOADS + '_n', 0)}"
+
+
+def import_and_refresh(uploads, bar) -> None:
+    """Import the uploads, then start the page again: its figures read the new database (the cache
+    key follows the file and this session's writes), the upload box is empty, the summary shown."""
+    summary = import_uploads(uploads, bar)
+    st.session_state[_SUMMARY] = summary
+    st.session_state[UPLOADS + "_n"] = st.session_state.get(UPLOADS + "_n", 0) + 1
+    st.rerun()
+
+
+def show_last_import() -> None:
+    """The summary of the import this session just ran (once)."""
+    summary = st.session_state.pop(_SUMMARY, None)
+    if summary is not None:
+        show_import_summary(summary)
+
+
 def _estimate_inputs(upload) -> int:
     """About how many inputs an upload holds (for the progress bar): a zip's members, a JSON
     Lines file's lines, else 1."""
@@ -117,6 +142,7 @@ def show_import_summary(summary: ImportSummary) -> None:
     """The outcome of an upload: counts, then each rejected file and why (plain text)."""
     st.success(f"Batch {summary.batch_id}: {summary.files_seen} files seen, {summary.imported} imported, "
                f"{summary.updated} updated, {summary.unchanged} unchanged, {summary.rejected} rejected, "
-               f"{summary.warnings} warnings.")
+               f"{summary.warnings} warnings; {summary.posts_new} posts new, {summary.posts_replaced} replaced "
+               f"by a newer revision.")
     for rej in summary.rejects:
         st.text(f"rejected {rej['source_file']}: {rej['reason']}")
