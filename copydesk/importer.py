@@ -415,18 +415,22 @@ def _alive(pid: int) -> bool:
 
 def _chunks(items: Iterable[Item], size: int):
     """Chunks of ``size`` items, or fewer when their bytes already read (archive members,
-    uploads, JSON Lines records) reach ``CHUNK_BYTES``: a chunk holds at most one page past
-    the budget, whatever the archive.  Large chunks start smaller (1/8, 1/8, 1/4, 1/2: one
+    uploads, JSON Lines records) would pass ``CHUNK_BYTES``: a chunk holds at most that many
+    bytes (or one larger item alone), whatever the archive.  Large chunks start smaller (1/8, 1/8, 1/4, 1/2: one
     chunk's worth) so that both parser processes are busy soon.  The next item is pulled only
     once the chunk before is handed over (an archive is read as the import goes)."""
     ramp = [size // 8, size // 8, size // 4, size - 2 * (size // 8) - size // 4] if size >= 1000 else []
     chunk: list[Item] = []
     limit, nbytes = (ramp.pop(0) if ramp else size), 0
     for item in items:
+        held = len(item.data) if item.data is not None else 0
+        if chunk and nbytes + held > CHUNK_BYTES:       # it would not fit: the chunk goes first
+            yield chunk
+            chunk, nbytes = [], 0
+            limit = ramp.pop(0) if ramp else size
         chunk.append(item)
-        if item.data is not None:
-            nbytes += len(item.data)
-        if len(chunk) >= limit or nbytes >= CHUNK_BYTES:
+        nbytes += held
+        if len(chunk) >= limit:
             yield chunk
             chunk, nbytes = [], 0
             limit = ramp.pop(0) if ramp else size

@@ -148,7 +148,11 @@ def compressible(size: int, seed: int) -> bytes:
 def test_3_chunks_are_cut_by_bytes():
     items = (Item(f"m{i}", "page", data=b"x" * (20 << 20)) for i in range(10))
     sizes = [len(c) for c in importer._chunks(items, 500)]
-    assert sum(sizes) == 10 and max(sizes) <= 4, sizes            # 64 MiB: 4 members of 20 MiB at most
+    assert sizes == [3, 3, 3, 1], sizes                          # 64 MiB: 3 members of 20 MiB
+    big = (Item(f"b{i}", "page", data=b"x" * (60 << 20)) for i in range(3))
+    assert [len(c) for c in importer._chunks(big, 500)] == [1, 1, 1]   # one 60 MiB page per chunk
+    small = (Item(f"s{i}", "record", data=b"{}") for i in range(1200))
+    assert [len(c) for c in importer._chunks(small, 500)] == [500, 500, 200]
 
 
 RSS_CODE = """
