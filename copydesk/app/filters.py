@@ -65,11 +65,17 @@ def filter_options() -> dict[str, list[str]]:
     return _options()
 
 
+# Dates a URL may set: beyond these, date arithmetic on the page (a snooze two weeks after the
+# as-of date, a year before it) would overflow; such a value is ignored like a malformed one.
+URL_DATES = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+
+
 def _parse_date(text) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(str(text)[:10]) if text else None
+        value = dt.date.fromisoformat(str(text)[:10]) if text else None
     except ValueError:
         return None
+    return value if value is None or URL_DATES[0] <= value <= URL_DATES[1] else None
 
 
 def _from_url(control: UrlControl):
