@@ -273,7 +273,7 @@ def _parse(item: Item, data: bytes) -> dict:
     return parse_page(data)
 
 
-def _without_surrogates(value, count: int = 0):
+def _without_surrogates(value):
     """A JSON value with every lone surrogate (from a ``\\udXXX`` escape) replaced by U+FFFD;
     returns (value, how many strings were changed)."""
     if isinstance(value, str):
