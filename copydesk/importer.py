@@ -23,6 +23,7 @@ import json
 import multiprocessing as mp
 import operator
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -273,6 +274,9 @@ def _parse(item: Item, data: bytes) -> dict:
     return parse_page(data)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _without_surrogates(value):
     """A JSON value with every lone surrogate (from a ``\\udXXX`` escape) replaced by U+FFFD;
     returns (value, how many strings were changed)."""
@@ -281,7 +285,7 @@ def _without_surrogates(value):
             value.encode("utf-8")
             return value, 0
         except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace"), 1
+            return _SURROGATE.sub("\ufffd", value), 1
     if isinstance(value, list):
         out = [_without_surrogates(v) for v in value]
         return [v for v, _n in out], sum(n for _v, n in out)
