@@ -49,9 +49,12 @@ from .sources import Item, display_name, iter_items
 BATCH_SIZE = 131_072
 CHUNK_SIZE = 5000          # files per parse task (what a worker process reads and parses)
 CHUNK_BYTES = 64 << 20     # ... or fewer: bytes of archive members / uploads / records held per chunk
-# A batch also commits once its revisions hold this many bytes (Arrow): DuckDB's memory at
-# COMMIT grows with the transaction (pages of 24 MB: ~2.8x the batch's bytes).
-TX_BYTES = int(os.environ.get("COPYDESK_IMPORT_TX_BYTES", str(1 << 30)))
+# A batch also commits once its chunks of large pages (over LARGE_REVISION bytes per revision
+# on average) hold this many bytes (Arrow): DuckDB's memory at COMMIT grows with such a
+# transaction (pages of 24 MB: ~2.8x the batch's bytes); chunks of ordinary pages do not count,
+# so a corpus of them still commits whole row groups.
+TX_BYTES = int(os.environ.get("COPYDESK_IMPORT_TX_BYTES", str(256 << 20)))
+LARGE_REVISION = 64 << 10
 SHM_NEEDED = 1 << 30       # bytes free in /dev/shm to hand chunks over there (else the temp folder)
 YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, readers get a turn
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
@@ -703,7 +706,8 @@ class _ImportRun:
         self.done += n
         if self.progress:
             self.progress(self.done)
-        self.tx_bytes += revs.nbytes
+        if revs.num_rows and revs.nbytes > LARGE_REVISION * revs.num_rows:
+            self.tx_bytes += revs.nbytes            # large pages: DuckDB's COMMIT holds them several times
         batch_files = sum(files for _counts, files, _ledger in self.tx_chunks)
         if (batch_files >= self.batch_size or self.tx_bytes >= TX_BYTES
                 or (self.yield_every and time.monotonic() - self.tx_started > self.yield_every)):
