@@ -135,6 +135,8 @@ def flows_db(tmp_path_factory):
             assert trends.posts_count(con, policy, {}, AS_OF) == len(trends.posts_page(con, policy, {}, AS_OF,
                                                                                        limit=10_000))
             queue.fetch_page_with_count(con, policy, {}, as_of=AS_OF)
+            queue.today_ids(con, policy, AS_OF, {}, "dana", 5)
+            queue.decided_since(con, "dana", dt.datetime(2025, 1, 1))
         old = tmp / "first_layout.duckdb"                 # a database of the first layout is migrated
         import_paths([str(changed[0])], old, workers=1, after_import=False)
         con = duckdb.connect(str(old))

@@ -118,12 +118,18 @@ def _keep(controls: list[UrlControl], saved_key: str, *, pin: bool = True) -> di
     """Fill the widget keys (from the key itself, else this session's saved copy, else the URL), save
     them, write the URL.
 
-    ``pin`` (before the widgets are drawn) writes every value back as a value set through Session
-    State: a widget of another page with the same key is another widget to Streamlit, which would
-    otherwise start from its default (the filters were lost on every page switch)."""
+    A URL parameter this session did not write (a link from another page, an edited address) wins
+    over the session's value.  ``pin`` (before the widgets are drawn) writes every value back as a
+    value set through Session State: a widget of another page with the same key is another widget
+    to Streamlit, which would otherwise start from its default (the filters were lost on every
+    page switch)."""
     saved = st.session_state.get(saved_key)
+    written = st.session_state.get(saved_key + "_url", {})     # what this session last put in the URL
     for c in controls:
-        if c.key in st.session_state:
+        raw = st.query_params.get_all(c.param)
+        if raw and raw != written.get(c.param):     # a link or an edited URL brought a new value: it wins
+            value = _from_url(c)
+        elif c.key in st.session_state:
             value = st.session_state[c.key]
         else:
             value = saved.get(c.key, c.default) if saved is not None else _from_url(c)
@@ -135,6 +141,7 @@ def _keep(controls: list[UrlControl], saved_key: str, *, pin: bool = True) -> di
     st.session_state[saved_key] = dict(values)
     for c in controls:
         _to_url(c, values[c.key])
+    st.session_state[saved_key + "_url"] = {c.param: st.query_params.get_all(c.param) for c in controls}
     return values
 
 
