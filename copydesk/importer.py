@@ -53,7 +53,9 @@ CHUNK_BYTES = 64 << 20     # ... or fewer: bytes of archive members / uploads / 
 # on average) hold this many bytes (Arrow): DuckDB's memory at COMMIT grows with such a
 # transaction (pages of 24 MB: ~2.8x the batch's bytes); chunks of ordinary pages do not count,
 # so a corpus of them still commits whole row groups.
-TX_BYTES = int(os.environ.get("COPYDESK_IMPORT_TX_BYTES", str(256 << 20)))
+# (Lower is not better: with 256 MiB, DuckDB's automatic checkpoint of 60 MB pages ran out of
+# its 1 GB memory cap.)
+TX_BYTES = int(os.environ.get("COPYDESK_IMPORT_TX_BYTES", str(1 << 30)))
 LARGE_REVISION = 64 << 10
 SHM_NEEDED = 1 << 30       # bytes free in /dev/shm to hand chunks over there (else the temp folder)
 YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, readers get a turn
