@@ -23,6 +23,7 @@ import json
 import multiprocessing as mp
 import operator
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -48,9 +49,14 @@ from .sources import Item, display_name, iter_items
 BATCH_SIZE = 131_072
 CHUNK_SIZE = 5000          # files per parse task (what a worker process reads and parses)
 CHUNK_BYTES = 64 << 20     # ... or fewer: bytes of archive members / uploads / records held per chunk
-# A batch also commits once its revisions hold this many bytes (Arrow): DuckDB's memory at
-# COMMIT grows with the transaction (pages of 24 MB: ~2.8x the batch's bytes).
+# A batch also commits once its chunks of large pages (over LARGE_REVISION bytes per revision
+# on average) hold this many bytes (Arrow): DuckDB's memory at COMMIT grows with such a
+# transaction (pages of 24 MB: ~2.8x the batch's bytes); chunks of ordinary pages do not count,
+# so a corpus of them still commits whole row groups.
+# (Lower is not better: with 256 MiB, DuckDB's automatic checkpoint of 60 MB pages ran out of
+# its 1 GB memory cap.)
 TX_BYTES = int(os.environ.get("COPYDESK_IMPORT_TX_BYTES", str(1 << 30)))
+LARGE_REVISION = 64 << 10
 SHM_NEEDED = 1 << 30       # bytes free in /dev/shm to hand chunks over there (else the temp folder)
 YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, readers get a turn
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
@@ -273,7 +279,10 @@ def _parse(item: Item, data: bytes) -> dict:
     return parse_page(data)
 
 
-def _without_surrogates(value, count: int = 0):
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value):
     """A JSON value with every lone surrogate (from a ``\\udXXX`` escape) replaced by U+FFFD;
     returns (value, how many strings were changed)."""
     if isinstance(value, str):
@@ -281,7 +290,7 @@ def _without_surrogates(value, count: int = 0):
             value.encode("utf-8")
             return value, 0
         except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace"), 1
+            return _SURROGATE.sub("\ufffd", value), 1
     if isinstance(value, list):
         out = [_without_surrogates(v) for v in value]
         return [v for v, _n in out], sum(n for _v, n in out)
@@ -699,7 +708,8 @@ class _ImportRun:
         self.done += n
         if self.progress:
             self.progress(self.done)
-        self.tx_bytes += revs.nbytes
+        if revs.num_rows and revs.nbytes > LARGE_REVISION * revs.num_rows:
+            self.tx_bytes += revs.nbytes            # large pages: DuckDB's COMMIT holds them several times
         batch_files = sum(files for _counts, files, _ledger in self.tx_chunks)
         if (batch_files >= self.batch_size or self.tx_bytes >= TX_BYTES
                 or (self.yield_every and time.monotonic() - self.tx_started > self.yield_every)):

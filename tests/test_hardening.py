@@ -459,3 +459,12 @@ def test_11_non_utf8_file_names_are_stored_and_printed_escaped(tmp_path, db_file
     assert b"\x1b" not in proc.stdout and b"\xff" not in proc.stdout
     assert b"bad-\\xff\\x1b[31m.bin" in proc.stdout, proc.stdout
     assert q(db_file, "SELECT source_file FROM import_files")[0][0].endswith("bad-\\xff\x1b[31m.bin")
+
+
+def test_8_a_json_lone_surrogate_is_replaced_with_a_warning(tmp_path, db_file):
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"post_id": "s-1", "title": "bad \\udcff title", "body": "\\ud800", "tags": ["\\udfff"]}\n')
+    s = import_paths([path], db_file, workers=1)
+    assert (s.imported, s.rejected) == (1, 0)
+    title, warnings = q(db_file, "SELECT title, warnings FROM posts")[0]
+    assert title == "bad \ufffd title" and any("lone surrogates" in w for w in warnings)
