@@ -127,7 +127,8 @@ def import_cmd(paths, db, as_json, strict, batch_size, workers, engine, schedule
         click.echo(
             f"batch {summary.batch_id}: {summary.files_seen} files seen, {summary.imported} imported, "
             f"{summary.updated} updated, {summary.unchanged} unchanged, {summary.rejected} rejected, "
-            f"{summary.warnings} warnings; {summary.posts_total} posts in {dbmod.db_path(db)} "
+            f"{summary.warnings} warnings; {summary.posts_new} posts new, {summary.posts_replaced} replaced "
+            f"by a newer revision; {summary.posts_total} posts in {dbmod.db_path(db)} "
             f"({summary.seconds:.1f}s, {rate:,.0f} files/s)")
         for rej in summary.rejects[:10]:
             click.echo(f"  rejected {terminal_text(rej['source_file'])}: {terminal_text(rej['reason'])}")
@@ -200,8 +201,14 @@ def _export_names() -> list[str]:
 @click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Policy TOML (default: $COPYDESK_POLICY, else policy.toml).")
 @click.option("--no-sidecar", is_flag=True, help="Do not write the OUT.json provenance file.")
+@click.option("--reason", multiple=True, type=click.Choice(list(domain.REASONS)),
+              help="review-queue: only posts with this reason (repeatable).")
+@click.option("--state", type=click.Choice(domain.STATES), default=None,
+              help="review-queue: open (default), decided or all.")
+@click.option("--assignee", multiple=True, help="review-queue: only posts assigned to this person (repeatable).")
+@click.option("--search", default=None, help="review-queue: only posts whose id or title contains this text.")
 def export_cmd(name, db, csv_out, parquet_out, site, stack, status, difficulty, band, reviewed_from, reviewed_to,
-               as_of, policy_file, no_sidecar):
+               as_of, policy_file, no_sidecar, reason, state, assignee, search):
     """Export a named view (posts, review-queue, ...) as CSV or Parquet, filtered, with a JSON sidecar."""
     from . import export as exportmod
     from . import freshness
@@ -215,6 +222,11 @@ def export_cmd(name, db, csv_out, parquet_out, site, stack, status, difficulty, 
     filters = {"site": list(site), "stack": list(stack), "status": list(status), "difficulty": list(difficulty),
                "band": list(band), "reviewed_from": reviewed_from.date() if reviewed_from else None,
                "reviewed_to": reviewed_to.date() if reviewed_to else None}
+    queue_filters = {"reason": list(reason), "state": state, "assignee": list(assignee), "search": search}
+    if any(v for v in queue_filters.values()):
+        if name != "review-queue":
+            fail("--reason, --state, --assignee and --search apply to review-queue only")
+        filters.update(queue_filters)
     try:
         policy = freshness.load_policy(policy_file)
         with dbmod.session(path, read_only=True) as con:

@@ -24,27 +24,30 @@ import multiprocessing as mp
 import operator
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from itertools import islice
 from typing import Callable, Iterable
 
+import duckdb
 import pyarrow as pa
 
 from . import db as dbmod
 from . import hooks, queries
 from .clock import utc_now
+from .errors import CopydeskError, ImportFailed
 from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
-from .sources import Item, iter_items
+from .sources import Item, display_name, iter_items
 
 # One transaction ("batch") holds up to BATCH_SIZE files: at least one DuckDB row group
 # (122,880 rows), which DuckDB then writes compressed straight into the file instead of
 # logging every row in the WAL first and compressing it again at the next checkpoint.
 BATCH_SIZE = 131_072
 CHUNK_SIZE = 5000          # files per parse task (what a worker process reads and parses)
+CHUNK_BYTES = 64 << 20     # ... or fewer: bytes of archive members / uploads / records held per chunk
 SHM_NEEDED = 1 << 30       # bytes free in /dev/shm to hand chunks over there (else the temp folder)
 YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, readers get a turn
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
@@ -96,6 +99,8 @@ class ImportSummary:
     rejected: int = 0
     warnings: int = 0
     posts_total: int = 0
+    posts_new: int = 0          # posts this batch added (no revision from an earlier batch)
+    posts_replaced: int = 0     # posts whose newer revision from this batch replaced the current one
     seconds: float = 0.0
     status: str = "running"
     rejects: list[dict] = field(default_factory=list)   # the first few, for the CLI
@@ -111,9 +116,13 @@ def _read(item: Item) -> bytes:
         return item.data
     # os.read sized by fstat: a buffered ``read(MAX_FILE_BYTES + 1)`` allocates the whole
     # limit for every file (a 64 MB buffer per 8 KB page: 4x slower than the read itself).
-    fd = os.open(item.path, os.O_RDONLY)
+    # O_NONBLOCK: a FIFO put in place of a file after it was listed must not block the open.
+    fd = os.open(item.path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Rejected("not a regular file: not read")
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise Rejected(f"file too large ({size} bytes > {MAX_FILE_BYTES})")
         data = os.read(fd, size + 1)
@@ -249,10 +258,34 @@ def _parse(item: Item, data: bytes) -> dict:
     if item.kind == "record":
         try:
             obj = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Rejected(f"not valid JSON: {exc}") from None
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise Rejected(f"not valid JSON: {type(exc).__name__}: {exc}"[:500]) from None
+        if b"\\u" in data:                    # an escaped lone surrogate cannot be stored as text
+            obj, replaced = _without_surrogates(obj)
+            row = parse_record(obj)
+            if replaced:
+                row["warnings"].append(f"{replaced} invalid \\u escapes (lone surrogates) replaced with U+FFFD")
+            return row
         return parse_record(obj)
     return parse_page(data)
+
+
+def _without_surrogates(value, count: int = 0):
+    """A JSON value with every lone surrogate (from a ``\\udXXX`` escape) replaced by U+FFFD;
+    returns (value, how many strings were changed)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value, 0
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace"), 1
+    if isinstance(value, list):
+        out = [_without_surrogates(v) for v in value]
+        return [v for v, _n in out], sum(n for _v, n in out)
+    if isinstance(value, dict):
+        out = [(_without_surrogates(k), _without_surrogates(v)) for k, v in value.items()]
+        return {k: v for (k, _a), (v, _b) in out}, sum(a + b for (_k, a), (_v, b) in out)
+    return value, 0
 
 
 def revision_row(row: dict, source_file: str, sha: str) -> tuple:
@@ -378,14 +411,23 @@ def _alive(pid: int) -> bool:
 
 
 def _chunks(items: Iterable[Item], size: int):
-    """Chunks of ``size`` items.  Large chunks start smaller (1/8, 1/8, 1/4, 1/2: one
-    chunk's worth) so that both parser processes are busy soon."""
-    it = iter(items)
+    """Chunks of ``size`` items, or fewer when their bytes already read (archive members,
+    uploads, JSON Lines records) reach ``CHUNK_BYTES``: a chunk holds at most one page past
+    the budget, whatever the archive.  Large chunks start smaller (1/8, 1/8, 1/4, 1/2: one
+    chunk's worth) so that both parser processes are busy soon.  The next item is pulled only
+    once the chunk before is handed over (an archive is read as the import goes)."""
     ramp = [size // 8, size // 8, size // 4, size - 2 * (size // 8) - size // 4] if size >= 1000 else []
-    while True:
-        chunk = list(islice(it, ramp.pop(0) if ramp else size))
-        if not chunk:
-            return
+    chunk: list[Item] = []
+    limit, nbytes = (ramp.pop(0) if ramp else size), 0
+    for item in items:
+        chunk.append(item)
+        if item.data is not None:
+            nbytes += len(item.data)
+        if len(chunk) >= limit or nbytes >= CHUNK_BYTES:
+            yield chunk
+            chunk, nbytes = [], 0
+            limit = ramp.pop(0) if ramp else size
+    if chunk:
         yield chunk
 
 
@@ -533,9 +575,9 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
         workers = min(2, os.cpu_count() or 1)
     if cluster is not None:
         workers = 2 * max(1, cluster.workers)       # chunks in flight: two per worker
-    run = _ImportRun(db, source or ", ".join(str(p) for p in paths), batch_size=batch_size,
+    run = _ImportRun(db, display_name(source or ", ".join(str(p) for p in paths)), batch_size=batch_size,
                      workers=workers, yield_every=yield_every, progress=progress, cluster=cluster)
-    status = "failed"
+    status, error = "failed", None
     try:
         for chunk in _chunks(all_items, min(batch_size, CHUNK_SIZE)):
             run.submit(chunk)
@@ -544,10 +586,36 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     except KeyboardInterrupt:
         status = "interrupted"
         raise
+    except BaseException as exc:
+        error = exc
+        raise
     finally:
-        run.close(status, after_import)
         run.summary.seconds = round(time.perf_counter() - t0, 3)
+        expected = error is not None and _expected(error)
+        try:
+            run.close(status, after_import, _message(error))
+        except ImportFailed:
+            if error is None or expected:
+                raise                # (a bug's own traceback wins over this)
+        if expected:
+            raise ImportFailed(f"import failed (batch {run.batch_id} marked failed): {_message(error)}") from None
     return run.summary
+
+
+# What a failed import reports as ``error: …`` (anything else is a bug and keeps its traceback):
+# the database's own errors (disk full, out of memory, I/O), the lock lost between two
+# batches, the file system, memory.
+_EXPECTED = (duckdb.Error, CopydeskError, OSError, MemoryError)
+
+
+def _expected(exc: BaseException) -> bool:
+    return isinstance(exc, _EXPECTED)
+
+
+def _message(exc: BaseException | None) -> str | None:
+    if exc is None:
+        return None
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:2000]
 
 
 class _ImportRun:
@@ -650,24 +718,50 @@ class _ImportRun:
                 if outcome == "rejected" and len(summary.rejects) < 20:
                     summary.rejects.append({"source_file": src, "reason": msg})
 
-    def close(self, status: str, after_import: bool) -> None:
+    def close(self, status: str, after_import: bool, message: str | None = None) -> None:
         """End the run: roll back an open transaction, stop the parsers, record the batch's
-        status and, when it finished, run the after-import stages."""
-        con = self.con
-        if self.tx_open:
-            con.execute("ROLLBACK")
+        status (and ``message``, what failed) and, when it finished, run the after-import stages.
+
+        After a failed commit the connection may be unusable (DuckDB invalidates it, or it was
+        closed and could not be reopened): the status is then recorded through a fresh
+        connection; when even that fails, :class:`ImportFailed` says so."""
         if self.pool:
             self.pool.terminate() if status != "finished" else self.pool.close()
             self.pool.join()
             if self.spill:
                 shutil.rmtree(self.spill, ignore_errors=True)
+        if self.tx_open:
+            self.tx_open = False
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass                    # a failed COMMIT has ended the transaction already
         self.summary.status = status
-        queries.run(con, "ingest/finish_batch", batch_id=self.batch_id, finished_at=_now(), status=status)
+        args = {"batch_id": self.batch_id, "status": status, "message": message}
+        try:
+            queries.run(self.con, "ingest/finish_batch", finished_at=_now(), **args)
+        except duckdb.Error:
+            self._reopen_after_failure(args)
+        con = self.con
         if status == "finished" and after_import:
             queries.run(con, "ingest/reset_threads")
             hooks.run_after_import(con, self.batch_id)
         self.summary.posts_total = queries.run(con, "ingest/batch_summary", batch_id=self.batch_id).fetchall()[0][-1]
+        self.summary.posts_new, self.summary.posts_replaced = \
+            queries.run(con, "ingest/post_outcomes", batch_id=self.batch_id).fetchone()
         con.close()
+
+    def _reopen_after_failure(self, args: dict) -> None:
+        try:
+            self.con.close()
+        except duckdb.Error:
+            pass
+        try:
+            self.con = _open(self.db)
+            queries.run(self.con, "ingest/finish_batch", finished_at=_now(), **args)
+        except (duckdb.Error, CopydeskError) as exc:
+            raise ImportFailed(f"import failed (batch {self.batch_id} could not be marked {args['status']}: "
+                               f"{_message(exc)}): {args['message']}") from None
 
 
 def _distinct_roots(paths: list) -> list[str]:
