@@ -5,7 +5,7 @@
     flock /tmp/copydesk-heavy.lock .venv/bin/python bench/cluster_bench.py --corpus /tmp/dupbench/s1m --no-import
 
 Every run is the CLI in its own process (``copydesk duplicates`` / ``copydesk import``), so wall
-time and peak RSS (``wait4``) are its own:
+time and peak RSS (``VmHWM``, sampled) are its own:
 
 * duplicates: the corpus's posts in a copydesk database (``bench/sql/duplicate_posts.sql``,
   built once), copied twice; ``copydesk duplicates --db A`` (local engine) and ``copydesk
@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -38,20 +38,44 @@ sys.path.insert(0, str(ROOT / "bench"))
 COPYDESK = str(ROOT / ".venv" / "bin" / "copydesk")
 
 
+def vm_hwm_mb(pid: int | str = "self") -> float | None:
+    """Peak resident memory of a process's current image (``VmHWM``), in MB.
+
+    Not ``ru_maxrss``: on Linux a child started by fork/vfork + exec starts from the parent's
+    high-water mark, so a child of this (large) process would report at least its size."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def run_measured(args: list[str]) -> dict:
-    """One copydesk command in a child process: its JSON output, wall seconds and the child's own
-    peak RSS in MB (``wait4``)."""
+    """One copydesk command in a child process: its JSON output, wall seconds and the child's
+    peak RSS in MB (its ``VmHWM``, sampled every 50 ms until it exits)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([COPYDESK, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    peak = [0.0]
+
+    def sample():
+        while proc.poll() is None:
+            v = vm_hwm_mb(proc.pid)
+            if v:
+                peak[0] = max(peak[0], v)
+            time.sleep(0.05)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
     wall = time.perf_counter() - t0
-    if status:
+    sampler.join()
+    if proc.returncode:
         raise SystemExit(f"copydesk {' '.join(args)} failed: {err.decode()[-2000:]}")
     summary = json.loads(out.decode().strip().splitlines()[-1])
     summary.pop("rejects", None)
-    return {"wall_s": round(wall, 2), "rss_mb": round(usage.ru_maxrss / 1024, 1), "out": summary}
+    return {"wall_s": round(wall, 2), "rss_mb": round(peak[0], 1), "out": summary}
 
 
 def start_cluster():
@@ -64,10 +88,8 @@ def start_cluster():
 
 
 def worker_peaks(client) -> list[float]:
-    def peak():
-        import resource
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return sorted(round(v, 1) for v in client.run(peak).values())
+    """Each worker's peak RSS (``VmHWM``) in MB."""
+    return sorted(round(v, 1) for v in client.run(vm_hwm_mb).values())
 
 
 def stored(db: Path):

@@ -11,7 +11,8 @@ data is.  Posts have a global position ``pos`` (the local engine's scan order); 
 
 1. client: the posts (id, title, body) -> ``posts/i`` Parquet; template shingles from the
    same sample as the local engine.
-2. ``features`` (``map_partitions``): features of partition i -> ``features/i`` (pos, id,
+2. ``features`` (``map_partitions``): features of partition i (:func:`.source.stream_features`,
+   ``chunk_rows`` at a time as locally) -> ``features/i`` (pos, id,
    normalised title, keys, length, signature); article and title keys shuffled by key.
 3. ``groups`` (per key partition): exact pairs, exact groups, title pairs -> client.
 4. ``bands``: LSH band keys of each exact group's representative, shuffled on band key.
@@ -46,8 +47,8 @@ from .candidates import band_key, band_layout, exact_groups, exact_pairs, group_
 from .candidates import ExactGroups
 from .engine import combine_pairs, empty_pairs, pairs_frame
 from .settings import Settings
-from .shingles import Features, features, normalise_arrow
-from .source import relation, sample_template
+from .shingles import Features, normalise_arrow
+from .source import relation, sample_template, stream_features
 from .store import Outcome, signature_matrix, state_rows
 from .verify import length_ok, verify, verify_with_closure
 
@@ -122,7 +123,8 @@ def features_partition(df: pd.DataFrame, stage: Stage, template: np.ndarray, set
     and title keys sent to their key partitions (``exact/i-j``, ``title/i-j``)."""
     i = int(df["part"].iloc[0])
     posts = stage.read_table(f"posts/{i}")
-    feats = features(posts, template, settings)
+    # chunk by chunk, as the local engine streams them: the per-byte work arrays stay chunk-sized
+    feats = stream_features(posts.to_batches(max_chunksize=settings.chunk_rows), template, settings)
     pos = posts.column("pos").to_numpy()
     table = state_rows(feats).append_column("pos", pa.array(pos)).append_column("title", feats.title).append_column(
         "length", pa.array(feats.length))

@@ -127,10 +127,12 @@ def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False, sca
         outcome = _incremental(con, settings)
     else:
         outcome = (scan_full or _scan_full)(con, settings)
+    t_write = time.perf_counter()
     with _transaction(con):
         run_id = int(_scalar(con, "duplicates/next_run_id"))
         summary = _write(con, outcome, run_id)
         summary["clusters"] = rebuild_clusters(con, settings.threshold, run_id)
+        summary["t_store"] = round(time.perf_counter() - t_write, 3)
         summary["seconds"] = round(time.perf_counter() - t0, 3)
         _record_run(con, run_id, started, summary, settings)
     summary["run_id"] = run_id
