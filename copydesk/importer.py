@@ -143,14 +143,22 @@ def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id
     process maps it without a copy, where a pickled table would be copied three times
     on its way through a pipe.
     """
+    return _parse_chunk(items, known, batch_id, first_revision_id, imported_at, spill_to)[:3]
+
+
+def _parse_chunk(items, known, batch_id, first_revision_id, imported_at, spill_to=None,
+                 with_stages: bool = False) -> tuple[pa.Table | str, pa.Table, dict, dict]:
+    """:func:`process_chunk`, plus the results of the each-chunk stages (``copydesk.hooks``) on
+    the chunk's revisions when ``with_stages``: (revisions, ledger, counts, stage results)."""
     # A chunk makes hundreds of thousands of small acyclic objects: the cyclic garbage
     # collector would only walk them again and again (about a fifth of the parse time).
     enabled = gc.isenabled()
     gc.disable()
     try:
         revs, ledger, counts = _process_chunk(items, known, batch_id, first_revision_id, imported_at)
+        extras = hooks.run_each_chunk(revs, hooks.chunk_stages()) if with_stages and revs.num_rows else {}
         if spill_to is None:
-            return revs, ledger, counts
+            return revs, ledger, counts, extras
         try:
             with pa.OSFile(spill_to, "wb") as sink, pa.ipc.new_file(sink, revs.schema) as writer:
                 writer.write_table(revs)
@@ -159,8 +167,8 @@ def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id
                 os.unlink(spill_to)
             except OSError:
                 pass
-            return revs, ledger, counts
-        return spill_to, ledger, counts
+            return revs, ledger, counts, extras
+        return spill_to, ledger, counts, extras
     finally:
         if enabled:
             gc.enable()
@@ -171,8 +179,8 @@ def _pack(items: list[Item]) -> list[tuple]:
     return [(i.source_file, i.kind, i.path, i.data, i.size, i.reject) for i in items]
 
 
-def _process_packed(packed: list[tuple], *args) -> tuple[pa.Table | str, pa.Table, dict]:
-    return process_chunk([Item(*t) for t in packed], *args)
+def _process_packed(packed: list[tuple], *args) -> tuple[pa.Table | str, pa.Table, dict, dict]:
+    return _parse_chunk([Item(*t) for t in packed], *args)
 
 
 class _ChunkLedger:
@@ -477,7 +485,7 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
     run = _ImportRun(db, source or ", ".join(str(p) for p in paths), batch_size=batch_size,
-                     workers=workers, yield_every=yield_every, progress=progress)
+                     workers=workers, yield_every=yield_every, progress=progress, stages=after_import)
     status = "failed"
     try:
         for chunk in _chunks(all_items, min(batch_size, CHUNK_SIZE)):
@@ -504,8 +512,10 @@ class _ImportRun:
     """
 
     def __init__(self, db, label: str, *, batch_size: int, workers: int, yield_every: float,
-                 progress: Callable[[int], None] | None):
+                 progress: Callable[[int], None] | None, stages: bool = True):
         self.db, self.batch_size, self.workers = db, batch_size, workers
+        # the each-chunk stages, registered before the parser processes are forked
+        self.chunk_stages = hooks.chunk_stages(prepare=True) if stages else {}
         self.yield_every, self.progress = yield_every, progress
         self.imported_at = _now()
         self.con = _open(db)
@@ -533,14 +543,14 @@ class _ImportRun:
         known = _known(self.con, chunk, self.state)
         self.n_chunks += 1
         spill_to = os.path.join(self.spill, f"chunk-{self.n_chunks}.arrow") if self.spill else None
-        args = (known, self.batch_id, self.next_rev, self.imported_at, spill_to)
+        args = (known, self.batch_id, self.next_rev, self.imported_at, spill_to, bool(self.chunk_stages))
         self.next_rev += len(chunk)
         if self.pool:
             self.pending.append((self.pool.apply_async(_process_packed, (_pack(chunk), *args)), known, len(chunk)))
             while len(self.pending) > self.workers:
                 self._write_next()
         else:
-            self.pending.append((process_chunk(chunk, *args), known, len(chunk)))
+            self.pending.append((_parse_chunk(chunk, *args), known, len(chunk)))
             self._write_next()
 
     def drain(self) -> None:
@@ -552,12 +562,13 @@ class _ImportRun:
 
     def _write_next(self) -> None:
         fut, known, n = self.pending.popleft()
-        revs, ledger, counts = fut.get() if self.pool else fut
+        revs, ledger, counts, extras = fut.get() if self.pool else fut
         revs = _load_spilled(revs)
         if not self.tx_open:
             self.con.execute("BEGIN TRANSACTION")
             self.tx_open, self.tx_started = True, time.monotonic()
         _write_chunk(self.con, self.batch_id, revs, ledger, counts, known, self.state)
+        hooks.store_each_chunk(self.con, extras, self.chunk_stages)
         self.tx_chunks.append((counts, ledger.num_rows, ledger.select(["source_file", "outcome", "message"])
                                if counts["rejected"] else None))
         self.done += n

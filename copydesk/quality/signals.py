@@ -17,8 +17,8 @@ from itertools import accumulate, chain
 
 import pyarrow as pa
 
-from .. import queries
-from . import text
+from .. import hooks, queries
+from . import batch, text
 from .text import Signals, safe_analyse
 
 SCHEMA = pa.schema([
@@ -37,16 +37,26 @@ PARALLEL_FROM = 20_000     # fewer missing revisions than this are analysed in t
 
 
 def table(revisions: pa.Table | pa.RecordBatch) -> pa.Table:
-    """``quality_signals`` rows for ``revisions`` (columns ``revision_id``, ``body``, ``checklist``)."""
-    ids = revisions.column("revision_id")
-    bodies = revisions.column("body").to_pylist()
-    checklists = revisions.column("checklist").to_pylist()
-    rows = list(map(safe_analyse, bodies, checklists))
-    if not rows:
+    """``quality_signals`` rows for ``revisions`` (columns ``revision_id``, ``body``, ``checklist``).
+
+    The whole chunk at once (:mod:`copydesk.quality.batch`); should that fail on some input, each
+    revision on its own (:func:`copydesk.quality.text.safe_analyse`, which never raises): a signal
+    never fails an import."""
+    if not revisions.num_rows:
         return SCHEMA.empty_table()
+    ids = revisions.column("revision_id").cast(pa.int64())
+    try:
+        columns = batch.columns(revisions.column("body"), revisions.column("checklist"))
+    except Exception:                                     # noqa: BLE001 - see docstring
+        return _one_by_one(ids, revisions.column("body").to_pylist(), revisions.column("checklist").to_pylist())
+    return pa.Table.from_arrays([ids, *(columns[name] for name in SCHEMA.names[1:])], schema=SCHEMA)
+
+
+def _one_by_one(ids, bodies: list, checklists: list) -> pa.Table:
+    rows = list(map(safe_analyse, bodies, checklists))
     columns = dict(zip(Signals._fields, zip(*rows)))
     hashes = columns.pop("sentence_hashes")
-    arrays = {"revision_id": ids.cast(pa.int64())}
+    arrays = {"revision_id": ids}
     for f in SCHEMA:
         if f.name in columns:
             arrays[f.name] = pa.array(columns[f.name], f.type)
@@ -67,6 +77,12 @@ def store(con, signals: pa.Table) -> None:
         queries.run(con, "quality/insert_signals")
     finally:
         con.unregister("quality_chunk")
+
+
+@hooks.each_chunk("quality_signals", store, prepare=text.warm_up)
+def chunk_signals(revisions: pa.Table) -> pa.Table:
+    """Each-chunk stage: the signals of the revisions a parser process has just parsed."""
+    return table(revisions.select(["revision_id", "body", "checklist"]))
 
 
 def compute_missing(con, rows: int = SLICE_ROWS, workers: int | None = None) -> int:
