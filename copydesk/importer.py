@@ -470,7 +470,7 @@ def _now() -> dt.datetime:
 def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers: int | None = None,
                  progress: Callable[[int], None] | None = None, yield_every: float = YIELD_EVERY,
                  source: str | None = None, items: Iterable[Item] | None = None,
-                 after_import: bool = True) -> ImportSummary:
+                 after_import: bool = True, chunk_stages: bool | None = None) -> ImportSummary:
     """Import ``paths`` (files, folders, archives) into the database ``db``.
 
     Files are parsed in chunks of up to ``CHUNK_SIZE`` and written in transactions
@@ -478,14 +478,16 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     ``yield_every`` seconds; between two batches the connection is closed so that
     another process (the dashboard) can read.  ``progress(n)`` is called with the
     number of inputs done after each chunk.  ``items`` overrides the enumeration of
-    ``paths`` (used for browser uploads).
+    ``paths`` (used for browser uploads).  ``after_import=False`` skips the after-import stages
+    and, unless ``chunk_stages`` says otherwise, the each-chunk stages (``copydesk.hooks``).
     """
     t0 = time.perf_counter()
     all_items = items if items is not None else iter_items(_distinct_roots(paths))
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
     run = _ImportRun(db, source or ", ".join(str(p) for p in paths), batch_size=batch_size,
-                     workers=workers, yield_every=yield_every, progress=progress, stages=after_import)
+                     workers=workers, yield_every=yield_every, progress=progress,
+                     stages=after_import if chunk_stages is None else chunk_stages)
     status = "failed"
     try:
         for chunk in _chunks(all_items, min(batch_size, CHUNK_SIZE)):

@@ -67,14 +67,20 @@ def _mark_sentence_ends(a: pa.Array) -> pa.Array:
     return _fix_rows(a, pc.match_substring_regex(a, _CLOSED_END), text._mark_sentence_ends)
 
 
-def _token_values(tokens: pa.Array) -> np.ndarray:
-    """For each token: ``text._WORD`` + syllables when it is a word, else 0 (int64)."""
+def _is_word(token: str) -> int:
+    return text._WORD if text._HAS_ALNUM.search(token) else 0
+
+
+def _token_values(tokens: pa.Array, syllables: bool = True) -> np.ndarray:
+    """For each token: ``text._WORD`` + syllables when it is a word, else 0 (int64); without
+    ``syllables`` only ``text._WORD`` for a word (no dictionary needed)."""
     if not len(tokens):
         return np.zeros(0, np.int64)
     enc = pc.dictionary_encode(tokens)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
-    values = np.fromiter(map(text._token_value, enc.dictionary.to_pylist()), np.int64, len(enc.dictionary))
+    value = text._token_value if syllables else _is_word
+    values = np.fromiter(map(value, enc.dictionary.to_pylist()), np.int64, len(enc.dictionary))
     return values[enc.indices.to_numpy(zero_copy_only=False)]
 
 
@@ -91,7 +97,8 @@ def _parents(lists) -> np.ndarray:
 class Chunk:
     """The signals of a chunk of bodies as numpy columns (one entry per body) and lists."""
 
-    def __init__(self, bodies, checklists=None):
+    def __init__(self, bodies, checklists=None, syllables: bool = True):
+        self.syllables_wanted = syllables
         if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
             bodies = pa.array(bodies, pa.large_string())
         if isinstance(bodies, pa.ChunkedArray):
@@ -127,7 +134,7 @@ class Chunk:
         idx = np.flatnonzero(counted)
         short = pc.take(blocks, pa.array(idx, pa.int64()))
         toks_l = pc.split_pattern(_collapse(short), " ")
-        values = _token_values(pc.list_flatten(toks_l))
+        values = _token_values(pc.list_flatten(toks_l), False)
         words = np.zeros(nb, np.int64)
         words[idx] = _counts(_parents(toks_l), len(idx), values >> _SHIFT)
         heading = candidate & (words <= text.HEADING_MAX_WORDS)
@@ -163,7 +170,7 @@ class Chunk:
         sent_par = _parents(sent_l)
         ns, npar = len(sentences), len(self.prose_idx)
         toks_l = pc.split_pattern(sentences, " ")
-        values = _token_values(pc.list_flatten(toks_l))
+        values = _token_values(pc.list_flatten(toks_l), self.syllables_wanted)
         tok_sent = _parents(toks_l)
         sent_words = _counts(tok_sent, ns, values >> _SHIFT)
         sent_syll = _counts(tok_sent, ns, values & _SYLLABLES)
@@ -233,8 +240,16 @@ class Chunk:
         return self.hashes[o[i]:o[i + 1]]
 
     def sentences_of(self, i: int) -> list[str]:
+        """The prose sentences of body ``i``, whitespace collapsed (not lower-cased)."""
         o = self.sentence_offsets
         return self.sentences[o[i]:o[i + 1]]
+
+
+def prose_sentences(bodies) -> list[list[tuple[int, str]]]:
+    """For each body: (hash, normalised text) of each prose sentence, in order (what the
+    ``sentence_hashes`` of its signals stand for); no syllable counting."""
+    c = Chunk(bodies, syllables=False)
+    return [[(h, s.lower()) for h, s in zip(c.hashes_of(i), c.sentences_of(i))] for i in range(c.n)]
 
 
 def _floats(a: np.ndarray) -> pa.Array:

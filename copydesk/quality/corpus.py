@@ -25,7 +25,7 @@ import json
 import pyarrow as pa
 
 from .. import freshness, hooks, queries
-from . import signals, text
+from . import batch, signals
 
 # Bumped when a definition in copydesk.quality.text changes: stored signals are then recomputed.
 SIGNALS_VERSION = 1
@@ -95,10 +95,15 @@ def _record_texts(con, min_posts: int) -> int:
         return 0
     queries.run(con, "quality/needed_examples")
     found: dict[str, list] = {name: [] for name in TEXT_COLUMNS}
-    for revision_id, post_id, body in queries.run(con, "quality/example_bodies").fetchall():
-        for sentence_hash, sentence in text.prose_sentences(body):
-            for name, value in zip(TEXT_COLUMNS, (revision_id, post_id, sentence_hash, sentence)):
-                found[name].append(value)
+    examples = queries.run(con, "quality/example_bodies").fetchall()
+    for (revision_id, post_id, _body, hashes), sentences in zip(
+            examples, batch.prose_sentences([e[2] for e in examples])):
+        wanted = set(hashes)
+        for sentence_hash, sentence in sentences:
+            if sentence_hash in wanted:
+                wanted.discard(sentence_hash)
+                for name, value in zip(TEXT_COLUMNS, (revision_id, post_id, sentence_hash, sentence)):
+                    found[name].append(value)
     types = (pa.int64(), pa.string(), pa.uint64(), pa.string())
     con.register("quality_texts", pa.table({n: pa.array(found[n], t) for n, t in zip(TEXT_COLUMNS, types)}))
     try:
