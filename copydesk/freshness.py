@@ -62,6 +62,10 @@ class QualityPolicy:
     substance_words: int = 300             # score_substance reaches 100 at this many words
     reading_time_tolerance: int = 2        # |recorded - estimated| reading minutes tolerated
     paragraph_tolerance: int = 1           # |claimed - counted| paragraphs tolerated
+    # what the review queue makes of the scores (they change no score, so not in settings())
+    computed_low: int = 50                 # computed quality below this: reason computed_quality_low
+    disagreement_margin: int = 30          # |recorded - computed| quality at least this: quality_disagreement
+    template_heavy_share: float = 0.6      # template_share at least this: reason template_heavy
     weights: dict = field(default_factory=lambda: {"readability": 15.0, "structure": 15.0, "originality": 30.0,
                                                    "consistency": 15.0, "substance": 25.0})
 
@@ -74,20 +78,25 @@ class QualityPolicy:
 _QUALITY_NUMBERS = {"words_per_minute": (True, False), "template_min_posts": (True, True),
                     "thin_words": (False, True), "substance_words": (True, True),
                     "reading_time_tolerance": (False, True), "paragraph_tolerance": (False, True)}
+_QUALITY_QUEUE_NUMBERS = {"computed_low": (False, True), "disagreement_margin": (False, True),
+                          "template_heavy_share": (False, False)}
 
 
 def _quality_policy(table: dict) -> QualityPolicy:
     """The ``[quality]`` section: known keys only, finite numbers, weights ≥ 0 adding up to more than 0."""
     if not isinstance(table, dict):
         raise PolicyError("quality must be a table")
-    unknown = set(table) - set(_QUALITY_NUMBERS) - {"weights"}
+    numbers = {**_QUALITY_NUMBERS, **_QUALITY_QUEUE_NUMBERS}
+    unknown = set(table) - set(numbers) - {"weights"}
     if unknown:
-        raise PolicyError(f"quality: unknown key(s) {sorted(unknown)}; known: {[*_QUALITY_NUMBERS, 'weights']}")
+        raise PolicyError(f"quality: unknown key(s) {sorted(unknown)}; known: {[*numbers, 'weights']}")
     kw = {key: _number(table[key], f"quality.{key}", positive=positive, integer=integer)
-          for key, (positive, integer) in _QUALITY_NUMBERS.items() if key in table}
-    for key in ("template_min_posts", "thin_words", "substance_words", "reading_time_tolerance", "paragraph_tolerance"):
-        if key in table and table[key] != kw[key]:
+          for key, (positive, integer) in numbers.items() if key in table}
+    for key, (_positive, integer) in numbers.items():
+        if integer and key in table and table[key] != kw[key]:
             raise PolicyError(f"quality.{key} must be a whole number, not {table[key]!r}")
+    if kw.get("template_heavy_share", 0) > 1:
+        raise PolicyError("quality.template_heavy_share must be a share between 0 and 1")
     weights = dict(QualityPolicy().weights)
     given = table.get("weights", {})
     if not isinstance(given, dict):

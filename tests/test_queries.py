@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from copydesk import db as dbmod
-from copydesk import duplicates, export, freshness, queries, queue, synth, trends
+from copydesk import duplicates, export, freshness, quality, queries, queue, synth, trends
 from copydesk.importer import import_paths
 
 AS_OF = dt.date(2025, 6, 1)
@@ -134,6 +134,8 @@ def flows_db(tmp_path_factory):
             assert trends.posts_count(con, policy, {}, AS_OF) == len(trends.posts_page(con, policy, {}, AS_OF,
                                                                                        limit=10_000))
             queue.fetch_page_with_count(con, policy, {}, as_of=AS_OF)
+            quality.recompute(con)                        # what `copydesk quality` does
+            quality.summary(con)
         old = tmp / "first_layout.duckdb"                 # a database of the first layout is migrated
         import_paths([str(changed[0])], old, workers=1, after_import=False)
         con = duckdb.connect(str(old))

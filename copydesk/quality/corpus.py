@@ -162,6 +162,17 @@ def recompute(con, policy: freshness.QualityPolicy | None = None) -> dict:
     return _transaction(con, work)
 
 
+def summary(con, policy: freshness.QualityPolicy | None = None) -> dict:
+    """Corpus figures (``quality/summary``) and the findings by kind (``quality/finding_counts``)."""
+    policy = policy or freshness.load_policy().quality
+    out = queries.statement("quality/summary", {
+        "computed_low": int(policy.computed_low), "disagreement_margin": int(policy.disagreement_margin),
+        "template_heavy_share": float(policy.template_heavy_share)}).arrow(con).to_pylist()[0]
+    counts = queries.statement("quality/finding_counts", {}, parts={"posts": "quality/_all_posts"}).arrow(con)
+    out["findings"] = dict(zip(counts.column("code").to_pylist(), counts.column("posts").to_pylist()))
+    return out
+
+
 @hooks.after_import(order=10)
 def after_import(con, batch_id: int) -> dict:
     """After-import stage: per-post signals of the new revisions, then the incremental corpus update."""
