@@ -6,6 +6,7 @@ import math
 import streamlit as st
 
 from copydesk.app import common, review
+from copydesk.app import quality as quality_card
 from copydesk.app.filters import filter_options, shared_filters
 from copydesk.domain import BANDS, DECISIONS, REASONS, SORTS, STATES
 from copydesk.errors import CopydeskError
@@ -87,6 +88,7 @@ st.divider()
 left, right = st.columns([3, 2])
 with left:
     open_options = list(page_ids)
+    quality_card.open_from_url("review_open")          # ?post=ID (the Quality page's links) opens that post
     current = st.session_state.get("review_open")
     if current and current not in open_options:
         open_options.insert(0, current)
@@ -102,7 +104,7 @@ with left:
             row = rows[rows["post_id"] == opened]
             with st.container(border=True):
                 review.show_post(post)
-            tabs = st.tabs(["Reasons", "Metadata & scores", "Duplicates", "History"])
+            tabs = st.tabs(["Reasons", "Metadata & scores", "Duplicates", "History", "Quality"])
             with tabs[0]:
                 if row.empty:
                     st.text("Not on this page of the queue (decided, filtered out or no reasons).")
@@ -124,6 +126,8 @@ with left:
                     st.text("No decisions yet.")
                 else:
                     st.dataframe(detail.history, hide_index=True, width="stretch")
+            with tabs[4]:
+                quality_card.show_card(post, policy)
 
 with right:
     st.subheader("Decision")

@@ -138,6 +138,9 @@ def update(con, policy: freshness.QualityPolicy | None = None, batch_id: int | N
                 queries.run(con, "quality/flipped_revisions", template_min_posts=params["template_min_posts"])
                 queries.run(con, "quality/affected_flipped")
         scored = _finish(con, policy, batch_id, params)
+        if batch_id is not None:
+            queries.run(con, "quality/forget_batch", batch_id=int(batch_id))
+            queries.run(con, "quality/record_batch", batch_id=int(batch_id), **queue_params(policy))
         return {"analysed": analysed, "scored": scored, "flipped": flipped, "full": full}
     return _transaction(con, work)
 
@@ -162,12 +165,16 @@ def recompute(con, policy: freshness.QualityPolicy | None = None) -> dict:
     return _transaction(con, work)
 
 
+def queue_params(policy: freshness.QualityPolicy) -> dict:
+    """The queue thresholds of a ``[quality]`` policy as named parameters."""
+    return {"computed_low": int(policy.computed_low), "disagreement_margin": int(policy.disagreement_margin),
+            "template_heavy_share": float(policy.template_heavy_share)}
+
+
 def summary(con, policy: freshness.QualityPolicy | None = None) -> dict:
     """Corpus figures (``quality/summary``) and the findings by kind (``quality/finding_counts``)."""
     policy = policy or freshness.load_policy().quality
-    out = queries.statement("quality/summary", {
-        "computed_low": int(policy.computed_low), "disagreement_margin": int(policy.disagreement_margin),
-        "template_heavy_share": float(policy.template_heavy_share)}).arrow(con).to_pylist()[0]
+    out = queries.statement("quality/summary", queue_params(policy)).arrow(con).to_pylist()[0]
     counts = queries.statement("quality/finding_counts", {}, parts={"posts": "quality/_all_posts"}).arrow(con)
     out["findings"] = dict(zip(counts.column("code").to_pylist(), counts.column("posts").to_pylist()))
     return out
