@@ -24,9 +24,10 @@ def quality_scatter(points: pd.DataFrame, margin: int) -> alt.LayerChart:
     d = points.assign(agreement=[DISAGREE if x else AGREE for x in points["disagrees"]]) if len(points) else \
         pd.DataFrame(columns=["post_id", "site", "title", "recorded_quality", "computed_quality", "gap", "agreement"])
     pick = alt.selection_point(name=PICK_POST, fields=["post_id"], on="click", clear="dblclick")
+    size = 36 if len(d) > 300 else 100          # few points: larger, easier to click
     scale = alt.Scale(domain=[0, 100])
     base = alt.Chart(d)
-    points_layer = base.mark_circle(size=36, opacity=0.7).encode(
+    points_layer = base.mark_circle(size=size, opacity=0.7).encode(
         x=alt.X("recorded_quality:Q", title="Recorded quality (page dump)", scale=scale),
         y=alt.Y("computed_quality:Q", title="Computed quality (copydesk)", scale=scale),
         color=alt.Color("agreement:N", title=f"|recorded − computed| ≥ {margin}",
@@ -34,7 +35,7 @@ def quality_scatter(points: pd.DataFrame, margin: int) -> alt.LayerChart:
         tooltip=[alt.Tooltip("post_id:N", title="post"), alt.Tooltip("site:N"), alt.Tooltip("title:N"),
                  alt.Tooltip("recorded_quality:Q", title="recorded"),
                  alt.Tooltip("computed_quality:Q", title="computed"), alt.Tooltip("gap:Q", title="recorded − computed")],
-        size=alt.condition(pick, alt.value(120), alt.value(36)),
+        size=alt.condition(pick, alt.value(size * 3), alt.value(size)),
     ).add_params(pick)
     band = pd.DataFrame({"x": [0, 100], "y": [0, 100], "lo": [-margin, 100 - margin], "hi": [margin, 100 + margin]})
     area = alt.Chart(band).mark_area(opacity=0.08, color="#2e7d32").encode(
