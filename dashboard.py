@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from copydesk.app import common
+from copydesk.app import common, filters
 
 st.set_page_config(page_title="copydesk", page_icon=":memo:", layout="wide")
 
@@ -18,4 +18,5 @@ nav = st.navigation(PAGES)
 with st.sidebar:
     st.caption(f"Database: `{common.database()}`")
 with common.stop_on_error():     # the net: a CopydeskError no data function caught is one st.error too
+    filters.keep_shared_in_url()     # the shared filters stay in the URL on every page, however it was reached
     nav.run()

@@ -1,12 +1,18 @@
-"""Import benchmark: synthetic corpora of 10k / 100k / 1M posts.
+"""Import benchmark: synthetic corpora of 20k / 100k / 1M posts, beside the floor and the peer.
 
-    .venv/bin/python bench/import_bench.py --sizes 10000 100000 1000000 [--workdir /tmp/copydesk-bench]
+    .venv/bin/python bench/import_bench.py --sizes 20000 100000 1000000 [--workdir /tmp/copydesk-bench]
+    .venv/bin/python bench/import_bench.py --sizes 20000 --profile     # where the time goes, by stage
 
 For each size: generate the corpus once (``copydesk synth``, cached in the work
-dir), time a plain-Python read of every file (the floor), then run
-``copydesk import`` in a fresh process on an empty database (warm page cache),
-and a second time on the same database (everything unchanged).  Reports
-posts/s, wall seconds and peak RSS (largest single process, from getrusage).
+dir), time a plain read of every file (read, decode, split lines: the floor), the
+one-process regex + pandas script a user would write instead (``bench/import_peer.py``,
+in a fresh process), then ``copydesk import`` in a fresh process on an empty database
+(warm page cache), and a second time on the same database (everything unchanged).
+Reports both ratios (import / peer, import / plain read), posts/s, wall seconds and
+peak RSS (largest single process, from getrusage).
+
+``--profile`` runs ``import_paths`` in this process with one parser (no worker
+processes) under cProfile and prints the cumulative seconds of each stage function.
 """
 
 from __future__ import annotations
@@ -23,14 +29,57 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def read_all(pages: Path) -> tuple[int, float]:
+    """The floor: read every file, decode it and split it into lines."""
     t0 = time.perf_counter()
     n = 0
     for root, _dirs, files in os.walk(pages):
         for name in files:
             with open(os.path.join(root, name), "rb") as fh:
-                fh.read()
+                fh.read().decode("utf-8", "replace").splitlines()
             n += 1
     return n, time.perf_counter() - t0
+
+
+def run_peer(pages: Path, db: Path) -> float:
+    """The peer (bench/import_peer.py) in a fresh process, on an empty database."""
+    for p in (db, db.with_name(db.name + ".wal")):
+        p.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "bench" / "import_peer.py"), str(pages), str(db)],
+                   cwd=ROOT, capture_output=True, text=True, check=True)
+    return time.perf_counter() - t0
+
+
+# stage -> the function whose cumulative time it is (one parser, in this process)
+STAGES = {
+    "read": "_read", "decode + parse": "parse_page", "hash": "<built-in method _hashlib.openssl_sha256>",
+    "revision rows": "revision_row", "Arrow tables": "_revision_table", "known revisions": "_known", "process_chunk (read+hash+parse+rows)": "process_chunk",
+    "DuckDB write (revisions, ledger, posts)": "_write_chunk", "commit": "_commit",
+    "after-import stages": "run_after_import", "whole import": "import_paths",
+}
+
+
+def profile(pages: Path, db: Path) -> None:
+    import cProfile
+    import pstats
+    for p in (db, db.with_name(db.name + ".wal")):
+        p.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    import copydesk.importer as importer
+    startup = time.perf_counter() - t0
+    prof = cProfile.Profile()
+    prof.enable()
+    importer.import_paths([str(pages)], str(db), workers=1)
+    prof.disable()
+    stats = pstats.Stats(prof).stats
+    cum = {}
+    for (_file, _line, func), (_cc, _nc, _tt, ct, _callers) in stats.items():
+        cum[func] = cum.get(func, 0.0) + ct
+    print("\n| stage (one parser, cProfile) | cumulative s |\n|---|---:|")
+    print(f"| module imports (copydesk.importer) | {startup:.2f} |")
+    for stage, func in STAGES.items():
+        if func in cum:
+            print(f"| {stage} | {cum[func]:.2f} |")
 
 
 def run_import(pages: Path, db: Path) -> tuple[dict, float, int]:
@@ -51,7 +100,8 @@ def run_import(pages: Path, db: Path) -> tuple[dict, float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    ap.add_argument("--profile", action="store_true", help="profile the stages instead (one parser)")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/copydesk-bench"))
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
@@ -70,6 +120,10 @@ def main() -> None:
         read_all(pages)                                   # warm the page cache
         files, read_s = read_all(pages)
         db = args.workdir / f"import-{n}.duckdb"
+        if args.profile:
+            profile(pages, db)
+            continue
+        peer_s = run_peer(pages, args.workdir / f"peer-{n}.duckdb")
         for p in (db, db.with_name(db.name + ".wal")):
             p.unlink(missing_ok=True)
         first, wall1, rss1 = run_import(pages, db)
@@ -77,6 +131,7 @@ def main() -> None:
         row = {
             "posts_requested": n, "files": files, "posts": first["posts_total"],
             "read_only_s": round(read_s, 2), "read_files_per_s": round(files / read_s),
+            "peer_s": round(peer_s, 2), "vs_peer": round(wall1 / peer_s, 2), "vs_read": round(wall1 / read_s, 1),
             "import_s": round(wall1, 2), "import_files_per_s": round(files / wall1),
             "import_posts_per_s": round(first["posts_total"] / wall1),
             "import_paths_s": first["seconds"],
@@ -86,11 +141,14 @@ def main() -> None:
         }
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print("\n| posts | files | plain read | import (process) | in import_paths | files/s | posts/s | peak RSS | re-import (unchanged) | DB size |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    if not rows:
+        return
+    print("\n| posts | files | plain read | peer (regex + pandas) | import (process) | import / peer | import / read "
+          "| in import_paths | files/s | posts/s | peak RSS | re-import (unchanged) | DB size |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['posts']:,} | {r['files']:,} | {r['read_only_s']} s ({r['read_files_per_s']:,}/s) | "
-              f"{r['import_s']} s | {r['import_paths_s']} s | {r['import_files_per_s']:,} | "
+              f"{r['peer_s']} s | {r['import_s']} s | {r['vs_peer']}× | {r['vs_read']}× | {r['import_paths_s']} s | {r['import_files_per_s']:,} | "
               f"{r['import_posts_per_s']:,} | {r['import_peak_rss_mb']} MB | "
               f"{r['reimport_s']} s ({r['reimport_files_per_s']:,}/s) | {r['db_mb']} MB |")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -57,6 +58,34 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def ENGINE_OPTIONS(f):
+    """--engine / --scheduler / --stage-dir, shared by the commands that can run on a Dask cluster."""
+    f = click.option("--stage-dir", default=None, metavar="DIR",
+                     help="With --engine dask: folder or fsspec URL every worker can read and write, for the "
+                          "data that travels (default with a local cluster: a temporary folder).")(f)
+    f = click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="With --engine dask: the Dask scheduler (tcp://host:8786; default $DASK_SCHEDULER_ADDRESS, "
+                          "else a local cluster with one worker per core).")(f)
+    return click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                        help="Where the heavy stages run: this process, or a Dask cluster.")(f)
+
+
+def check_engine_options(engine: str, scheduler, stage_dir, **others) -> None:
+    """The cluster options are refused without --engine dask (they would be silently ignored)."""
+    if engine == "dask":
+        return
+    given = dict(scheduler=scheduler, stage_dir=stage_dir, **others)
+    for name, value in given.items():
+        if value is not None:
+            fail(f"--{name.replace('_', '-')} needs --engine dask")
+
+
+def cluster_for(scheduler, stage_dir, quiet: bool):
+    """The Dask cluster of a command (copydesk.cluster.connect), with progress bars on a terminal."""
+    from . import cluster
+    return cluster.connect(scheduler, stage_dir, progress=sys.stderr.isatty() and not quiet)
+
+
 # Commands are added below, one function per command, each in its own section.
 
 
@@ -70,19 +99,49 @@ def fail(message: str, code: int = 2) -> None:
 @click.option("--batch-size", default=None, type=click.IntRange(1, 1_000_000),
               help="Files per transaction (default 131072; a batch also commits after 15 s).")
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Parser processes (default: up to 2).")
-def import_cmd(paths, db, as_json, strict, batch_size, workers):
+              help="Parser processes (default: up to 2; with --engine dask the cluster's workers parse).")
+@ENGINE_OPTIONS
+def import_cmd(paths, db, as_json, strict, batch_size, workers, engine, scheduler, stage_dir):
     """Import page dumps (.txt), JSON Lines, folders, .zip and .tar.gz archives into the database."""
     from . import importer
 
     missing = [p for p in paths if not __import__("os").path.exists(p)]
     if missing:
         fail(f"no such file or folder: {missing[0]}")
+    check_engine_options(engine, scheduler, stage_dir)
+    if engine == "dask" and workers:
+        fail("--workers is for the local engine; with --engine dask the cluster's workers parse")
     show_bar = sys.stderr.isatty() and not as_json
     total = importer.count_items(list(paths)) if show_bar else None
     kwargs = {"workers": workers}
     if batch_size:
         kwargs["batch_size"] = batch_size
+    with contextlib.ExitStack() as stack:
+        if engine == "dask":
+            kwargs["cluster"] = stack.enter_context(cluster_for(scheduler, stage_dir, True))
+        summary = _run_import(paths, db, show_bar, total, kwargs)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), default=str))
+    else:
+        rate = summary.files_seen / summary.seconds if summary.seconds else 0
+        click.echo(
+            f"batch {summary.batch_id}: {summary.files_seen} files seen, {summary.imported} imported, "
+            f"{summary.updated} updated, {summary.unchanged} unchanged, {summary.rejected} rejected, "
+            f"{summary.warnings} warnings; {summary.posts_new} posts new, {summary.posts_replaced} replaced "
+            f"by a newer revision; {summary.posts_total} posts in {dbmod.db_path(db)} "
+            f"({summary.seconds:.1f}s, {rate:,.0f} files/s)")
+        for rej in summary.rejects[:10]:
+            click.echo(f"  rejected {terminal_text(rej['source_file'])}: {terminal_text(rej['reason'])}")
+        if summary.rejected > 10:
+            click.echo(f"  … all rejects: the Overview page, or 'copydesk export import-files --csv FILE --db {dbmod.db_path(db)}'")
+    if strict and summary.rejected:
+        sys.exit(1)
+
+
+def _run_import(paths, db, show_bar: bool, total, kwargs):
+    """importer.import_paths with a progress bar on a terminal; interruptions and I/O errors reported."""
+    from . import importer
+
     try:
         if show_bar:
             with click.progressbar(length=total or 0, label="importing", file=sys.stderr,
@@ -92,9 +151,8 @@ def import_cmd(paths, db, as_json, strict, batch_size, workers):
                 def progress(done):
                     bar.update(done - last[0])
                     last[0] = done
-                summary = importer.import_paths(list(paths), db, progress=progress, **kwargs)
-        else:
-            summary = importer.import_paths(list(paths), db, **kwargs)
+                return importer.import_paths(list(paths), db, progress=progress, **kwargs)
+        return importer.import_paths(list(paths), db, **kwargs)
     except KeyboardInterrupt:
         click.echo("interrupted: finished chunks are saved; run the same import again to finish", err=True)
         sys.exit(130)
@@ -102,21 +160,6 @@ def import_cmd(paths, db, as_json, strict, batch_size, workers):
         fail(str(exc))
     except (OSError, ValueError) as exc:
         fail(str(exc))
-    if as_json:
-        click.echo(json.dumps(summary.as_dict(), default=str))
-    else:
-        rate = summary.files_seen / summary.seconds if summary.seconds else 0
-        click.echo(
-            f"batch {summary.batch_id}: {summary.files_seen} files seen, {summary.imported} imported, "
-            f"{summary.updated} updated, {summary.unchanged} unchanged, {summary.rejected} rejected, "
-            f"{summary.warnings} warnings; {summary.posts_total} posts in {dbmod.db_path(db)} "
-            f"({summary.seconds:.1f}s, {rate:,.0f} files/s)")
-        for rej in summary.rejects[:10]:
-            click.echo(f"  rejected {terminal_text(rej['source_file'])}: {terminal_text(rej['reason'])}")
-        if summary.rejected > 10:
-            click.echo(f"  … all rejects: the Overview page, or 'copydesk export import-files --csv FILE --db {dbmod.db_path(db)}'")
-    if strict and summary.rejected:
-        sys.exit(1)
 
 
 # --------------------------------------------------------------------------- demo
@@ -158,8 +201,14 @@ def _export_names() -> list[str]:
 @click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Policy TOML (default: $COPYDESK_POLICY, else policy.toml).")
 @click.option("--no-sidecar", is_flag=True, help="Do not write the OUT.json provenance file.")
+@click.option("--reason", multiple=True, type=click.Choice(list(domain.REASONS)),
+              help="review-queue: only posts with this reason (repeatable).")
+@click.option("--state", type=click.Choice(domain.STATES), default=None,
+              help="review-queue: open (default), decided or all.")
+@click.option("--assignee", multiple=True, help="review-queue: only posts assigned to this person (repeatable).")
+@click.option("--search", default=None, help="review-queue: only posts whose id or title contains this text.")
 def export_cmd(name, db, csv_out, parquet_out, site, stack, status, difficulty, band, reviewed_from, reviewed_to,
-               as_of, policy_file, no_sidecar):
+               as_of, policy_file, no_sidecar, reason, state, assignee, search):
     """Export a named view (posts, review-queue, ...) as CSV or Parquet, filtered, with a JSON sidecar."""
     from . import export as exportmod
     from . import freshness
@@ -173,6 +222,11 @@ def export_cmd(name, db, csv_out, parquet_out, site, stack, status, difficulty, 
     filters = {"site": list(site), "stack": list(stack), "status": list(status), "difficulty": list(difficulty),
                "band": list(band), "reviewed_from": reviewed_from.date() if reviewed_from else None,
                "reviewed_to": reviewed_to.date() if reviewed_to else None}
+    queue_filters = {"reason": list(reason), "state": state, "assignee": list(assignee), "search": search}
+    if any(v for v in queue_filters.values()):
+        if name != "review-queue":
+            fail("--reason, --state, --assignee and --search apply to review-queue only")
+        filters.update(queue_filters)
     try:
         policy = freshness.load_policy(policy_file)
         with dbmod.session(path, read_only=True) as con:
@@ -378,12 +432,18 @@ def quality_cmd(db, as_json):
 @click.option("--incremental", is_flag=True,
               help="Compare only posts new or changed since the last run (default: recompute everything).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
-def duplicates_cmd(db, threshold, floor, csv_out, incremental, as_json):
+@ENGINE_OPTIONS
+@click.option("--partitions", type=click.IntRange(1, 1_000_000), default=None,
+              help="With --engine dask: partitions of posts (default: 50,000 posts each, at least two per worker).")
+def duplicates_cmd(db, threshold, floor, csv_out, incremental, as_json, engine, scheduler, stage_dir, partitions):
     """Find exact, near and title duplicate posts; store pairs and clusters, optionally write a CSV."""
     from . import duplicates
 
     if floor > threshold:
         fail("--floor must not be above --threshold")
+    if engine == "dask" and incremental:
+        fail("--incremental runs on the local engine (it compares only new and changed posts); drop --engine dask")
+    check_engine_options(engine, scheduler, stage_dir, partitions=partitions)
     path = dbmod.db_path(db)
     if not path.exists():
         fail(f"database {path} does not exist (run 'copydesk import' first)")
@@ -394,7 +454,12 @@ def duplicates_cmd(db, threshold, floor, csv_out, incremental, as_json):
         fail(str(exc))
     try:
         duplicates.queries.run(con, "duplicates/memory_limit")   # keep DuckDB's cache modest
-        summary = duplicates.refresh(con, settings, incremental=incremental)
+        if engine == "dask":
+            from .duplicates import dask_engine
+            with cluster_for(scheduler, stage_dir, as_json) as cl:
+                summary = duplicates.refresh(con, settings, scan_full=dask_engine.scanner(cl, partitions))
+        else:
+            summary = duplicates.refresh(con, settings, incremental=incremental)
         if csv_out:
             summary["csv_rows"] = duplicates.export_csv(con, csv_out, threshold)
     finally:

@@ -41,3 +41,8 @@ class DatabaseError(CopydeskError):
 
 class InputError(CopydeskError, ValueError):
     """An input the user named cannot be used (a missing path, an option out of range ...)."""
+
+
+class ImportFailed(CopydeskError):
+    """An import that could not finish (disk full, out of memory, the lock lost between two
+    batches): its batch is marked ``failed`` with this message."""

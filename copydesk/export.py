@@ -223,6 +223,16 @@ def _jsonable(value):
     return value
 
 
+def _shown_filters(name: str, filters: dict | None) -> dict:
+    """The filters an export applied: the post filters, and the queue's own for ``review-queue``."""
+    out = trends.clean_filters(filters)
+    if VIEWS[name].kind == "review-queue":
+        from . import queue
+        out.update({k: v for k, v in (filters or {}).items()
+                    if k in queue.QUEUE_FILTER_KEYS and v not in (None, "", [], ())})
+    return out
+
+
 def provenance(con, name: str, fmt: str, out: Path | None, rows: int, filters: dict | None,
                as_of: dt.date, policy, extra: dict | None = None, seconds: float | None = None) -> dict:
     """What a sidecar says about an export: enough to reproduce it."""
@@ -232,7 +242,7 @@ def provenance(con, name: str, fmt: str, out: Path | None, rows: int, filters: d
         "format": fmt,
         "file": out.name if out else None,
         "rows": rows,
-        "filters": {k: _jsonable(v) for k, v in trends.clean_filters(filters).items()},
+        "filters": {k: _jsonable(v) for k, v in _shown_filters(name, filters).items()},
         "drill_down": {k: _jsonable(v) for k, v in (extra or {}).items() if v is not None} or None,
         "as_of": as_of.isoformat(),
         "policy": _policy_json(policy),

@@ -33,8 +33,9 @@ DEFAULT_POLICY_FILE = ROOT / "policy.toml"
 ENV_POLICY = "COPYDESK_POLICY"
 
 FRESHNESS_KEYS = ("half_life_days", "aging_after_days", "stale_after_days", "drift_margin")
-from .domain import BANDS, SCORE_BANDS, SCORE_METRICS  # noqa: E402,F401  (re-exported)
+from .domain import BANDS, REASONS, SCORE_BANDS, SCORE_METRICS  # noqa: E402,F401  (re-exported)
 
+# [priority.severity]: what each reason (copydesk.domain.REASONS, same keys) adds to a post's priority.
 DEFAULT_SEVERITY = {
     "flagged": 40,
     "no_metadata": 35,
@@ -48,6 +49,11 @@ DEFAULT_SEVERITY = {
     "freshness_drift": 15,
     "parse_warnings": 10,
 }
+# [queue] signals: reasons that only raise the priority and show on the row; every other reason puts a
+# post in the open queue on its own.
+DEFAULT_SIGNALS = ("low_score", "freshness_drift", "parse_warnings")
+# [queue] today_posts: how many posts the Review page's "Today" view lists.
+DEFAULT_TODAY_POSTS = 40
 
 
 # [quality]: how copydesk scores the text itself (copydesk.quality; README "Quality signals").
@@ -124,6 +130,8 @@ class Policy:
     draft_statuses: tuple = ("drafted", "in review")
     attention_statuses: tuple = ("needs update",)
     ignore_statuses: tuple = ()
+    signals: tuple = DEFAULT_SIGNALS
+    today_posts: int = DEFAULT_TODAY_POSTS
     staleness_max: float = 20.0
     impact_per_decade: float = 4.0
     impact_max: float = 24.0
@@ -132,6 +140,15 @@ class Policy:
     sites: dict = field(default_factory=dict)     # site (lower-case) -> {freshness key: value}
     stacks: dict = field(default_factory=dict)    # stack (lower-case) -> {freshness key: value}
     source: str = "built-in defaults"
+
+    def queue_reasons(self) -> tuple:
+        """The reasons that put a post in the queue on their own (every reason not a signal), in REASONS order."""
+        return tuple(code for code in REASONS if code not in self.signals)
+
+    def reason_rank(self) -> list[str]:
+        """Every reason code, highest severity first (REASONS order among equals): how a row's main reason is chosen."""
+        order = list(REASONS)
+        return sorted(order, key=lambda code: (-float(self.severity.get(code, 0)), order.index(code)))
 
     def watch(self, metric: str) -> int:
         return int(self.score_watch_by_metric.get(metric, self.score_watch))
@@ -217,9 +234,20 @@ def policy_from_dict(data: dict, source: str = "dict") -> Policy:
                 raise PolicyError(f"scores.{metric}.{key}: unknown key (use good / watch)")
     kw["score_watch_by_metric"], kw["score_good_by_metric"] = watch_by, good_by
     q = data.get("queue", {})
+    unknown_q = set(q) - {"draft_statuses", "attention_statuses", "ignore_statuses", "signals", "today_posts"}
+    if unknown_q:
+        raise PolicyError(f"queue: unknown key(s) {sorted(unknown_q)}")
     for key in ("draft_statuses", "attention_statuses", "ignore_statuses"):
         if key in q:
             kw[key] = _statuses(q[key], f"queue.{key}")
+    if "signals" in q:
+        signals = _statuses(q["signals"], "queue.signals")
+        bad = [code for code in signals if code not in REASONS]
+        if bad:
+            raise PolicyError(f"queue.signals: unknown reason(s) {bad}; known: {list(REASONS)}")
+        kw["signals"] = tuple(dict.fromkeys(signals))
+    if "today_posts" in q:
+        kw["today_posts"] = _number(q["today_posts"], "queue.today_posts", positive=True, integer=True)
     pr = dict(data.get("priority", {}))
     sev = dict(DEFAULT_SEVERITY)
     for code, val in (pr.pop("severity", {}) or {}).items():
@@ -305,6 +333,9 @@ def policy_params(policy: Policy, as_of: dt.date | None = None) -> dict:
         "draft_statuses": list(policy.draft_statuses),
         "attention_statuses": list(policy.attention_statuses),
         "ignore_statuses": list(policy.ignore_statuses),
+        "signals": list(policy.signals),
+        "reason_rank": policy.reason_rank(),
+        "reason_severity": [float(policy.severity.get(code, 0)) for code in policy.reason_rank()],
         "staleness_max": float(policy.staleness_max),
         "impact_per_decade": float(policy.impact_per_decade),
         "impact_max": float(policy.impact_max),
@@ -390,6 +421,9 @@ def describe(policy: Policy) -> list[tuple[str, str]]:
     rows.append(("attention statuses", ", ".join(policy.attention_statuses) or "—"))
     if policy.ignore_statuses:
         rows.append(("ignored statuses", ", ".join(policy.ignore_statuses)))
+    rows.append(("queue reasons", ", ".join(policy.queue_reasons()) or "—"))
+    rows.append(("signals (priority only)", ", ".join(policy.signals) or "—"))
+    rows.append(("today view", f"the next {policy.today_posts} posts by priority"))
     for scope in ("sites", "stacks"):
         for name, rule in getattr(policy, scope).items():
             txt = ", ".join(f"{k} = {v:g}" for k, v in rule.items() if v is not None)

@@ -24,27 +24,30 @@ import multiprocessing as mp
 import operator
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from itertools import islice
 from typing import Callable, Iterable
 
+import duckdb
 import pyarrow as pa
 
 from . import db as dbmod
 from . import hooks, queries
 from .clock import utc_now
+from .errors import CopydeskError, ImportFailed
 from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
-from .sources import Item, iter_items
+from .sources import Item, display_name, iter_items
 
 # One transaction ("batch") holds up to BATCH_SIZE files: at least one DuckDB row group
 # (122,880 rows), which DuckDB then writes compressed straight into the file instead of
 # logging every row in the WAL first and compressing it again at the next checkpoint.
 BATCH_SIZE = 131_072
 CHUNK_SIZE = 5000          # files per parse task (what a worker process reads and parses)
+CHUNK_BYTES = 64 << 20     # ... or fewer: bytes of archive members / uploads / records held per chunk
 SHM_NEEDED = 1 << 30       # bytes free in /dev/shm to hand chunks over there (else the temp folder)
 YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, readers get a turn
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
@@ -96,6 +99,8 @@ class ImportSummary:
     rejected: int = 0
     warnings: int = 0
     posts_total: int = 0
+    posts_new: int = 0          # posts this batch added (no revision from an earlier batch)
+    posts_replaced: int = 0     # posts whose newer revision from this batch replaced the current one
     seconds: float = 0.0
     status: str = "running"
     rejects: list[dict] = field(default_factory=list)   # the first few, for the CLI
@@ -111,9 +116,13 @@ def _read(item: Item) -> bytes:
         return item.data
     # os.read sized by fstat: a buffered ``read(MAX_FILE_BYTES + 1)`` allocates the whole
     # limit for every file (a 64 MB buffer per 8 KB page: 4x slower than the read itself).
-    fd = os.open(item.path, os.O_RDONLY)
+    # O_NONBLOCK: a FIFO put in place of a file after it was listed must not block the open.
+    fd = os.open(item.path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Rejected("not a regular file: not read")
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise Rejected(f"file too large ({size} bytes > {MAX_FILE_BYTES})")
         data = os.read(fd, size + 1)
@@ -257,10 +266,34 @@ def _parse(item: Item, data: bytes) -> dict:
     if item.kind == "record":
         try:
             obj = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Rejected(f"not valid JSON: {exc}") from None
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise Rejected(f"not valid JSON: {type(exc).__name__}: {exc}"[:500]) from None
+        if b"\\u" in data:                    # an escaped lone surrogate cannot be stored as text
+            obj, replaced = _without_surrogates(obj)
+            row = parse_record(obj)
+            if replaced:
+                row["warnings"].append(f"{replaced} invalid \\u escapes (lone surrogates) replaced with U+FFFD")
+            return row
         return parse_record(obj)
     return parse_page(data)
+
+
+def _without_surrogates(value, count: int = 0):
+    """A JSON value with every lone surrogate (from a ``\\udXXX`` escape) replaced by U+FFFD;
+    returns (value, how many strings were changed)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value, 0
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace"), 1
+    if isinstance(value, list):
+        out = [_without_surrogates(v) for v in value]
+        return [v for v, _n in out], sum(n for _v, n in out)
+    if isinstance(value, dict):
+        out = [(_without_surrogates(k), _without_surrogates(v)) for k, v in value.items()]
+        return {k: v for (k, _a), (v, _b) in out}, sum(a + b for (_k, a), (_v, b) in out)
+    return value, 0
 
 
 def revision_row(row: dict, source_file: str, sha: str) -> tuple:
@@ -291,8 +324,65 @@ def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int,
 
 # --------------------------------------------------------------------------- main side
 
-def _load_spilled(revs: pa.Table | str) -> pa.Table:
-    """A chunk's revisions: the table itself, or mapped from the worker's spill file."""
+@dataclass(frozen=True)
+class Shard:
+    """A chunk's revisions written by a Dask worker as Parquet in the stage folder."""
+    stage: object          # copydesk.cluster.Stage
+    name: str
+
+
+def _parse_to_shard(packed: list[tuple], args: tuple, stage, name: str):
+    """On a Dask worker: :func:`process_chunk` (the same parser, warnings and rejects), the revisions
+    written to the stage folder as the Parquet shard ``name``.  Returns (Shard, ledger, counts, each-chunk
+    stage results)."""
+    known, batch_id, first_revision_id, imported_at, _spill_to, with_stages = args
+    revs, ledger, counts, extras = _process_packed(packed, known, batch_id, first_revision_id, imported_at, None,
+                                                   with_stages)
+    stage.write_table(name, revs)
+    return Shard(stage, name), ledger, counts, extras
+
+
+class _DaskParsers:
+    """The parser pool of ``--engine dask``: each chunk is parsed by a worker of ``cluster``
+    (:class:`copydesk.cluster.Cluster`) into a Parquet shard; :meth:`apply_async` has the
+    shape of ``multiprocessing.Pool.apply_async`` (``.get()`` waits, cluster failures become
+    :class:`~copydesk.cluster.ClusterError`)."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.n = 0
+        self.futures: list = []
+
+    def apply_async(self, fn, args: tuple):
+        assert fn is _process_packed
+        self.n += 1
+        fut = self.cluster.client.submit(_parse_to_shard, args[0], args[1:], self.cluster.stage,
+                                         f"import/chunk-{self.n}", retries=2, pure=False)
+        self.futures.append(fut)
+        cluster = self.cluster
+
+        class _Result:
+            def get(self):
+                return cluster.wait("parse", fut)
+        return _Result()
+
+    def terminate(self) -> None:
+        self.cluster.client.cancel(self.futures)
+
+    def close(self) -> None:
+        self.futures = []
+
+    def join(self) -> None:
+        pass
+
+
+def _load_spilled(revs: pa.Table | str | Shard) -> pa.Table:
+    """A chunk's revisions: the table itself, mapped from the worker's spill file, or read from
+    a Dask worker's Parquet shard (removed once read)."""
+    if isinstance(revs, Shard):
+        table = revs.stage.read_table(revs.name)
+        revs.stage.fs.rm(revs.stage.path(revs.name + ".parquet"))
+        return table
     if isinstance(revs, str):
         with pa.memory_map(revs) as source:
             table = pa.ipc.open_file(source).read_all()
@@ -332,14 +422,23 @@ def _alive(pid: int) -> bool:
 
 
 def _chunks(items: Iterable[Item], size: int):
-    """Chunks of ``size`` items.  Large chunks start smaller (1/8, 1/8, 1/4, 1/2: one
-    chunk's worth) so that both parser processes are busy soon."""
-    it = iter(items)
+    """Chunks of ``size`` items, or fewer when their bytes already read (archive members,
+    uploads, JSON Lines records) reach ``CHUNK_BYTES``: a chunk holds at most one page past
+    the budget, whatever the archive.  Large chunks start smaller (1/8, 1/8, 1/4, 1/2: one
+    chunk's worth) so that both parser processes are busy soon.  The next item is pulled only
+    once the chunk before is handed over (an archive is read as the import goes)."""
     ramp = [size // 8, size // 8, size // 4, size - 2 * (size // 8) - size // 4] if size >= 1000 else []
-    while True:
-        chunk = list(islice(it, ramp.pop(0) if ramp else size))
-        if not chunk:
-            return
+    chunk: list[Item] = []
+    limit, nbytes = (ramp.pop(0) if ramp else size), 0
+    for item in items:
+        chunk.append(item)
+        if item.data is not None:
+            nbytes += len(item.data)
+        if len(chunk) >= limit or nbytes >= CHUNK_BYTES:
+            yield chunk
+            chunk, nbytes = [], 0
+            limit = ramp.pop(0) if ramp else size
+    if chunk:
         yield chunk
 
 
@@ -470,7 +569,7 @@ def _now() -> dt.datetime:
 def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers: int | None = None,
                  progress: Callable[[int], None] | None = None, yield_every: float = YIELD_EVERY,
                  source: str | None = None, items: Iterable[Item] | None = None,
-                 after_import: bool = True, chunk_stages: bool | None = None) -> ImportSummary:
+                 after_import: bool = True, chunk_stages: bool | None = None, cluster=None) -> ImportSummary:
     """Import ``paths`` (files, folders, archives) into the database ``db``.
 
     Files are parsed in chunks of up to ``CHUNK_SIZE`` and written in transactions
@@ -480,15 +579,19 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     number of inputs done after each chunk.  ``items`` overrides the enumeration of
     ``paths`` (used for browser uploads).  ``after_import=False`` skips the after-import stages
     and, unless ``chunk_stages`` says otherwise, the each-chunk stages (``copydesk.hooks``).
+    With ``cluster`` (a :class:`copydesk.cluster.Cluster`) the chunks are parsed on its workers
+    into Parquet shards, written here the same way.
     """
     t0 = time.perf_counter()
     all_items = items if items is not None else iter_items(_distinct_roots(paths))
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
-    run = _ImportRun(db, source or ", ".join(str(p) for p in paths), batch_size=batch_size,
-                     workers=workers, yield_every=yield_every, progress=progress,
+    if cluster is not None:
+        workers = 2 * max(1, cluster.workers)       # chunks in flight: two per worker
+    run = _ImportRun(db, display_name(source or ", ".join(str(p) for p in paths)), batch_size=batch_size,
+                     workers=workers, yield_every=yield_every, progress=progress, cluster=cluster,
                      stages=after_import if chunk_stages is None else chunk_stages)
-    status = "failed"
+    status, error = "failed", None
     try:
         for chunk in _chunks(all_items, min(batch_size, CHUNK_SIZE)):
             run.submit(chunk)
@@ -497,10 +600,36 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     except KeyboardInterrupt:
         status = "interrupted"
         raise
+    except BaseException as exc:
+        error = exc
+        raise
     finally:
-        run.close(status, after_import)
         run.summary.seconds = round(time.perf_counter() - t0, 3)
+        expected = error is not None and _expected(error)
+        try:
+            run.close(status, after_import, _message(error))
+        except ImportFailed:
+            if error is None or expected:
+                raise                # (a bug's own traceback wins over this)
+        if expected:
+            raise ImportFailed(f"import failed (batch {run.batch_id} marked failed): {_message(error)}") from None
     return run.summary
+
+
+# What a failed import reports as ``error: …`` (anything else is a bug and keeps its traceback):
+# the database's own errors (disk full, out of memory, I/O), the lock lost between two
+# batches, the file system, memory.
+_EXPECTED = (duckdb.Error, CopydeskError, OSError, MemoryError)
+
+
+def _expected(exc: BaseException) -> bool:
+    return isinstance(exc, _EXPECTED)
+
+
+def _message(exc: BaseException | None) -> str | None:
+    if exc is None:
+        return None
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:2000]
 
 
 class _ImportRun:
@@ -514,7 +643,7 @@ class _ImportRun:
     """
 
     def __init__(self, db, label: str, *, batch_size: int, workers: int, yield_every: float,
-                 progress: Callable[[int], None] | None, stages: bool = True):
+                 progress: Callable[[int], None] | None, cluster=None, stages: bool = True):
         self.db, self.batch_size, self.workers = db, batch_size, workers
         # the each-chunk stages, registered before the parser processes are forked
         self.chunk_stages = hooks.chunk_stages(prepare=True) if stages else {}
@@ -528,12 +657,15 @@ class _ImportRun:
         n_revisions, n_posts = queries.run(self.con, "ingest/database_state").fetchall()[0]
         self.state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
         self.opened = time.monotonic()
-        if workers > 1:
-            # pyarrow imports pandas the first time it converts Python values (0.2 s): once,
-            # here, rather than in every forked parser process and again in this one.
-            pa.array([0])
-        self.pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
-        self.spill = _spill_dir() if self.pool else None
+        if cluster is not None:
+            self.pool, self.spill = _DaskParsers(cluster), None
+        else:
+            if workers > 1:
+                # pyarrow imports pandas the first time it converts Python values (0.2 s): once,
+                # here, rather than in every forked parser process and again in this one.
+                pa.array([0])
+            self.pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
+            self.spill = _spill_dir() if self.pool else None
         self.n_chunks = self.done = 0
         self.pending: deque = deque()     # (parse result or its future, known files, number of inputs)
         self.tx_open, self.tx_started = False, 0.0
@@ -603,23 +735,50 @@ class _ImportRun:
                 if outcome == "rejected" and len(summary.rejects) < 20:
                     summary.rejects.append({"source_file": src, "reason": msg})
 
-    def close(self, status: str, after_import: bool) -> None:
+    def close(self, status: str, after_import: bool, message: str | None = None) -> None:
         """End the run: roll back an open transaction, stop the parsers, record the batch's
-        status and, when it finished, run the after-import stages."""
-        con = self.con
-        if self.tx_open:
-            con.execute("ROLLBACK")
+        status (and ``message``, what failed) and, when it finished, run the after-import stages.
+
+        After a failed commit the connection may be unusable (DuckDB invalidates it, or it was
+        closed and could not be reopened): the status is then recorded through a fresh
+        connection; when even that fails, :class:`ImportFailed` says so."""
         if self.pool:
             self.pool.terminate() if status != "finished" else self.pool.close()
             self.pool.join()
-            shutil.rmtree(self.spill, ignore_errors=True)
+            if self.spill:
+                shutil.rmtree(self.spill, ignore_errors=True)
+        if self.tx_open:
+            self.tx_open = False
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass                    # a failed COMMIT has ended the transaction already
         self.summary.status = status
-        queries.run(con, "ingest/finish_batch", batch_id=self.batch_id, finished_at=_now(), status=status)
+        args = {"batch_id": self.batch_id, "status": status, "message": message}
+        try:
+            queries.run(self.con, "ingest/finish_batch", finished_at=_now(), **args)
+        except duckdb.Error:
+            self._reopen_after_failure(args)
+        con = self.con
         if status == "finished" and after_import:
             queries.run(con, "ingest/reset_threads")
             hooks.run_after_import(con, self.batch_id)
         self.summary.posts_total = queries.run(con, "ingest/batch_summary", batch_id=self.batch_id).fetchall()[0][-1]
+        self.summary.posts_new, self.summary.posts_replaced = \
+            queries.run(con, "ingest/post_outcomes", batch_id=self.batch_id).fetchone()
         con.close()
+
+    def _reopen_after_failure(self, args: dict) -> None:
+        try:
+            self.con.close()
+        except duckdb.Error:
+            pass
+        try:
+            self.con = _open(self.db)
+            queries.run(self.con, "ingest/finish_batch", finished_at=_now(), **args)
+        except (duckdb.Error, CopydeskError) as exc:
+            raise ImportFailed(f"import failed (batch {self.batch_id} could not be marked {args['status']}: "
+                               f"{_message(exc)}): {args['message']}") from None
 
 
 def _distinct_roots(paths: list) -> list[str]:

@@ -50,7 +50,9 @@ _TRUE = frozenset({"1", "true", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "no", "n", "off"})
 _NEVER = frozenset({"", "never", "none", "null", "n/a", "-"})
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_CONTROL_BYTES = bytes([*range(0, 9), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_CONTROL_BYTES = bytes([*range(0, 9), *range(0x0E, 0x1B), *range(0x1C, 0x20)])   # counted: is it binary?
+_STRIP = _CONTROL                                                                 # removed from text
+_STRIP_BYTES = bytes([*range(0, 9), *range(0x0E, 0x20), 0x7F])
 
 
 class Rejected(ValueError):
@@ -60,45 +62,77 @@ class Rejected(ValueError):
 # --------------------------------------------------------------------------- decoding
 
 def decode(data: bytes) -> tuple[str, list[str]]:
-    """Bytes → text with ``\\n`` line ends.  Returns (text, notes about the encoding)."""
-    notes: list[str] = []
+    """Bytes → text with ``\\n`` line ends.  Returns (text, warnings about the bytes).
+
+    UTF-8 (a BOM is dropped) and UTF-16 with a BOM are read as such.  A file that is not valid
+    UTF-8 is still read as UTF-8, each invalid byte replaced by U+FFFD, when it is mostly UTF-8
+    (at least as many valid non-ASCII characters as invalid bytes: one stray byte must not
+    garble a page); otherwise as cp1252 (latin-1 for its five undefined bytes).  Either way a
+    warning names the encoding used.  Control characters (NUL, ESC, DEL … but not tab and line
+    ends) are removed anywhere in the file, with a warning; a file whose first 64 KiB hold
+    more than 1 % of them is binary and rejected.
+    """
+    warnings: list[str] = []
     if not data:
         raise Rejected("empty file")
     if len(data) > MAX_FILE_BYTES:
         raise Rejected(f"file too large ({len(data)} bytes > {MAX_FILE_BYTES})")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-        notes.append("utf-8 BOM")
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-            notes.append("utf-16")
-            data = None  # type: ignore[assignment]
-        except UnicodeDecodeError:
-            raise Rejected("undecodable: broken UTF-16") from None
-    if data is not None:
+        return _finish_text(_decode_utf16(data, warnings), warnings), warnings
+    stripped = data.translate(None, _STRIP_BYTES)
+    if len(stripped) != len(data):             # rare: control bytes somewhere
         head = data[:65536]
-        if b"\x00" in head:
-            raise Rejected("binary file (contains NUL bytes)")
         if len(head) - len(head.translate(None, _CONTROL_BYTES)) > max(8, len(head) // 100):
             raise Rejected("binary file (control bytes)")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-                notes.append("decoded as cp1252")
-            except UnicodeDecodeError:
-                raise Rejected("undecodable: neither UTF-8 nor cp1252") from None
+        warnings.append(f"{len(data) - len(stripped)} control characters removed")
+        data = stripped
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = _decode_not_utf8(data, warnings)
+    return _finish_text(text, warnings), warnings
+
+
+def _decode_utf16(data: bytes, warnings: list[str]) -> str:
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        raise Rejected("undecodable: broken UTF-16") from None
+    warnings.append("encoding: UTF-16 (with a byte order mark)")
+    head = text[:65536]
+    if len(_CONTROL.findall(head)) > max(8, len(head) // 100):
+        raise Rejected("binary file (control characters)")
+    clean = _STRIP.sub("", text)
+    if len(clean) != len(text):
+        warnings.append(f"{len(text) - len(clean)} control characters removed")
+    return clean
+
+
+def _decode_not_utf8(data: bytes, warnings: list[str]) -> str:
+    """Text of bytes that are not valid UTF-8: UTF-8 with replacement when mostly UTF-8, else cp1252."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    valid = len(text) - len(text.encode("ascii", "ignore")) - bad     # non-ASCII characters decoded fine
+    if valid >= bad:
+        warnings.append(f"encoding: UTF-8 with {bad} invalid byte{'s' if bad != 1 else ''} replaced by U+FFFD")
+        return text
+    try:
+        text = data.decode("cp1252")
+        warnings.append("encoding: not UTF-8, decoded as cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        warnings.append("encoding: not UTF-8, decoded as latin-1")
+    return text
+
+
+def _finish_text(text: str, warnings: list[str]) -> str:
     if not text.strip():
         raise Rejected("whitespace only")
-    # (other encodings had their control bytes checked on the raw bytes above)
-    if notes[:1] == ["utf-16"] and len(_CONTROL.findall(text[:65536])) > max(8, min(len(text), 65536) // 100):
-        raise Rejected("binary file (control characters)")
     if "\r" in text:
-        notes.append("CRLF line endings" if "\r\n" in text else "CR line endings")
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, notes
+    return text
 
 
 # --------------------------------------------------------------------------- values
@@ -323,9 +357,12 @@ def parse_page(data: bytes | str) -> dict[str, Any]:
         text = data.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             raise Rejected("whitespace only" if text else "empty file")
-    else:
-        text = decode(data)[0]
-    return parse_text(text)
+        return parse_text(text)
+    text, warnings = decode(data)
+    row = parse_text(text)
+    if warnings:
+        row["warnings"][:0] = warnings
+    return row
 
 
 def parse_text(text: str) -> dict[str, Any]:
@@ -488,14 +525,23 @@ def _settle(pending: tuple[str, str, str], scalars: dict[str, str], unknown: lis
 
 def _unknown_meta(lists: dict[str, list[str]], unknown_lines: list[str]) -> dict[str, Any]:
     """``extra_meta`` of the keys no table knows: unknown lists, then unknown lines
-    (``key: value``, or a key glued to a number or URL; else under ``unparsed lines``)."""
+    (``key: value``, or a key glued to a number or URL; else under ``unparsed lines``).  An
+    unknown key on several lines (``tag: t1``, ``tag: t2``) keeps every value, as a list."""
     extra: dict[str, Any] = {key: items for key, items in lists.items() if key not in _LIST_SET}
+    repeated: set[str] = set()
     for line in unknown_lines:
         m = _GLUED_VALUE.match(line) or _KEY_COLON.match(line)
-        if m:
-            extra[m.group(1).strip()] = m.group(2).strip()
-        else:
+        if not m:
             extra.setdefault("unparsed lines", []).append(line)
+            continue
+        key, value = m.group(1).strip(), m.group(2).strip()
+        if key not in extra:
+            extra[key] = value
+            continue
+        if key not in repeated:             # a key given several times keeps all its values, in order
+            repeated.add(key)
+            extra[key] = [extra[key]]
+        extra[key].append(value)
     return extra
 
 

@@ -1,7 +1,8 @@
 """The review queue: reasons, priority, filters, paging, and triage decisions.
 
-A post is *in the queue* when it has at least one reason (see :data:`REASONS`) and no
-current decision covers it.  A decision covers a post until its content changes (the
+A post is *in the queue* when it has at least one *queue reason* (see :data:`REASONS`; the
+policy's ``[queue] signals`` are reasons that only raise the priority) and no current
+decision covers it.  A decision covers a post until its content changes (the
 post's ``source_sha256`` differs from the hash recorded with the decision) or, for a
 snooze, until the as-of date reaches ``snooze_until``.  Undo is a new ``reopen``
 decision.  Decisions are appended to ``review_decisions``; ``review_state`` is the
@@ -48,10 +49,17 @@ def has_duplicate_tables(con) -> bool:
 
 
 def _parts(con) -> dict:
-    """Without the near-duplicate tables (an old read-only database) the duplicate links are empty."""
-    if con is not None and not has_duplicate_tables(con):
-        return {"duplicate_links": "review/duplicate_links_none"}
-    return {}
+    """Without the near-duplicate tables (an old read-only database) the duplicate links are empty;
+    without the review tables no decision counts as a review."""
+    if con is None:
+        return {}
+    present = tables_present(con, ["near_duplicates", "duplicate_clusters", "review_decisions"])
+    parts = {}
+    if not {"near_duplicates", "duplicate_clusters"} <= present:
+        parts["duplicate_links"] = "review/duplicate_links_none"
+    if "review_decisions" not in present:
+        parts["decision_reviews"] = "review/decision_reviews_none"
+    return parts
 
 
 def _sort(sort: str, direction: str) -> dict:
@@ -133,6 +141,22 @@ def queue_count(con, policy: Policy, as_of: dt.date | None = None, filters: dict
 
 def reason_counts(con, policy: Policy, as_of: dt.date | None = None, filters: dict | None = None) -> pd.DataFrame:
     return statement("review/queue_reason_counts", policy, filters, as_of=as_of, con=con).df(con)
+
+
+def today_ids(con, policy: Policy, as_of: dt.date | None, filters: dict | None, reviewer: str | None,
+              limit: int) -> list[str]:
+    """The next ``limit`` open posts for ``reviewer`` (``review/today``): assigned to them first, then
+    by priority; ``filters`` are the post filters (site, stack ...)."""
+    rows = statement("review/today", policy, {**(filters or {}), "state": "open"}, as_of=as_of, con=con,
+                     reviewer=reviewer or "", limit=int(limit)).execute(con).fetchall()
+    return [r[0] for r in rows]
+
+
+def decided_since(con, reviewer: str | None, since: dt.datetime) -> int:
+    """How many posts ``reviewer`` decided since ``since`` (UTC)."""
+    if not reviewer or not tables_present(con, ["review_decisions"]):
+        return 0
+    return int(queries.run(con, "review/decided_today", reviewer=reviewer, since=as_utc(since)).fetchone()[0])
 
 
 def stale_drafts(con, policy: Policy, as_of: dt.date | None = None, filters: dict | None = None) -> pd.DataFrame:

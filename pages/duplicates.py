@@ -41,15 +41,18 @@ if common.require_db():
                               file_name=f"duplicate_clusters_{threshold:g}.csv", key="dup_download")
 
             labels = clusters.labels()
+            duplicates.cluster_from_url(clusters)         # ?post=ID: the cluster of a post opened from the queue
             cid = st.selectbox("Cluster", list(labels), format_func=lambda c: labels.get(int(c), str(c)),
                                key="dup_cluster")
             st.dataframe(clusters.members_of(cid), hide_index=True, width="stretch", key="dup_members_table")
+            with st.expander("Open a post of this cluster in the Review queue"):
+                duplicates.review_links(clusters.members_of(cid)["post_id"].tolist())
 
             pairs = clusters.pairs_of(cid)
-            options = [f"{r.post_id_a} ↔ {r.post_id_b} ({r.similarity:.1f})" for r in pairs.itertuples()]
-            choice = st.selectbox("Pair", range(len(options)), format_func=lambda i: options[i], key="dup_pair")
+            options = duplicates.pair_options(pairs)
+            choice = st.selectbox("Pair", options, key="dup_pair")
             if choice is not None and len(pairs):
-                row = pairs.iloc[int(choice)]
+                row = pairs.iloc[options.index(choice)]
                 a, b = row["post_id_a"], row["post_id_b"]
                 pair = duplicates.pair(a, b)
                 if pair is not None:
@@ -63,15 +66,17 @@ if common.require_db():
                     with st.expander("Line diff of the original text"):
                         st.code(pair.unified or "(no line differences)", language="diff")
 
-                    st.text_input("Your name", key="dup_editor")
-                    editor = st.session_state.get("dup_editor", "")
+                    common.reviewer_box("dup", "Your name (recorded with the verdict)")
+                    st.caption("Keep one: the cluster's other posts are recorded as merged into it and leave the "
+                               "review queue. Not duplicates: the pair leaves the clusters (and its "
+                               "near-duplicate reason the queue).")
                     b1, b2, b3 = st.columns(3)
                     b1.button("Not duplicates", key="dup_not_duplicate", on_click=duplicates.record_verdict,
-                              args=("not_duplicate", a, b, editor, threshold))
-                    b2.button(f"Keep {a}", key="dup_keep_a", on_click=duplicates.record_verdict,
-                              args=("canonical", a, b, editor, threshold))
-                    b3.button(f"Keep {b}", key="dup_keep_b", on_click=duplicates.record_verdict,
-                              args=("canonical", b, a, editor, threshold))
+                              args=("not_duplicate", a, b, threshold))
+                    b2.button(common.md_escape(f"Keep {a}"), key="dup_keep_a", on_click=duplicates.record_verdict,
+                              args=("canonical", a, b, threshold, tuple(clusters.others_in(cid, a))))
+                    b3.button(common.md_escape(f"Keep {b}"), key="dup_keep_b", on_click=duplicates.record_verdict,
+                              args=("canonical", b, a, threshold, tuple(clusters.others_in(cid, b))))
 
     with tab_titles:
         titles = duplicates.title_pairs(float(threshold), limit=5000)

@@ -6,6 +6,8 @@ from copydesk.app import common, overview
 
 st.title("Overview")
 
+overview.show_last_import()              # after an upload: its summary, above the refreshed figures
+
 if common.require_db():
     figures = overview.figures()
     st.caption("The whole database: the sidebar filters of the other pages do not apply here.")
@@ -40,9 +42,6 @@ if common.require_db():
 st.subheader("Import files")
 uploads = st.file_uploader("Page dumps (.txt), JSON Lines (.jsonl) or .zip archives",
                            type=["txt", "jsonl", "zip"], accept_multiple_files=True,
-                           key="overview_uploads")
+                           key=overview.uploader_key())
 if uploads and st.button("Import uploaded files", key="overview_import", type="primary"):
-    bar = st.progress(0.0, text="importing…")
-    summary = overview.import_uploads(uploads, bar)
-    bar.progress(1.0, text="done")
-    overview.show_import_summary(summary)
+    overview.import_and_refresh(uploads, st.progress(0.0, text="importing…"))

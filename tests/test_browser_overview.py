@@ -37,7 +37,12 @@ def test_upload_a_zip_and_see_it_imported(tmp_path, db_file, running_app, browse
     success = page.get_by_test_id("stAlertContentSuccess")
     success.wait_for(timeout=30_000)
     assert "2 imported" in success.inner_text() and "1 rejected" in success.inner_text()
+    assert "2 posts new, 0 replaced by a newer revision" in success.inner_text()
     assert page.get_by_text("binary file").first.is_visible()
+    # the same render shows the new figures (no reload) and the upload box is empty again
+    wait_for_app(page)
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "3"
+    assert page.get_by_test_id("stFileUploaderFile").count() == 0
 
     con = duckdb.connect(str(db_file), read_only=False)
     try:
@@ -46,7 +51,7 @@ def test_upload_a_zip_and_see_it_imported(tmp_path, db_file, running_app, browse
     finally:
         con.close()
     assert rejected == [("upload:upload.zip::dump/broken.txt", "binary file (contains NUL bytes)")]
-    # the page shows the new figures on its next render
+    # and after a reload too
     page.reload()
     wait_for_app(page)
     assert page.get_by_test_id("stMetricValue").first.inner_text() == "3"

@@ -53,7 +53,7 @@ def test_triage_in_the_browser(tmp_path, db_file, running_app, browser_page):  #
     wait_for_app(page)
     assert metric(page) == 2
     select_option(page, "Open post", "alphanode-000001")
-    text_el(page, "flagged one").wait_for()
+    page.get_by_role("heading", name="flagged one").wait_for()
     text_el(page, "• flagged: needs human review").wait_for()
     assert page.get_by_role("button", name="Record decision").is_disabled()     # no decision without a name
     name = page.get_by_label("Your name (recorded with every decision)")
@@ -99,7 +99,7 @@ def test_triage_in_the_browser(tmp_path, db_file, running_app, browser_page):  #
         .get_by_role("button", name=re.compile("Clear all", re.I)).first.click()
     wait_for_app(page)
     select_option(page, "Open post", "alphanode-000003")
-    text_el(page, "hostile post").wait_for()
+    page.get_by_role("heading", name="hostile post").wait_for()
     text_el(page, "<script>window.__pwned = 1;", exact=False).wait_for()
     assert page.evaluate("window.__pwned") is None
     assert page.locator("img[src='x']").count() == 0

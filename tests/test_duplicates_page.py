@@ -53,7 +53,7 @@ def test_page_records_verdicts(corpus_db):
     a, b = pair_label.split(" (")[0].split(" ↔ ")
     at.button(key="dup_not_duplicate").click().run()
     assert any("Enter your name" in i.value for i in at.info)
-    at.text_input(key="dup_editor").input("ann").run()
+    at.text_input(key="dup_name_input").input("ann").run()
     at.button(key="dup_not_duplicate").click().run()
     assert not at.exception
     with dbmod.session(corpus_db, read_only=True) as con:

@@ -90,6 +90,7 @@ def test_changed_file_updates_its_post(corpus, db_file, template):
     target.write_text(make_page(template, 1, title="post number 1, rewritten", version="1.8.0"))
     s = import_paths([corpus], db_file, workers=1)
     assert (s.updated, s.imported, s.unchanged) == (1, 0, 30)
+    assert (s.posts_new, s.posts_replaced) == (0, 1)
     assert q(db_file, "SELECT title, version FROM posts WHERE post_id = 'alphanode-000001'") == [
         ("post number 1, rewritten", "1.8.0")]
     assert q(db_file, "SELECT count(*), count(*) FILTER (live) FROM post_revisions WHERE post_id = 'alphanode-000001'") == [(2, 1)]
@@ -102,7 +103,8 @@ def test_newer_revision_wins_and_history_is_kept(tmp_path, db_file, template):
     (d / "b.txt").write_text(make_page(template, 7, version="1.9.9", reviewed="2024-01-01", title="v1.9.9"))
     (d / "c.txt").write_text(make_page(template, 8, version="2.0.0", reviewed="2019-01-01", title="older review"))
     (d / "d.txt").write_text(make_page(template, 8, version="2.0.0", reviewed="2020-06-01", title="newer review"))
-    import_paths([d], db_file, workers=1)
+    s = import_paths([d], db_file, workers=1)
+    assert (s.posts_new, s.posts_replaced) == (2, 0)      # two revisions of one new post: new, not replaced
     assert q(db_file, "SELECT post_id, title FROM posts ORDER BY 1") == [
         ("alphanode-000007", "v1.10"), ("alphanode-000008", "newer review")]
     assert q(db_file, "SELECT count(*) FROM post_revisions")[0][0] == 4
@@ -110,11 +112,13 @@ def test_newer_revision_wins_and_history_is_kept(tmp_path, db_file, template):
     e = tmp_path / "later"
     e.mkdir()
     (e / "e.txt").write_text(make_page(template, 7, version="1.2.0", reviewed="2025-01-01", title="old version"))
-    import_paths([e], db_file, workers=1)
+    s = import_paths([e], db_file, workers=1)
+    assert (s.imported, s.posts_new, s.posts_replaced) == (1, 0, 0)
     assert q(db_file, "SELECT title FROM posts WHERE post_id = 'alphanode-000007'") == [("v1.10",)]
     # same version and review date: the later import wins
     (e / "f.txt").write_text(make_page(template, 8, version="2.0.0", reviewed="2020-06-01", title="reimported"))
-    import_paths([e], db_file, workers=1)
+    s = import_paths([e], db_file, workers=1)
+    assert (s.posts_new, s.posts_replaced) == (0, 1)
     assert q(db_file, "SELECT title FROM posts WHERE post_id = 'alphanode-000008'") == [("reimported",)]
 
 
@@ -265,9 +269,11 @@ def test_cli_import_json_and_exit_codes(corpus, db_file, tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["imported"] == 31 and out["rejected"] == 3 and out["files_seen"] == 34
+    assert (out["posts_new"], out["posts_replaced"]) == (31, 0)
     r = subprocess.run(cmd + ["import", str(corpus), "--db", str(db_file), "--strict"],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 1 and "31 unchanged" in r.stdout and "3 rejected" in r.stdout
+    assert "0 posts new, 0 replaced by a newer revision" in r.stdout
     r = subprocess.run(cmd + ["import", str(tmp_path / "nope"), "--db", str(db_file)],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.strip().startswith("error: no such file")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -70,5 +71,6 @@ def test_upload_imports_files(small_db, example_page_bytes, tmp_path):
     s = import_paths([], small_db, items=items, workers=1, source="upload")
     assert (s.imported, s.rejected) == (1, 1)
     con = duckdb.connect(str(small_db), read_only=True)
-    assert con.execute("SELECT source_file FROM posts WHERE post_id = 'alphanode-777777'").fetchall() == [("upload:new.txt",)]
+    name = f"upload:{hashlib.sha256(page).hexdigest()[:16]}/new.txt"      # named by its content
+    assert con.execute("SELECT source_file FROM posts WHERE post_id = 'alphanode-777777'").fetchall() == [(name,)]
     con.close()

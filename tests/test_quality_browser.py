@@ -59,7 +59,7 @@ def test_a_point_of_the_scatter_opens_the_posts_quality_card(tmp_path, running_a
     link.wait_for(timeout=30_000)
     assert post_id in link.inner_text()
     link.click()
-    page.wait_for_url(re.compile(r"/review_queue\?post=tmpl-\d"), timeout=30_000)
+    page.wait_for_url(re.compile(r"/review_queue\?open=tmpl-\d"), timeout=30_000)
     wait_for_app(page)
     page.get_by_role("tab", name="Quality").click()
     card = page.locator('[data-testid="stText"]').filter(has_text="▶")

@@ -120,7 +120,7 @@ def test_sub_scores_by_stack_and_the_trend_across_imports(app, quality_db):
 def test_the_review_queue_opens_the_linked_post_with_its_quality_card(quality_db, monkeypatch):
     monkeypatch.setenv("COPYDESK_DB", str(quality_db))
     at = AppTest.from_file(REVIEW, default_timeout=60)
-    at.query_params["post"] = "tmpl-3"
+    at.query_params["open"] = "tmpl-3"
     at.run()
     assert not at.exception
     assert at.selectbox(key="review_open").value == "tmpl-3"

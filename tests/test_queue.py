@@ -17,7 +17,10 @@ from copydesk import queries, queue
 from copydesk.freshness import Policy, policy_from_dict
 from review_support import AS_OF, build_db, post_row, write_page
 
-POL = Policy()
+# Every reason queues on its own here (no signals): these tests pin each reason's words and mechanics.
+# The default split (signals only raise priority) is pinned by the tests after test_every_reason_in_words.
+POL = policy_from_dict({"queue": {"signals": []}})
+DEFAULT = Policy()
 
 
 def all_rows(path, filters=None, policy=POL, as_of=AS_OF):
@@ -75,6 +78,91 @@ def test_every_reason_in_words(corpus):
     assert rows["dup"]["reasons_text"] == "near-duplicate of canon (96)"
 
 
+QUEUE_REASON_POSTS = {"flag", "stale-draft", "never-draft", "ai", "nometa", "update", "dup"}
+SIGNAL_ONLY_POSTS = {"low", "warn", "drift", "old-published"}
+
+
+def test_signals_alone_do_not_queue_a_post(corpus):
+    """By default low_score, freshness_drift and parse_warnings are signals: a post with only
+    signals is not in the open queue; every other reason queues a post on its own."""
+    assert set(all_rows(corpus, policy=DEFAULT)) == QUEUE_REASON_POSTS
+    assert set(all_rows(corpus, policy=DEFAULT, filters={"state": "all"})) == QUEUE_REASON_POSTS
+    assert set(all_rows(corpus)) == QUEUE_REASON_POSTS | SIGNAL_ONLY_POSTS          # no signals: all queue
+    with_low = policy_from_dict({"queue": {"signals": ["freshness_drift", "parse_warnings"]}})
+    assert set(all_rows(corpus, policy=with_low)) == QUEUE_REASON_POSTS | {"low", "drift", "old-published"}
+    with dbmod.session(corpus, read_only=True) as con:
+        assert queue.queue_count(con, DEFAULT, AS_OF) == len(QUEUE_REASON_POSTS)
+        counts = queue.reason_counts(con, DEFAULT, AS_OF)
+    assert set(counts["kind"]) == {"queue"}          # no queued post carries a signal in this corpus
+    with pytest.raises(Exception, match="unknown reason"):
+        policy_from_dict({"queue": {"signals": ["low_scores"]}})
+
+
+def test_a_signal_raises_priority_and_shows_after_the_queue_reasons(db_file):
+    build_db(db_file, [
+        post_row("both", needs_human_review=True, score_quality=41, warnings=["w"]),
+        post_row("flag-only", needs_human_review=True),
+        post_row("low-only", score_quality=41),
+        post_row("meta-flag", needs_human_review=True, has_meta=False),
+    ])
+    rows = all_rows(db_file, policy=DEFAULT)
+    assert set(rows) == {"both", "flag-only", "meta-flag"}
+    both, alone = rows["both"], rows["flag-only"]
+    sev = DEFAULT.severity
+    assert both["priority"] - alone["priority"] == sev["low_score"] + sev["parse_warnings"]
+    assert both["reason_codes"] == ["flagged", "low_score", "parse_warnings"]
+    assert both["queue_reasons"] == ["flagged"] and both["signal_reasons"] == ["low_score", "parse_warnings"]
+    assert both["reasons"] == ["flagged: needs human review", "quality 41 < 60", "1 parse warning"]
+    # the main reason: the queue reason of highest severity (flagged 40 > no_metadata 35), policy-set
+    assert both["main_reason"] == "flagged" and rows["meta-flag"]["main_reason"] == "flagged"
+    heavier = policy_from_dict({"priority": {"severity": {"no_metadata": 50}}})
+    assert all_rows(db_file, policy=heavier)["meta-flag"]["main_reason"] == "no_metadata"
+    with dbmod.session(db_file, read_only=True) as con:
+        counts = queue.reason_counts(con, DEFAULT, AS_OF)
+    got = {r["reason"]: (r["kind"], r["posts"], r["main"]) for r in counts.to_dict("records")}
+    assert got == {"flagged": ("queue", 3, 3), "no_metadata": ("queue", 1, 0),
+                   "low_score": ("signal", 1, 0), "parse_warnings": ("signal", 1, 0)}
+
+
+def test_every_reason_has_its_flag_column_in_reasons_order(corpus):
+    """queries/review/queue_keys.sql has one boolean r_<code> per copydesk.domain.REASONS code, and
+    every code has a severity: what adding a reason must keep true."""
+    from copydesk.domain import REASONS
+    from copydesk.freshness import DEFAULT_SEVERITY
+    with dbmod.session(corpus, read_only=True) as con:
+        cols = queue.statement("review/queue_keys", DEFAULT, {}, as_of=AS_OF, con=con).df(con).columns
+    flags = [c for c in cols if c.startswith("r_") and c[2:] in REASONS]
+    assert flags == [f"r_{code}" for code in REASONS]
+    assert set(DEFAULT_SEVERITY) == set(REASONS)
+
+
+def test_approve_counts_as_a_review(db_file):
+    """effective_last_reviewed = the later of the recorded date and the last approve / needs_edits;
+    freshness and staleness follow it; the recorded date is kept."""
+    build_db(db_file, [post_row("stale", status="drafted", last_reviewed=old(812)),
+                       post_row("other", status="drafted", last_reviewed=old(812))])
+    before = all_rows(db_file, policy=DEFAULT)
+    assert before["stale"]["band"] == "stale" and before["stale"]["main_reason"] == "stale_draft"
+    with dbmod.session(db_file) as con:
+        queue.record_decisions(con, ["stale"], "approve", "dana", decided_at=dt.datetime(2025, 5, 30, 12))
+        queue.record_decisions(con, ["other"], "snooze", "dana", snooze_until=AS_OF + dt.timedelta(days=1),
+                               decided_at=dt.datetime(2025, 5, 30, 12))
+    after = all_rows(db_file, policy=DEFAULT, filters={"state": "all"})
+    assert "stale" not in all_rows(db_file, policy=DEFAULT)          # decided: out of the open queue
+    assert after["stale"]["effective_last_reviewed"].date() == dt.date(2025, 5, 30)
+    assert after["stale"]["last_reviewed"].date() == old(812)               # the recorded date is kept
+    assert (after["stale"]["review_age_days"], after["stale"]["band"]) == (2, "fresh")
+    assert after["stale"]["computed_freshness"] == 100
+    assert after["other"]["band"] == "stale"                          # a snooze is not a review
+    # a decision after the as-of date does not count for that date
+    earlier = all_rows(db_file, policy=DEFAULT, filters={"state": "all"}, as_of=dt.date(2025, 5, 29))
+    assert earlier["stale"]["effective_last_reviewed"].date() == old(812)
+    with dbmod.session(db_file) as con:
+        data = queue.export_csv(con, DEFAULT, AS_OF, {"state": "all"})
+    exported = {r["post_id"]: r for r in csv.DictReader(io.StringIO(data.decode()))}
+    assert exported["stale"]["effective_last_reviewed"] == "2025-05-30"
+
+
 def test_priority_follows_the_documented_formula(corpus):
     rows = all_rows(corpus)
     sev = POL.severity
@@ -95,7 +183,7 @@ def test_priority_follows_the_documented_formula(corpus):
 
 
 def test_severity_weights_come_from_the_policy(corpus):
-    heavy = policy_from_dict({"priority": {"severity": {"parse_warnings": 500}}})
+    heavy = policy_from_dict({"priority": {"severity": {"parse_warnings": 500}}, "queue": {"signals": []}})
     with dbmod.session(corpus, read_only=True) as con:
         assert queue.fetch_page(con, heavy, {}, as_of=AS_OF, limit=1)["post_id"].iloc[0] == "warn"
 
@@ -126,6 +214,7 @@ def test_filters_state_and_counts(corpus):
     assert dict(zip(counts["reason"], counts["posts"])) == {
         "flagged": 1, "stale_draft": 1, "never_reviewed_draft": 1, "ai_unreviewed": 1, "low_score": 3,
         "no_metadata": 1, "parse_warnings": 1, "freshness_drift": 1, "needs_update": 1, "duplicate": 1}
+    assert set(counts["kind"]) == {"queue"}
 
 
 def test_paging_is_done_in_duckdb_and_covers_every_row_once(corpus):
@@ -336,7 +425,7 @@ def test_cli_queue_decide_policy(corpus):
     res = runner.invoke(main, ["queue", "--db", str(corpus), "--as-of", AS_OF.isoformat(), "--limit", "2"])
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
-    assert lines[0].startswith(f"{len(all_rows(corpus))} posts in the queue as of {AS_OF.isoformat()}")
+    assert lines[0].startswith(f"{len(all_rows(corpus, policy=DEFAULT))} posts in the queue as of {AS_OF.isoformat()}")
     assert "flag" in lines[1] and "flagged: needs human review" in lines[1] and len(lines) == 3
     res = runner.invoke(main, ["queue", "--db", str(corpus), "--as-of", AS_OF.isoformat(), "--reason", "duplicate",
                                "--json"])
@@ -350,6 +439,33 @@ def test_cli_queue_decide_policy(corpus):
     assert res.exit_code == 2 and "unknown post" in res.output
     res = runner.invoke(main, ["policy"])
     assert res.exit_code == 0 and "source: " in res.output and "bands: fresh < 90 d" in res.output
+    assert "signals (priority only): low_score, freshness_drift, parse_warnings" in res.output
+
+
+def test_cli_export_review_queue_takes_the_queue_filters_and_priority_order(corpus, tmp_path):
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from copydesk.cli import main
+    out = tmp_path / "q.parquet"
+    res = CliRunner().invoke(main, ["export", "review-queue", "--db", str(corpus), "--as-of", AS_OF.isoformat(),
+                                    "--parquet", str(out), "--state", "all"])
+    assert res.exit_code == 0, res.output
+    table = pq.read_table(out).to_pylist()
+    assert [r["priority"] for r in table] == sorted((r["priority"] for r in table), reverse=True)
+    assert {r["post_id"] for r in table} == set(all_rows(corpus, policy=DEFAULT, filters={"state": "all"}))
+    assert {r["post_id"]: r["reasons"] for r in table}["dup"] == ["near-duplicate of canon (96)"]   # a list
+    res = CliRunner().invoke(main, ["export", "review-queue", "--db", str(corpus), "--as-of", AS_OF.isoformat(),
+                                    "--csv", str(tmp_path / "q.csv"), "--reason", "duplicate", "--reason", "flagged",
+                                    "--search", "FLA"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "q.csv").read_text())))
+    assert [r["post_id"] for r in rows] == ["flag"] and rows[0]["main_reason"] == "flagged"
+    sidecar = __import__("json").loads((tmp_path / "q.csv.json").read_text())
+    assert sidecar["filters"]["reason"] == ["duplicate", "flagged"] and sidecar["filters"]["search"] == "FLA"
+    res = CliRunner().invoke(main, ["export", "posts", "--db", str(corpus), "--csv", str(tmp_path / "p.csv"),
+                                    "--reason", "flagged"])
+    assert res.exit_code == 2 and "review-queue only" in res.output
 
 
 def test_reviewer_identity_prefers_the_oidc_user():

@@ -259,3 +259,100 @@ def export_download(name: str, filters: dict, *, label: str | None = None, key: 
     csv_button(label, csv_of(lambda con: export.csv_bytes(con, name, f, as_of, None, **extra)),
                file_name=file_name or f"{name}-{as_of.isoformat()}.csv", key=key or f"csv_{name}",
                icon=":material/download:")
+
+
+# --- who is reviewing (every page) ------------------------------------------------------------
+
+REVIEWER_KEY = "app_reviewer"           # the name given this browser session (a plain key: survives pages)
+REVIEWER_COOKIE = "copydesk_reviewer"   # the same name in a cookie of this browser: survives a reload
+_COOKIE_PENDING = "app_reviewer_cookie"
+
+
+def oidc_user() -> dict:
+    """``st.user`` as a dict ({} when Streamlit's OIDC login is not configured)."""
+    try:
+        return dict(st.user.to_dict())
+    except Exception:
+        return {}
+
+
+def _cookie_name() -> str:
+    try:
+        raw = st.context.cookies.get(REVIEWER_COOKIE) or ""
+    except Exception:          # no request context (AppTest)
+        raw = ""
+    from urllib.parse import unquote
+    return " ".join(unquote(raw).split())[:200]
+
+
+def reviewer() -> str | None:
+    """The reviewer: ``st.user`` when signed in (OIDC), else the name given once in this browser
+    (session state, first filled from the browser's cookie so that a reload keeps it)."""
+    from ..queue import reviewer_name
+    if REVIEWER_KEY not in st.session_state:
+        st.session_state[REVIEWER_KEY] = _cookie_name()
+    return reviewer_name(oidc_user(), st.session_state.get(REVIEWER_KEY))
+
+
+def set_reviewer(name: str) -> None:
+    """Remember the reviewer's name for every page of this session (and, via a cookie, a reload)."""
+    st.session_state[REVIEWER_KEY] = " ".join(str(name or "").split())[:200]
+    st.session_state[_COOKIE_PENDING] = True
+
+
+def _write_cookie() -> None:
+    """Set (or clear) the name cookie from the browser: a tiny script in a component frame (same origin)."""
+    if not st.session_state.pop(_COOKIE_PENDING, False):
+        return
+    import json
+    from urllib.parse import quote
+    value = json.dumps(quote(st.session_state.get(REVIEWER_KEY) or "", safe="")).replace("<", "\\u003c")
+    age = 60 * 60 * 24 * 365 if st.session_state.get(REVIEWER_KEY) else 0
+    import streamlit.components.v1 as components
+    cookie = f"'{REVIEWER_COOKIE}=' + {value} + '; path=/; max-age={age}; SameSite=Strict'"
+    components.html(f"<script>try {{ window.parent.document.cookie = {cookie}; }} "
+                    f"catch (e) {{ document.cookie = {cookie}; }}</script>", height=0)
+
+
+def reviewer_box(prefix: str, label: str = "Your name (recorded with every decision)") -> str | None:
+    """Show who is reviewing, or ask for a name once: the answer holds on every page of this browser
+    session (and after a reload).  ``prefix`` names this page's widgets (``<prefix>_name_input``)."""
+    user = oidc_user()
+    signed_in = user and reviewer_name_of(user)
+    if signed_in:
+        st.text(f"Reviewing as {signed_in} (signed in)")
+        return signed_in
+    name = reviewer()
+    _write_cookie()
+    if name:
+        cols = st.columns([4, 1])
+        cols[0].text(f"Reviewing as {name}")
+        if cols[1].button("Change name", key=f"{prefix}_change_name"):
+            set_reviewer("")
+            st.rerun()
+        return name
+    key = f"{prefix}_name_input"
+    st.text_input(label, key=key, placeholder="e.g. Dana Editor",
+                  on_change=lambda: set_reviewer(st.session_state.get(key) or ""))
+    typed = (st.session_state.get(key) or "").strip()
+    if typed:
+        set_reviewer(typed)
+        _write_cookie()
+        return reviewer()
+    st.info("Enter your name to record decisions (or configure login: see the README).")
+    return None
+
+
+def reviewer_name_of(user: dict) -> str | None:
+    from ..queue import reviewer_name
+    return reviewer_name(user, None)
+
+
+def page_link(page: str, label: str, *, query_params: dict, icon: str | None = None) -> None:
+    """A link to another page of the dashboard with ``query_params`` (``label`` is plain text).
+    A page run on its own (no navigation: AppTest of one file) shows the label as text instead."""
+    from streamlit.errors import StreamlitPageNotFoundError
+    try:
+        st.page_link(page, label=md_escape(label), icon=icon, query_params=query_params)
+    except StreamlitPageNotFoundError:
+        st.text(label)

@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import db, queries
+from .. import db, queries, queue
 from .. import duplicates as engine
 from ..errors import CopydeskError
-from .common import Connection, cached_read, flash, writing
+from .common import Connection, cached_read, flash, page_link, reviewer, set_reviewer, writing
 
 FLASH = "dup_flash"
 CLUSTERS_LISTED = 1000           # clusters offered in the picker
@@ -75,6 +75,16 @@ class Clusters:
         """A cluster's posts, canonical first (:data:`MEMBER_COLUMNS`)."""
         rows = self.members[self.members["cluster_id"] == cluster_id]
         return rows.sort_values(["is_canonical", "post_id"], ascending=[False, True])[MEMBER_COLUMNS]
+
+    def cluster_of(self, post_id: str | None) -> int | None:
+        """The cluster holding ``post_id`` (None when it is in none at this threshold)."""
+        rows = self.members[self.members["post_id"] == post_id]
+        return None if rows.empty else int(rows["cluster_id"].iloc[0])
+
+    def others_in(self, cluster_id: int, keep: str) -> list[str]:
+        """The cluster's posts other than ``keep``: what "keep" merges into it."""
+        ids = self.members.loc[self.members["cluster_id"] == cluster_id, "post_id"].tolist()
+        return sorted(p for p in ids if p != keep)
 
     def pairs_of(self, cluster_id: int) -> pd.DataFrame:
         """The pairs inside a cluster, most similar first (columns of ``edges``)."""
@@ -172,17 +182,68 @@ def run_detection() -> None:
                  f"{summary['clusters']:,} clusters.")
 
 
-def record_verdict(verdict: str, post_id: str, other_id: str, editor: str, threshold: float) -> None:
-    """Record an editor's verdict on a pair (``canonical``: keep ``post_id``) and rebuild the clusters
-    at ``threshold``."""
-    editor = (editor or "").strip()
+NAME_INPUT = "dup_name_input"       # the name box (common.reviewer_box("dup"))
+
+
+def editor_now() -> str | None:
+    """The reviewer's name at click time: the one given this session, else what is typed in the
+    name box right now (so a verdict works on the first click after typing, without Enter)."""
+    name = reviewer()
+    if not name:
+        typed = " ".join(str(st.session_state.get(NAME_INPUT) or "").split())
+        if typed:
+            set_reviewer(typed)
+            name = reviewer()
+    return name
+
+
+def record_verdict(verdict: str, post_id: str, other_id: str, threshold: float, merged: tuple = ()) -> None:
+    """Button callback: record an editor's verdict on a pair and rebuild the clusters at ``threshold``.
+
+    ``canonical`` (keep ``post_id``) also records a review decision ``merge`` into ``post_id`` for
+    ``merged`` (the cluster's other posts): they leave the review queue.  ``not_duplicate`` takes
+    the pair out of the clusters, so the near-duplicate reason of the pair goes with it."""
+    editor = editor_now()
     if not editor:
         flash(FLASH, "Enter your name before recording a verdict.")
         return
+    others = [p for p in merged if p != post_id]
     try:
         with writing() as con:
             engine.record_verdict(con, verdict, post_id, other_id, editor=editor, threshold=threshold)
+            if verdict == "canonical" and others:
+                queue.record_decisions(con, others, "merge", editor, merge_into=post_id,
+                                       note=f"duplicate verdict: keep {post_id}")
     except CopydeskError as exc:
         flash(FLASH, exc)
         return
-    flash(FLASH, f"Recorded: {verdict.replace('_', ' ')} ({post_id}, {other_id}) by {editor}.")
+    if verdict == "canonical":
+        flash(FLASH, f"Recorded: keep {post_id} by {editor}; {len(others)} other post(s) of the cluster "
+                     f"recorded as merged into it (they leave the review queue).")
+    else:
+        flash(FLASH, f"Recorded: {post_id} and {other_id} are not duplicates, by {editor}.")
+
+
+def pair_options(pairs: pd.DataFrame) -> list[str]:
+    """The pair picker's options: ``a ↔ b (similarity)`` (new options for a new cluster, so the
+    picker never keeps the previous cluster's label)."""
+    return [f"{r.post_id_a} ↔ {r.post_id_b} ({r.similarity:.1f})" for r in pairs.itertuples()]
+
+
+def review_links(post_ids: list[str]) -> None:
+    """A link per post to the Review queue with that post opened."""
+    for post_id in post_ids:
+        page_link("pages/review_queue.py", f"Open {post_id} in the Review queue", icon=":material/checklist:",
+                  query_params={"open": post_id})
+
+
+def cluster_from_url(clusters: "Clusters") -> None:
+    """``?post=ID`` (a link from the Review queue): pick the cluster holding that post, once."""
+    wanted = st.query_params.get("post")
+    if wanted and st.session_state.get("dup_linked_post") != wanted:
+        st.session_state["dup_linked_post"] = wanted
+        cid = clusters.cluster_of(wanted)
+        if cid is not None and cid in clusters.labels():
+            st.session_state["dup_cluster"] = cid
+        else:
+            flash(FLASH, f"{wanted} is in no cluster at this threshold.")

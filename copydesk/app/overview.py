@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, fields
 from itertools import chain
 from typing import Callable
@@ -79,24 +80,69 @@ def rejected_files_csv() -> Callable[[], bytes]:
 
 def import_uploads(uploads, bar) -> ImportSummary:
     """Import files uploaded with ``st.file_uploader`` (page dumps, JSON Lines, zip archives) as one
-    batch; ``bar`` is an ``st.progress`` that follows the inputs done.  A busy database ends the page
-    with its error."""
-    items = list(chain.from_iterable(iter_upload(u.name, u.getvalue()) for u in uploads))
-    total = max(len(items), 1)
+    batch; ``bar`` is an ``st.progress`` that follows the inputs done.  Each upload is read as a
+    stream (one archive member at a time, never a list of them) and named by its content hash
+    (``sources.upload_name``), so two different files of one name never replace each other's
+    posts.  A busy database or a failed import ends the page with its error."""
+    items = chain.from_iterable(iter_upload(u.name, u) for u in uploads)
+    total = max(sum(_estimate_inputs(u) for u in uploads), 1)
     names = ", ".join(u.name for u in uploads)
     with stop_on_error():
         summary = import_paths([], database(), items=items, workers=1, batch_size=500,
                                source=f"upload: {names}"[:500],
                                progress=lambda done: bar.progress(min(done / total, 1.0),
-                                                                 text=f"importing… {done}/{total}"))
+                                                                 text=f"importing… {done:,} inputs"))
     wrote()
     return summary
+
+
+UPLOADS = "overview_uploads"        # the upload box's key (a new one after each import: the box is cleared)
+_SUMMARY = "overview_last_import"
+
+
+def uploader_key() -> str:
+    """The upload box's widget key: changes after each import, which empties the box."""
+    return f"{UPLOADS}_{st.session_state.get(UPLOADS + '_n', 0)}"
+
+
+def import_and_refresh(uploads, bar) -> None:
+    """Import the uploads, then start the page again: its figures read the new database (the cache
+    key follows the file and this session's writes), the upload box is empty, the summary shown."""
+    summary = import_uploads(uploads, bar)
+    st.session_state[_SUMMARY] = summary
+    st.session_state[UPLOADS + "_n"] = st.session_state.get(UPLOADS + "_n", 0) + 1
+    st.rerun()
+
+
+def show_last_import() -> None:
+    """The summary of the import this session just ran (once)."""
+    summary = st.session_state.pop(_SUMMARY, None)
+    if summary is not None:
+        show_import_summary(summary)
+
+
+def _estimate_inputs(upload) -> int:
+    """About how many inputs an upload holds (for the progress bar): a zip's members, a JSON
+    Lines file's lines, else 1."""
+    name = upload.name.lower()
+    if name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(upload) as zf:
+                return len(zf.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return 1
+        finally:
+            upload.seek(0)
+    if name.endswith((".jsonl", ".ndjson")):
+        return max(upload.getvalue().count(b"\n"), 1) if hasattr(upload, "getvalue") else 1
+    return 1
 
 
 def show_import_summary(summary: ImportSummary) -> None:
     """The outcome of an upload: counts, then each rejected file and why (plain text)."""
     st.success(f"Batch {summary.batch_id}: {summary.files_seen} files seen, {summary.imported} imported, "
                f"{summary.updated} updated, {summary.unchanged} unchanged, {summary.rejected} rejected, "
-               f"{summary.warnings} warnings.")
+               f"{summary.warnings} warnings; {summary.posts_new} posts new, {summary.posts_replaced} replaced "
+               f"by a newer revision.")
     for rej in summary.rejects:
         st.text(f"rejected {rej['source_file']}: {rej['reason']}")

@@ -23,13 +23,12 @@ import streamlit as st
 from .. import export
 from ..freshness import Policy
 from ..quality import batch, charts, figures, text  # noqa: F401  (charts: the page draws through this module)
-from .common import Connection, cached_read, md_escape, reading, show_table, stop_on_error
+from .common import Connection, cached_read, md_escape, page_link, reading, show_table, stop_on_error
 
 MAX_POINTS = figures.MAX_POINTS   # points of the scatter (every disagreement first, then a sample)
 TEMPLATE_SHOWN = 200           # template sentences listed on the page (all of them in the CSV)
 MAX_KEYS = figures.MAX_KEYS    # sites / stacks in the sub-score breakdown
 POSTS_SHOWN = 200              # posts listed under a finding
-PICKED = "quality_post"        # session key and URL parameter ("?post=") of the picked post
 
 # which sub-score each kind of finding lowers (README "Sub-scores")
 SUB_SCORE_FINDINGS = {
@@ -114,19 +113,10 @@ def picked_post(event) -> str | None:
     return None
 
 
-def open_from_url(key: str) -> None:
-    """Open the post named by the URL parameter ``post`` (``?post=ID``, the Quality page's links) in the
-    widget ``key``, once per link followed (the editor can then open another post)."""
-    wanted = st.query_params.get("post")
-    if wanted and st.session_state.get(PICKED) != wanted:
-        st.session_state[PICKED] = wanted
-        st.session_state[key] = wanted
-
-
 def review_link(post_id: str, *, key: str | None = None) -> None:
-    """A link to the review queue's post view of ``post_id`` (which shows its quality card)."""
-    st.page_link("pages/review_queue.py", label=f"Open {post_id} in the review queue (quality card)",
-                 icon=":material/open_in_new:", query_params={"post": post_id})
+    """A link to the review queue's post view of ``post_id`` (``?open=ID``; its tab Quality is the card)."""
+    page_link("pages/review_queue.py", f"Open {post_id} in the review queue (quality card)",
+              icon=":material/open_in_new:", query_params={"open": post_id})
 
 
 # --- the quality card -------------------------------------------------------------------------

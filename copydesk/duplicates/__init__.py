@@ -46,7 +46,11 @@ and never touch a database, so they can run wherever the posts are:
 * :mod:`.source` — posts and articles read from DuckDB (:func:`find_pairs`,
   :func:`find_duplicates_df`);
 * :mod:`.store` — runs against a copydesk database: :func:`refresh` (full or
-  incremental), storage of pairs, signatures and state, :func:`rebuild_clusters`;
+  incremental; computed first, then written in one transaction), storage of pairs,
+  signatures and state, :func:`rebuild_clusters`;
+* :mod:`.dask_engine` — a full scan on a Dask cluster: the same stage functions, one
+  partition of posts at a time, shuffles through a stage folder (``refresh(con,
+  scan_full=dask_engine.scanner(cluster))``);
 * :mod:`.verdicts` — editors' verdicts and the pairs CSV;
 * :mod:`.view` — what the Duplicates page shows (word diff, pair view, clusters);
 * :mod:`.settings` and :mod:`.arrays` — settings, kinds, verdicts; shared numpy helpers.

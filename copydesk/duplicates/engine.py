@@ -18,7 +18,7 @@ import pyarrow as pa
 from .candidates import estimated_jaccard, exact_groups, exact_pairs, lsh_candidates, title_pairs, touching
 from .settings import Settings
 from .shingles import Features
-from .verify import Fetch, length_ok, title_similarity, verify_with_closure
+from .verify import Fetch, length_ok, local_score, title_similarity, verify_with_closure
 
 
 @dataclass
@@ -56,7 +56,8 @@ def pairs_from_features(feats: Features, fetch: Fetch, settings: Settings, stats
     stats["t_candidates"] = round(t3 - t2, 3)
     stats["rss_mb_candidates"] = rss_mb()
 
-    va, vb, sim, scored = verify_with_closure(va, vb, len(feats), feats.length, fetch, settings)
+    va, vb, sim, scored = verify_with_closure(va, vb, len(feats), local_score(feats.length, fetch, settings),
+                                                settings)
     stats["verified"] = int(scored)
     stats["rss_mb_verify"] = rss_mb()
     t4 = time.perf_counter()

@@ -12,6 +12,8 @@ import datetime as dt
 import json
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 import duckdb
 import numpy as np
@@ -88,26 +90,49 @@ def signature_matrix(blobs: pa.Array, bins: int) -> np.ndarray:
 # runs
 # --------------------------------------------------------------------------------------
 
-def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False) -> dict:
+@dataclass
+class Outcome:
+    """What a run found, before anything is written: the pairs, the posts' incremental state
+    (tables of post_id, article_key, title_key, sig, streamed so a cluster's result need not fit in
+    memory), the posts whose state goes (incremental runs), the template (full runs) and the stats."""
+
+    mode: str
+    pairs: pd.DataFrame
+    stats: dict
+    state: Iterable[pa.Table] = ()
+    forget: pa.Array | None = None
+    template: np.ndarray | None = None
+
+
+Scan = Callable[..., Outcome]
+"""A full scan of the posts behind a connection: (con, settings) -> :class:`Outcome`."""
+
+
+def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False, scan_full: Scan | None = None) -> dict:
     """Detect duplicates in the database behind ``con`` and store the results.
 
     Full (default): every post against every other (through LSH, never all pairs);
     replaces pairs, clusters and the incremental state.  ``incremental=True``: only
     posts that are new or changed since the last run are compared against the rest
-    (falls back to a full run when there is no compatible earlier run).  Verdicts
-    are never touched.  Returns the run's summary.
+    (falls back to a full run when there is no compatible earlier run).  ``scan_full``
+    runs the full scan elsewhere (the Dask engine); the default is this process.
+    Verdicts are never touched.  Everything is computed first, then pairs, state,
+    clusters and the run's record are written in one transaction: the database holds
+    either the previous result or the new one.  Returns the run's summary.
     """
     t0 = time.perf_counter()
     started = utc_now()
-    run_id = int(_scalar(con, "duplicates/next_run_id"))
     last_full = queries.run(con, "duplicates/last_full_run").fetchall()
     if incremental and last_full and json.loads(last_full[0][1]) == engine_settings(settings):
-        summary = _refresh_incremental(con, settings, run_id)
+        outcome = _incremental(con, settings)
     else:
-        summary = _refresh_full(con, settings, run_id)
-    summary["clusters"] = rebuild_clusters(con, settings.threshold, run_id)
-    summary["seconds"] = round(time.perf_counter() - t0, 3)
-    _record_run(con, run_id, started, summary, settings)
+        outcome = (scan_full or _scan_full)(con, settings)
+    with _transaction(con):
+        run_id = int(_scalar(con, "duplicates/next_run_id"))
+        summary = _write(con, outcome, run_id)
+        summary["clusters"] = rebuild_clusters(con, settings.threshold, run_id)
+        summary["seconds"] = round(time.perf_counter() - t0, 3)
+        _record_run(con, run_id, started, summary, settings)
     summary["run_id"] = run_id
     return summary
 
@@ -124,39 +149,49 @@ def _record_run(con, run_id: int, started: dt.datetime, summary: dict, settings:
     _insert(con, "duplicates/insert_run", "dup_run", run)
 
 
-def _refresh_full(con, settings: Settings, run_id: int) -> dict:
-    res, feats, template = scan(con, settings)
-    stats = res.stats
-    with _transaction(con):
+def _write(con, outcome: Outcome, run_id: int) -> dict:
+    """Store an outcome (inside the caller's transaction); returns the run's summary so far."""
+    if outcome.mode == "full":
         queries.run(con, "duplicates/clear_all")
-        _store_pairs(con, res.pairs, run_id)
-        if feats is not None and len(feats):
-            _store_posts(con, feats, run_id)
-        _insert(con, "duplicates/insert_template", "dup_template", pa.table({"shingle": pa.array(template)}))
-    return dict(stats, mode="full", compared=stats.get("posts", 0), stored_pairs=len(res.pairs))
+    elif outcome.forget is not None:
+        _insert(con, "duplicates/forget_posts", "dup_forget", pa.table({"post_id": outcome.forget}))
+    _store_pairs(con, outcome.pairs, run_id)
+    for table in outcome.state:
+        _store_state(con, table, run_id)
+    if outcome.template is not None:
+        _insert(con, "duplicates/insert_template", "dup_template", pa.table({"shingle": pa.array(outcome.template)}))
+    return dict(outcome.stats, mode=outcome.mode, stored_pairs=len(outcome.pairs))
 
 
-def _refresh_incremental(con, settings: Settings, run_id: int) -> dict:
+def state_rows(feats: Features) -> pa.Table:
+    """The incremental state of the posts ``feats``: post_id, article_key, title_key, sig (BLOB)."""
+    sig = signature_rows(feats.post_id, feats.sig)
+    return sig.append_column("article_key", pa.array(feats.article_key)).append_column(
+        "title_key", pa.array(feats.title_key))
+
+
+def _scan_full(con, settings: Settings) -> Outcome:
+    res, feats, template = scan(con, settings)
+    state = [state_rows(feats)] if feats is not None and len(feats) else []
+    return Outcome("full", res.pairs, dict(res.stats, compared=res.stats.get("posts", 0)), state, None, template)
+
+
+def _incremental(con, settings: Settings) -> Outcome:
     t0 = time.perf_counter()
-    stats: dict = {"mode": "incremental"}
+    stats: dict = {}
     stats["posts"] = int(_scalar(con, "duplicates/post_count"))
     changed = _ids(con, "duplicates/changed_posts")
     removed = _ids(con, "duplicates/removed_posts")
     stats["compared"] = len(changed)
     stats["removed"] = len(removed)
     template = relation(con, "duplicates/template").to_arrow_table().column("shingle").to_numpy().astype(np.uint64)
-    pairs, new = empty_pairs(), None
+    pairs, state = empty_pairs(), []
     if len(changed):
         new = features_of(con, changed, template, settings)
         pairs = _pairs_of_changed(con, new, template, settings, stats)
-    with _transaction(con):
-        _insert(con, "duplicates/forget_posts", "dup_forget", pa.table({"post_id": pa.concat_arrays([changed, removed])}))
-        _store_pairs(con, pairs, run_id)
-        if new is not None:
-            _store_posts(con, new, run_id)
-    stats["stored_pairs"] = len(pairs)
+        state = [state_rows(new)]
     stats["t_incremental"] = round(time.perf_counter() - t0, 3)
-    return stats
+    return Outcome("incremental", pairs, stats, state, pa.concat_arrays([changed, removed]))
 
 
 def _pairs_of_changed(con, new: Features, template: np.ndarray, settings: Settings, stats: dict) -> pd.DataFrame:
@@ -191,18 +226,18 @@ def _related(con, new: Features, settings: Settings) -> pa.Array:
 # storage
 # --------------------------------------------------------------------------------------
 
-def _store_posts(con, feats: Features, run_id: int) -> None:
-    """The incremental state of the posts ``feats``: article hash and keys, signature."""
-    ids = feats.post_id
+def _store_state(con, state: pa.Table, run_id: int) -> None:
+    """The incremental state of some posts (:func:`state_rows`): article hash and keys, signature."""
+    ids = state.column("post_id").combine_chunks().cast(pa.string())
     hashes = with_registered(con, "dup_ids", pa.table({"post_id": ids, "ord": pa.array(np.arange(len(ids)))}),
                              "duplicates/article_hashes")
     hashes = hashes.take(pa.array(np.argsort(hashes.column("ord").to_numpy())))
-    state = pa.table({"post_id": ids, "article_hash": hashes.column("article_hash"),
-                      "article_key": pa.array(feats.article_key),
-                      "title_key": pa.array(feats.title_key),
-                      "run_id": pa.array(np.full(len(ids), run_id, np.int64))})
-    _insert(con, "duplicates/insert_state", "dup_state", state)
-    _insert(con, "duplicates/insert_signatures", "dup_signatures", signature_rows(ids, feats.sig))
+    rows = pa.table({"post_id": ids, "article_hash": hashes.column("article_hash"),
+                     "article_key": state.column("article_key"),
+                     "title_key": state.column("title_key"),
+                     "run_id": pa.array(np.full(len(ids), run_id, np.int64))})
+    _insert(con, "duplicates/insert_state", "dup_state", rows)
+    _insert(con, "duplicates/insert_signatures", "dup_signatures", pa.table({"post_id": ids, "sig": state.column("sig")}))
 
 
 def _store_pairs(con, pairs: pd.DataFrame, run_id: int) -> None:

@@ -135,20 +135,33 @@ def closure_pairs(a: np.ndarray, b: np.ndarray, n: int, max_size: int):
     return lo[new], hi[new]
 
 
-def verify_with_closure(va: np.ndarray, vb: np.ndarray, n: int, length: np.ndarray, fetch: Fetch,
-                        settings: Settings = DEFAULT):
+Score = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+"""Scores candidate pairs (a, b) of post positions: returns (a, b, sim) of the pairs the length bound keeps
+(:func:`length_ok`), each with its similarity (0 below the floor).  :func:`local_score` scores in this
+process; the Dask engine scores the same way on the workers that hold the articles."""
+
+
+def local_score(length: np.ndarray, fetch: Fetch, settings: Settings = DEFAULT) -> Score:
+    """A :data:`Score` over ``length`` and ``fetch`` in this process (:func:`length_ok`, then :func:`verify`)."""
+    def score(a: np.ndarray, b: np.ndarray):
+        a, b = length_ok(length, a, b, settings.floor)
+        return a, b, verify(a, b, length, fetch, settings)
+    return score
+
+
+def verify_with_closure(va: np.ndarray, vb: np.ndarray, n: int, score: Score, settings: Settings = DEFAULT):
     """Verify the candidates, then (twice at most) the new pairs inside components of the verified
-    ones.  Returns (a, b, sim, scored): the pairs at/above the floor and how many pairs were scored."""
-    sim = verify(va, vb, length, fetch, settings)
+    ones, each batch through ``score``.  Returns (a, b, sim, scored): the pairs at/above the floor and
+    how many pairs were scored."""
+    va, vb, sim = score(va, vb)
     keep = sim >= settings.floor
-    va, vb, sim = va[keep], vb[keep], sim[keep]
     scored = len(keep)
+    va, vb, sim = va[keep], vb[keep], sim[keep]
     for _round in range(2):
         xa, xb = closure_pairs(va, vb, n, settings.closure_max)
         if len(xa) == 0:
             break
-        xa, xb = length_ok(length, xa, xb, settings.floor)
-        xs = verify(xa, xb, length, fetch, settings)
+        xa, xb, xs = score(xa, xb)
         scored += len(xs)
         k = xs >= settings.floor
         va, vb, sim = np.concatenate([va, xa[k]]), np.concatenate([vb, xb[k]]), np.concatenate([sim, xs[k]])

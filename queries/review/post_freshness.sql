@@ -1,5 +1,6 @@
 -- name: review/post_freshness
--- Every post (matching the post filters) with its review age, computed freshness, band and drift as of $as_of.
+-- Every post (matching the post filters) with its effective last review, review age, computed freshness, band and drift as of $as_of.
+-- part: decision_reviews = review/decision_reviews
 WITH rules AS (
     SELECT unnest(from_json($policy_overrides,
         '[{"scope": "VARCHAR", "key": "VARCHAR", "half_life_days": "DOUBLE", "aging_after_days": "INTEGER",
@@ -24,8 +25,17 @@ stack_rules AS (
     JOIN rules AS r ON r.scope = 'stack' AND r.key = s.stack_item
     GROUP BY s.post_id
 ),
+-- A review is the recorded last-reviewed date or an approve / needs_edits decision, whichever is later:
+-- effective_last_reviewed = greatest(last_reviewed, last such decision's day); the recorded date is kept.
+reviews AS {{decision_reviews}},
+reviewed AS (
+    SELECT p.*, greatest(p.last_reviewed, r.decision_reviewed) AS effective_last_reviewed
+    FROM posts AS p
+    LEFT JOIN reviews AS r ON r.post_id = p.post_id
+),
 base AS (
-    SELECT p.post_id, p.site, p.title, p.status, lower(p.status) AS status_key, p.stack, p.difficulty, p.last_reviewed, p.view_count,
+    SELECT p.post_id, p.site, p.title, p.status, lower(p.status) AS status_key, p.stack, p.difficulty, p.last_reviewed,
+           p.effective_last_reviewed, p.view_count,
            p.score_quality, p.score_freshness, p.score_depth, p.score_clarity,
            p.ai_generated_style, p.needs_human_review, p.has_meta, p.warnings,
            p.source_sha256, p.imported_at,
@@ -33,9 +43,9 @@ base AS (
            coalesce(sr.aging_after_days, si.aging_after_days, $aging_after_days) AS aging_after_days,
            coalesce(sr.stale_after_days, si.stale_after_days, $stale_after_days) AS stale_after_days,
            coalesce(sr.drift_margin,     si.drift_margin,     $drift_margin)     AS drift_margin,
-           CASE WHEN p.last_reviewed IS NOT NULL
-                THEN greatest(0, date_diff('day', p.last_reviewed, $as_of::DATE)) END AS review_age_days
-    FROM posts AS p
+           CASE WHEN p.effective_last_reviewed IS NOT NULL
+                THEN greatest(0, date_diff('day', p.effective_last_reviewed, $as_of::DATE)) END AS review_age_days
+    FROM reviewed AS p
     LEFT JOIN site_rules AS si ON si.key = lower(p.site)
     LEFT JOIN stack_rules AS sr ON sr.post_id = p.post_id
     WHERE (len($f_post_ids::VARCHAR[]) = 0 OR list_contains($f_post_ids::VARCHAR[], p.post_id))
@@ -44,8 +54,8 @@ base AS (
            OR list_has_any(list_transform(p.stack, lambda x: lower(x)), $f_stack::VARCHAR[]))
       AND (len($f_status::VARCHAR[]) = 0 OR list_contains($f_status::VARCHAR[], status_key))
       AND (len($f_difficulty::VARCHAR[]) = 0 OR list_contains($f_difficulty::VARCHAR[], lower(p.difficulty)))
-      AND ($f_reviewed_from::DATE IS NULL OR p.last_reviewed >= $f_reviewed_from::DATE)
-      AND ($f_reviewed_to::DATE IS NULL OR p.last_reviewed <= $f_reviewed_to::DATE)
+      AND ($f_reviewed_from::DATE IS NULL OR p.effective_last_reviewed >= $f_reviewed_from::DATE)
+      AND ($f_reviewed_to::DATE IS NULL OR p.effective_last_reviewed <= $f_reviewed_to::DATE)
       AND ($f_search::VARCHAR = ''
            OR contains(lower(p.post_id), $f_search::VARCHAR) OR contains(lower(p.title), $f_search::VARCHAR))
 ),

@@ -1,7 +1,20 @@
 -- name: review/queue_keys
--- Every post with one flag per queue reason, its priority and decision state (no text: cheap to sort and count).
+-- Every post with one flag per reason (r_<code>), its reason codes by kind, main reason, priority and decision state (no text: cheap to sort and count).
 -- part: post_freshness = review/post_freshness
 -- part: duplicate_links = review/duplicate_links
+--
+-- Reasons come in two kinds, set in the policy ([queue] signals): a queue reason puts a post in the
+-- open queue on its own; a signal (default: low_score, freshness_drift, parse_warnings) only adds its
+-- severity to the priority and shows on the row.
+--
+-- TO ADD A REASON <code>:
+--   1. copydesk/domain.py REASONS: the code and what it means (its position is the flags' order);
+--   2. here, CTE `flagged`: a boolean column r_<code> (never NULL: wrap in coalesce(..., false));
+--      and CTE `coded`: one line CASE WHEN r_<code> THEN '<code>' END, in REASONS order;
+--   3. queries/review/queue_rows.sql: its words on the row;
+--   4. copydesk/freshness.py DEFAULT_SEVERITY + policy.toml [priority.severity] (+ [queue] signals if
+--      it is a signal) + README's reasons table.
+-- Priority, the reason filter, the counts and the main reason follow from the code list by themselves.
 WITH fresh AS {{post_freshness}},
 dups AS {{duplicate_links}},
 flagged AS (
@@ -16,53 +29,75 @@ flagged AS (
            d.snooze_until,
            x.duplicate_of,
            x.duplicate_similarity,
-           coalesce(d.decision <> 'reopen' AND d.content_hash IS DISTINCT FROM f.source_sha256, false)
-               AS content_changed,
            coalesce(d.decision <> 'reopen' AND d.content_hash IS NOT DISTINCT FROM f.source_sha256
                     AND (d.decision <> 'snooze' OR d.snooze_until > $as_of::DATE), false) AS decided,
+           -- low_score's parts: one per recorded score below its watch threshold (each adds the severity)
+           coalesce(f.score_quality < $watch_quality, false)                           AS r_low_quality,
+           coalesce(f.score_freshness < $watch_freshness, false)                       AS r_low_freshness,
+           coalesce(f.score_depth < $watch_depth, false)                               AS r_low_depth,
+           coalesce(f.score_clarity < $watch_clarity, false)                           AS r_low_clarity,
+           -- one flag per reason, in copydesk.domain.REASONS order
            coalesce(f.needs_human_review, false)                                       AS r_flagged,
            coalesce(list_contains($draft_statuses::VARCHAR[], f.status_key) AND f.band = 'stale', false)
                                                                                         AS r_stale_draft,
            coalesce(list_contains($draft_statuses::VARCHAR[], f.status_key) AND f.band = 'never', false)
                                                                                         AS r_never_reviewed_draft,
-           coalesce(f.ai_generated_style AND f.last_reviewed IS NULL, false)           AS r_ai_unreviewed,
+           coalesce(f.ai_generated_style AND f.effective_last_reviewed IS NULL, false) AS r_ai_unreviewed,
            coalesce(list_contains($attention_statuses::VARCHAR[], f.status_key), false) AS r_needs_update,
-           coalesce(f.score_quality < $watch_quality, false)                           AS r_low_quality,
-           coalesce(f.score_freshness < $watch_freshness, false)                       AS r_low_freshness,
-           coalesce(f.score_depth < $watch_depth, false)                               AS r_low_depth,
-           coalesce(f.score_clarity < $watch_clarity, false)                           AS r_low_clarity,
+           coalesce(f.score_quality < $watch_quality OR f.score_freshness < $watch_freshness
+                    OR f.score_depth < $watch_depth OR f.score_clarity < $watch_clarity, false) AS r_low_score,
            x.duplicate_of IS NOT NULL                                                  AS r_duplicate,
            coalesce(f.has_meta = false, false)                                         AS r_no_metadata,
            coalesce(len(f.warnings) > 0, false)                                        AS r_parse_warnings,
-           f.freshness_drift                                                           AS r_freshness_drift
+           f.freshness_drift                                                           AS r_freshness_drift,
+           coalesce(d.decision <> 'reopen' AND d.content_hash IS DISTINCT FROM f.source_sha256, false)
+                                                                                        AS r_content_changed
     FROM fresh AS f
     LEFT JOIN review_state AS d ON d.post_id = f.post_id
     LEFT JOIN dups AS x ON x.post_id = f.post_id
     WHERE NOT list_contains($ignore_statuses::VARCHAR[], coalesce(f.status_key, ''))
 ),
+coded AS (
+    SELECT *,
+           r_content_changed AS content_changed,
+           list_filter([
+               CASE WHEN r_flagged THEN 'flagged' END,
+               CASE WHEN r_stale_draft THEN 'stale_draft' END,
+               CASE WHEN r_never_reviewed_draft THEN 'never_reviewed_draft' END,
+               CASE WHEN r_ai_unreviewed THEN 'ai_unreviewed' END,
+               CASE WHEN r_needs_update THEN 'needs_update' END,
+               CASE WHEN r_low_score THEN 'low_score' END,
+               CASE WHEN r_duplicate THEN 'duplicate' END,
+               CASE WHEN r_no_metadata THEN 'no_metadata' END,
+               CASE WHEN r_parse_warnings THEN 'parse_warnings' END,
+               CASE WHEN r_freshness_drift THEN 'freshness_drift' END,
+               CASE WHEN r_content_changed THEN 'content_changed' END
+           ], lambda c: c IS NOT NULL) AS reason_codes,
+           r_low_quality::INTEGER + r_low_freshness::INTEGER + r_low_depth::INTEGER + r_low_clarity::INTEGER
+               AS low_score_count
+    FROM flagged
+),
+kinds AS (
+    SELECT *,
+           list_filter(reason_codes, lambda c: NOT list_contains($signals::VARCHAR[], c)) AS queue_reasons,
+           list_filter(reason_codes, lambda c: list_contains($signals::VARCHAR[], c))     AS signal_reasons
+    FROM coded
+),
 scored AS (
     SELECT *,
-           r_flagged OR r_stale_draft OR r_never_reviewed_draft OR r_ai_unreviewed OR r_needs_update
-               OR r_low_quality OR r_low_freshness OR r_low_depth OR r_low_clarity OR r_duplicate
-               OR r_no_metadata OR r_parse_warnings OR r_freshness_drift OR content_changed AS has_reason,
+           len(queue_reasons) > 0 AS has_reason,
+           -- the main reason: the post's queue reason of highest severity ($reason_rank: every code,
+           -- highest severity first, REASONS order among equals)
+           list_filter($reason_rank::VARCHAR[], lambda c: list_contains(queue_reasons, c))[1] AS main_reason,
            round(
-               $sev_flagged * r_flagged::INTEGER
-               + $sev_stale_draft * r_stale_draft::INTEGER
-               + $sev_never_reviewed_draft * r_never_reviewed_draft::INTEGER
-               + $sev_ai_unreviewed * r_ai_unreviewed::INTEGER
-               + $sev_needs_update * r_needs_update::INTEGER
-               + $sev_low_score * (r_low_quality::INTEGER + r_low_freshness::INTEGER
-                                   + r_low_depth::INTEGER + r_low_clarity::INTEGER)
-               + $sev_duplicate * r_duplicate::INTEGER
-               + $sev_no_metadata * r_no_metadata::INTEGER
-               + $sev_parse_warnings * r_parse_warnings::INTEGER
-               + $sev_freshness_drift * r_freshness_drift::INTEGER
-               + $sev_content_changed * content_changed::INTEGER
+               coalesce(list_sum(list_transform(reason_codes,
+                                                lambda c: ($reason_severity::DOUBLE[])[list_position($reason_rank::VARCHAR[], c)])), 0)
+               + $sev_low_score * greatest(low_score_count - 1, 0)      -- low_score: its severity per low score
                + CASE WHEN review_age_days IS NULL THEN $staleness_max
                       ELSE $staleness_max * least(1.0, review_age_days / (2.0 * greatest(stale_after_days, 1))) END
                + least($impact_max, $impact_per_decade * log10(1.0 + greatest(coalesce(view_count, 0), 0)::DOUBLE))
            )::INTEGER AS priority
-    FROM flagged
+    FROM kinds
 )
 SELECT *, has_reason AND NOT decided AS in_queue
 FROM scored
@@ -70,17 +105,5 @@ WHERE CASE $f_state::VARCHAR
           WHEN 'open' THEN has_reason AND NOT decided
           WHEN 'decided' THEN decided
           ELSE has_reason OR decided END
-  AND (len($f_reason::VARCHAR[]) = 0
-       OR (r_flagged AND list_contains($f_reason::VARCHAR[], 'flagged'))
-       OR (r_stale_draft AND list_contains($f_reason::VARCHAR[], 'stale_draft'))
-       OR (r_never_reviewed_draft AND list_contains($f_reason::VARCHAR[], 'never_reviewed_draft'))
-       OR (r_ai_unreviewed AND list_contains($f_reason::VARCHAR[], 'ai_unreviewed'))
-       OR (r_needs_update AND list_contains($f_reason::VARCHAR[], 'needs_update'))
-       OR ((r_low_quality OR r_low_freshness OR r_low_depth OR r_low_clarity)
-           AND list_contains($f_reason::VARCHAR[], 'low_score'))
-       OR (r_duplicate AND list_contains($f_reason::VARCHAR[], 'duplicate'))
-       OR (r_no_metadata AND list_contains($f_reason::VARCHAR[], 'no_metadata'))
-       OR (r_parse_warnings AND list_contains($f_reason::VARCHAR[], 'parse_warnings'))
-       OR (r_freshness_drift AND list_contains($f_reason::VARCHAR[], 'freshness_drift'))
-       OR (content_changed AND list_contains($f_reason::VARCHAR[], 'content_changed')))
+  AND (len($f_reason::VARCHAR[]) = 0 OR list_has_any(reason_codes, $f_reason::VARCHAR[]))
   AND (len($f_assignee::VARCHAR[]) = 0 OR list_contains($f_assignee::VARCHAR[], assignee))

@@ -1,5 +1,5 @@
 -- name: review/queue_rows
--- Every post that needs a human now, with all its reasons in words, its priority, freshness and last decision.
+-- Every post that needs a human now, with all its reasons in words (queue reasons first, then signals), its main reason, priority, freshness and last decision.
 -- part: queue_keys = review/queue_keys
 WITH k AS (SELECT * FROM {{queue_keys}}),
 worded AS (
@@ -36,13 +36,19 @@ worded AS (
                    {'code': 'content_changed',
                     'text': 'content changed since ' || replace(last_decision, '_', ' ') || ' by ' || last_reviewer
                             || ' on ' || strftime(last_decided_at, '%Y-%m-%d')} END
-           ], lambda r: r IS NOT NULL) AS reason_list
+           ], lambda r: r IS NOT NULL) AS all_reasons
     FROM k
+),
+ordered AS (     -- queue reasons first, then the signals
+    SELECT *,
+           list_concat(list_filter(all_reasons, lambda r: NOT list_contains($signals::VARCHAR[], r.code)),
+                       list_filter(all_reasons, lambda r: list_contains($signals::VARCHAR[], r.code))) AS reason_list
+    FROM worded
 )
-SELECT post_id, site, title, status, difficulty, stack, last_reviewed, view_count,
-       priority,
+SELECT post_id, site, title, status, difficulty, stack, last_reviewed, effective_last_reviewed, view_count,
+       priority, main_reason,
        list_transform(reason_list, lambda r: r.text) AS reasons,
-       list_distinct(list_transform(reason_list, lambda r: r.code)) AS reason_codes,
+       reason_codes, queue_reasons, signal_reasons,
        array_to_string(list_transform(reason_list, lambda r: r.text), '; ') AS reasons_text,
        review_age_days, computed_freshness, band, freshness_gap,
        score_quality, score_freshness, score_depth, score_clarity,
@@ -52,4 +58,4 @@ SELECT post_id, site, title, status, difficulty, stack, last_reviewed, view_coun
        last_decision, last_reviewer, last_decided_at, last_note, assignee, merge_into, snooze_until,
        source_sha256, imported_at,
        half_life_days, aging_after_days, stale_after_days, drift_margin
-FROM worded
+FROM ordered

@@ -5,14 +5,17 @@ CREATE TABLE IF NOT EXISTS import_batches (
     started_at   TIMESTAMP NOT NULL,
     finished_at  TIMESTAMP,
     source       VARCHAR,
-    status       VARCHAR NOT NULL,          -- running | finished | failed
+    status       VARCHAR NOT NULL,          -- running | finished | interrupted | failed
     files_seen   BIGINT DEFAULT 0,
     imported     BIGINT DEFAULT 0,
     updated      BIGINT DEFAULT 0,
     unchanged    BIGINT DEFAULT 0,
     rejected     BIGINT DEFAULT 0,
-    warnings     BIGINT DEFAULT 0
+    warnings     BIGINT DEFAULT 0,
+    message      VARCHAR                    -- why a failed batch failed
 );
+-- databases made before the column (a no-op otherwise)
+ALTER TABLE import_batches ADD COLUMN IF NOT EXISTS message VARCHAR;
 
 CREATE TABLE IF NOT EXISTS import_files (
     batch_id     BIGINT NOT NULL,
