@@ -48,10 +48,14 @@ DEFAULT_SEVERITY = {
     "low_score": 15,
     "freshness_drift": 15,
     "parse_warnings": 10,
+    "computed_quality_low": 25,
+    "quality_disagreement": 20,
+    "template_heavy": 25,
+    "metadata_mismatch": 10,
 }
 # [queue] signals: reasons that only raise the priority and show on the row; every other reason puts a
 # post in the open queue on its own.
-DEFAULT_SIGNALS = ("low_score", "freshness_drift", "parse_warnings")
+DEFAULT_SIGNALS = ("low_score", "freshness_drift", "parse_warnings", "metadata_mismatch")
 # [queue] today_posts: how many posts the Review page's "Today" view lists.
 DEFAULT_TODAY_POSTS = 40
 
@@ -339,6 +343,11 @@ def policy_params(policy: Policy, as_of: dt.date | None = None) -> dict:
         "staleness_max": float(policy.staleness_max),
         "impact_per_decade": float(policy.impact_per_decade),
         "impact_max": float(policy.impact_max),
+        # copydesk's own quality ([quality]): the thresholds of its queue reasons
+        "computed_low": int(policy.quality.computed_low),
+        "disagreement_margin": int(policy.quality.disagreement_margin),
+        "template_heavy_share": float(policy.quality.template_heavy_share),
+        "template_min_posts": int(policy.quality.template_min_posts),
     }
     for metric in SCORE_METRICS:
         p[f"watch_{metric}"] = policy.watch(metric)
