@@ -55,16 +55,22 @@ def _fix_rows(a: pa.Array, mask, fn) -> pa.Array:
     return pc.replace_with_mask(a, mask, pa.array(fixed, a.type))
 
 
-def _collapse(a: pa.Array) -> pa.Array:
-    """``" ".join(s.split())`` for every string of ``a`` (whose whitespace is " " and "\n")."""
+def _only(mask, rows):
+    """``mask`` limited to ``rows`` (a numpy bool array, or None for every row)."""
+    return mask if rows is None else pa.array(mask.to_numpy(zero_copy_only=False) & rows)
+
+
+def _collapse(a: pa.Array, rows=None) -> pa.Array:
+    """``" ".join(s.split())`` for every string of ``a`` (whose whitespace is " " and "\n"); with
+    ``rows`` (bool array) only those rows are exact, the others only have "\n" made " "."""
     a = pc.replace_substring(a, "\n", " ")
-    return _fix_rows(a, pc.match_substring_regex(a, "  |^ | $"), lambda v: " ".join(v.split()))
+    return _fix_rows(a, _only(pc.match_substring_regex(a, "  |^ | $"), rows), lambda v: " ".join(v.split()))
 
 
-def _mark_sentence_ends(a: pa.Array) -> pa.Array:
+def _mark_sentence_ends(a: pa.Array, rows=None) -> pa.Array:
     for end in ".?!":
         a = pc.replace_substring(a, end + " ", end + "\x1f")
-    return _fix_rows(a, pc.match_substring_regex(a, _CLOSED_END), text._mark_sentence_ends)
+    return _fix_rows(a, _only(pc.match_substring_regex(a, _CLOSED_END), rows), text._mark_sentence_ends)
 
 
 def _is_word(token: str) -> int:
@@ -133,7 +139,8 @@ class Chunk:
         counted = is_list | candidate
         idx = np.flatnonzero(counted)
         short = pc.take(blocks, pa.array(idx, pa.int64()))
-        toks_l = pc.split_pattern(_collapse(short), " ")
+        # whitespace is " " and "\n" here: runs of it give empty tokens, which are no words
+        toks_l = pc.split_pattern(pc.replace_substring(short, "\n", " "), " ")
         values = _token_values(pc.list_flatten(toks_l), False)
         words = np.zeros(nb, np.int64)
         words[idx] = _counts(_parents(toks_l), len(idx), values >> _SHIFT)
@@ -144,9 +151,7 @@ class Chunk:
         self.heading_count = _counts(block_post, n, heading)
         self.list_item_count = _counts(block_post, n, np.where(is_list, n_lines, 0))
         self.paragraph_count = _counts(block_post, n, prose)
-        self.prose_idx = np.flatnonzero(prose)
-        self.prose_blocks = pc.take(blocks, pa.array(self.prose_idx, pa.int64()))
-        self.prose_post = block_post[self.prose_idx]
+        self.blocks, self.prose, self.block_post = blocks, prose, block_post
         # list items (bullet cut off, trimmed) and whether they sit under a "checklist" heading
         list_line = is_list[line_block]
         self.item_post = block_post[line_block[list_line]]
@@ -164,27 +169,29 @@ class Chunk:
 
     # --- sentences of the prose paragraphs -------------------------------------------------------
     def _prose(self) -> None:
-        marked = _mark_sentence_ends(_collapse(self.prose_blocks))
+        # every block is cut into sentences (no copy of the prose blocks); only those of prose count
+        marked = _mark_sentence_ends(_collapse(self.blocks, self.prose), self.prose)
         sent_l = pc.split_pattern(marked, "\x1f")
         sentences = pc.list_flatten(sent_l)
         sent_par = _parents(sent_l)
-        ns, npar = len(sentences), len(self.prose_idx)
+        ns, nb = len(sentences), len(self.prose)
         toks_l = pc.split_pattern(sentences, " ")
         values = _token_values(pc.list_flatten(toks_l), self.syllables_wanted)
         tok_sent = _parents(toks_l)
-        sent_words = _counts(tok_sent, ns, values >> _SHIFT)
-        sent_syll = _counts(tok_sent, ns, values & _SYLLABLES)
+        in_prose = self.prose[sent_par]
+        sent_words = _counts(tok_sent, ns, values >> _SHIFT) * in_prose
+        sent_syll = _counts(tok_sent, ns, values & _SYLLABLES) * in_prose
         real = sent_words > 0
-        par_words = _counts(sent_par, npar, sent_words)
-        post = self.prose_post
+        par_words = _counts(sent_par, nb, sent_words)
+        post = self.block_post
         n = self.n
         self.prose_words = _counts(post, n, par_words)
-        self.syllables = _counts(post, n, _counts(sent_par, npar, sent_syll))
+        self.syllables = _counts(post, n, _counts(sent_par, nb, sent_syll))
         self.sentence_post = post[sent_par[real]]
         self.sentence_count = _counts(self.sentence_post, n)
         self.long_sentences = _counts(self.sentence_post, n, sent_words[real] > text.LONG_SENTENCE_WORDS)
         longest = np.zeros(n, np.int64)
-        if npar:
+        if nb:
             np.maximum.at(longest, post, par_words)
         self.longest_paragraph_words = longest
         kept = pc.filter(sentences, pa.array(real)).to_pylist()
