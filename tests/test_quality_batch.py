@@ -147,3 +147,16 @@ def test_a_failing_chunk_stage_loses_nothing_but_its_result(tmp_path, monkeypatc
         assert con.execute("SELECT count(*) FROM post_quality WHERE computed_quality IS NULL").fetchall() == [(0,)]
     finally:
         con.close()
+
+
+def test_a_ten_megabyte_article_in_a_chunk():
+    paragraph = ("Large sites need predictable background work. Queues and cron events should be "
+                 "idempotent, logged, and safe to run again.")
+    body = "\n\n".join(f"Section {i}\n\n{paragraph} Item {i} is unique." for i in range(63_000))
+    assert len(body) > 10_000_000
+    revisions = pa.table({"revision_id": pa.array([1, 2], pa.int64()), "body": pa.array([body, "A short post."]),
+                          "checklist": pa.array([None, None], pa.list_(pa.string()))})
+    t = signals.table(revisions)
+    assert t.column("heading_count").to_pylist() == [63_000, 0]
+    assert t.column("sentence_count").to_pylist() == [189_000, 1]
+    assert t.column("word_count").to_pylist() == [63_000 * (2 + 6 + 13 + 4), 3]
