@@ -160,3 +160,15 @@ def test_a_ten_megabyte_article_in_a_chunk():
     assert t.column("heading_count").to_pylist() == [63_000, 0]
     assert t.column("sentence_count").to_pylist() == [189_000, 1]
     assert t.column("word_count").to_pylist() == [63_000 * (2 + 6 + 13 + 4), 3]
+
+
+def test_a_body_too_long_to_analyse_gets_zeros_and_its_neighbours_their_signals(monkeypatch):
+    monkeypatch.setattr(signals, "MAX_BODY_CHARS", 1000)
+    monkeypatch.setattr(signals, "SLICE_CHARS", 60)
+    bodies = ["First post. It is short.", "word " * 400 + ".", "Third post here.", "A fourth one. Two sentences."]
+    revisions = pa.table({"revision_id": pa.array([1, 2, 3, 4], pa.int64()), "body": pa.array(bodies),
+                          "checklist": pa.array([None, ["x"], None, None], pa.list_(pa.string()))})
+    t = signals.table(revisions)
+    assert t.column("revision_id").to_pylist() == [1, 2, 3, 4]
+    assert t.column("sentence_count").to_pylist() == [2, 0, 1, 2]
+    assert t.column("word_count").to_pylist() == [5, 0, 3, 5]
