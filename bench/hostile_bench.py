@@ -9,6 +9,7 @@ path (``import_paths``, 2 parser processes) and through the dashboard's upload p
 (``sources.iter_upload`` + ``import_paths(workers=1, batch_size=500)`` as the Overview page runs
 it), and reports wall seconds, the ledger counts and the peak RSS of the whole process tree
 (the process and its parser processes summed, sampled every 20 ms from /proc).
+``--no-after-import`` measures the import alone (no quality signals, duplicates or snapshots).
 
 ``PYTHONPATH=/path/to/other/checkout`` measures another version of copydesk (before/after).
 """
@@ -89,7 +90,7 @@ def tree_rss_kb(pid: int) -> int:
 
 CODE = {
     "cli": ("from copydesk.importer import import_paths\n"
-            "s = import_paths([sys.argv[1]], sys.argv[2])\n"),
+            "s = import_paths([sys.argv[1]], sys.argv[2], after_import=AFTER)\n"),
     "upload": ("from copydesk.importer import import_paths\n"
                "from copydesk import sources\n"
                "import inspect\n"
@@ -97,14 +98,15 @@ CODE = {
                "fh = open(sys.argv[1], 'rb')\n"
                "arg = fh if 'BinaryIO' in str(inspect.signature(sources.iter_upload)) else fh.read()\n"
                "s = import_paths([], sys.argv[2], items=sources.iter_upload(name, arg), workers=1,\n"
-               "                 batch_size=500, source='upload')\n"),
+               "                 batch_size=500, source='upload', after_import=AFTER)\n"),
 }
 
 
-def run(path: Path, db: Path, how: str) -> dict:
+def run(path: Path, db: Path, how: str, after_import: bool) -> dict:
     for p in (db, db.with_name(db.name + ".wal")):
         p.unlink(missing_ok=True)
-    code = "import json, os, sys\n" + CODE[how] + "print(json.dumps(s.as_dict(), default=str))\n"
+    code = (f"import json, os, sys\nAFTER = {after_import}\n" + CODE[how]
+            + "print(json.dumps(s.as_dict(), default=str))\n")
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(db)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -119,7 +121,7 @@ def run(path: Path, db: Path, how: str) -> dict:
     out, err = proc.communicate()
     t.join()
     wall = time.perf_counter() - t0
-    result = {"archive": path.name, "path": how, "seconds": round(wall, 1), "peak_rss_mb": peak[0] // 1024,
+    result = {"archive": path.name, "path": how, "after_import": after_import, "seconds": round(wall, 1), "peak_rss_mb": peak[0] // 1024,
               "exit": proc.returncode}
     if proc.returncode == 0:
         s = json.loads(out.strip().splitlines()[-1])
@@ -134,6 +136,8 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/copydesk-hostile"))
     ap.add_argument("--members", type=int, default=30)
     ap.add_argument("--only", choices=["cli", "upload"], default=None)
+    ap.add_argument("--no-after-import", action="store_true",
+                    help="Import only (skip the after-import stages: quality signals, duplicates, snapshots).")
     args = ap.parse_args()
     zpath, tpath = build(args.workdir, args.members)
     for p in (zpath, tpath):
@@ -141,7 +145,7 @@ def main() -> None:
               f"{args.members} x {MEMBER_BYTES / 1e6:.0f} MB expanded", flush=True)
     for path in (zpath, tpath):
         for how in ([args.only] if args.only else ["cli", "upload"]):
-            print(json.dumps(run(path, args.workdir / "hostile.duckdb", how)), flush=True)
+            print(json.dumps(run(path, args.workdir / "hostile.duckdb", how, not args.no_after_import)), flush=True)
 
 
 if __name__ == "__main__":

@@ -320,12 +320,18 @@ def queue_cmd(db, as_of, limit, offset, reason, site, stack, status, band, state
         for r in rows.to_dict("records"):
             click.echo(json.dumps({"post_id": r["post_id"], "priority": int(r["priority"]), "site": r["site"],
                                    "status": r["status"], "band": r["band"], "title": r["title"],
-                                   "reasons": list(r["reasons"])}, default=str))
+                                   "main_reason": r["main_reason"], "reasons": list(r["reasons"]),
+                                   "effective_last_reviewed": _day(r["effective_last_reviewed"])}, default=str))
         return
     click.echo(f"{total:,} posts in the queue as of {day.isoformat()} (policy: {policy.source})")
     for r in rows.to_dict("records"):
         click.echo(f"{int(r['priority']):>4}  {terminal_text(r['post_id'])}  [{r['band']}]  "
                    f"{terminal_text('; '.join(r['reasons']))}")
+
+
+def _day(value) -> str | None:
+    """A date or timestamp cell as YYYY-MM-DD (None when blank)."""
+    return None if value is None or value != value else str(value)[:10]
 
 
 @main.command("decide")

@@ -119,7 +119,7 @@ def export_sql(con, name: str, filters: dict | None = None, as_of: dt.date | Non
         return queue.statement("export/review_queue", policy, qfilters, as_of=as_of, con=con)
     filters = trends.clean_filters(filters)
     if view.kind == "posts-query":
-        return trends.statement(view.query, policy, filters, as_of, filtered=bool(filters), **params)
+        return trends.statement(view.query, policy, filters, as_of, filtered=bool(filters), con=con, **params)
     if view.kind == "plain-query":
         q = queries.get(view.query)
         return queries.statement(view.query, {k: v for k, v in params.items() if k in q.params})

@@ -48,6 +48,9 @@ from .sources import Item, display_name, iter_items
 BATCH_SIZE = 131_072
 CHUNK_SIZE = 5000          # files per parse task (what a worker process reads and parses)
 CHUNK_BYTES = 64 << 20     # ... or fewer: bytes of archive members / uploads / records held per chunk
+# A batch also commits once its revisions hold this many bytes (Arrow): DuckDB's memory at
+# COMMIT grows with the transaction (pages of 24 MB: ~2.8x the batch's bytes).
+TX_BYTES = int(os.environ.get("COPYDESK_IMPORT_TX_BYTES", str(1 << 30)))
 SHM_NEEDED = 1 << 30       # bytes free in /dev/shm to hand chunks over there (else the temp folder)
 YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, readers get a turn
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
@@ -423,18 +426,22 @@ def _alive(pid: int) -> bool:
 
 def _chunks(items: Iterable[Item], size: int):
     """Chunks of ``size`` items, or fewer when their bytes already read (archive members,
-    uploads, JSON Lines records) reach ``CHUNK_BYTES``: a chunk holds at most one page past
-    the budget, whatever the archive.  Large chunks start smaller (1/8, 1/8, 1/4, 1/2: one
+    uploads, JSON Lines records) would pass ``CHUNK_BYTES``: a chunk holds at most that many
+    bytes (or one larger item alone), whatever the archive.  Large chunks start smaller (1/8, 1/8, 1/4, 1/2: one
     chunk's worth) so that both parser processes are busy soon.  The next item is pulled only
     once the chunk before is handed over (an archive is read as the import goes)."""
     ramp = [size // 8, size // 8, size // 4, size - 2 * (size // 8) - size // 4] if size >= 1000 else []
     chunk: list[Item] = []
     limit, nbytes = (ramp.pop(0) if ramp else size), 0
     for item in items:
+        held = len(item.data) if item.data is not None else 0
+        if chunk and nbytes + held > CHUNK_BYTES:       # it would not fit: the chunk goes first
+            yield chunk
+            chunk, nbytes = [], 0
+            limit = ramp.pop(0) if ramp else size
         chunk.append(item)
-        if item.data is not None:
-            nbytes += len(item.data)
-        if len(chunk) >= limit or nbytes >= CHUNK_BYTES:
+        nbytes += held
+        if len(chunk) >= limit:
             yield chunk
             chunk, nbytes = [], 0
             limit = ramp.pop(0) if ramp else size
@@ -604,13 +611,14 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
         error = exc
         raise
     finally:
-        run.summary.seconds = round(time.perf_counter() - t0, 3)
         expected = error is not None and _expected(error)
         try:
             run.close(status, after_import, _message(error))
         except ImportFailed:
             if error is None or expected:
                 raise                # (a bug's own traceback wins over this)
+        finally:
+            run.summary.seconds = round(time.perf_counter() - t0, 3)
         if expected:
             raise ImportFailed(f"import failed (batch {run.batch_id} marked failed): {_message(error)}") from None
     return run.summary
@@ -668,7 +676,7 @@ class _ImportRun:
             self.spill = _spill_dir() if self.pool else None
         self.n_chunks = self.done = 0
         self.pending: deque = deque()     # (parse result or its future, known files, number of inputs)
-        self.tx_open, self.tx_started = False, 0.0
+        self.tx_open, self.tx_started, self.tx_bytes = False, 0.0, 0
         self.tx_chunks: list[tuple[dict, int, pa.Table | None]] = []   # (counts, files, rejected rows)
 
     def submit(self, chunk: list[Item]) -> None:
@@ -700,7 +708,7 @@ class _ImportRun:
         revs = _load_spilled(revs)
         if not self.tx_open:
             self.con.execute("BEGIN TRANSACTION")
-            self.tx_open, self.tx_started = True, time.monotonic()
+            self.tx_open, self.tx_started, self.tx_bytes = True, time.monotonic(), 0
         _write_chunk(self.con, self.batch_id, revs, ledger, counts, known, self.state)
         hooks.store_each_chunk(self.con, extras, self.chunk_stages)
         self.tx_chunks.append((counts, ledger.num_rows, ledger.select(["source_file", "outcome", "message"])
@@ -708,8 +716,10 @@ class _ImportRun:
         self.done += n
         if self.progress:
             self.progress(self.done)
+        self.tx_bytes += revs.nbytes
         batch_files = sum(files for _counts, files, _ledger in self.tx_chunks)
-        if batch_files >= self.batch_size or (self.yield_every and time.monotonic() - self.tx_started > self.yield_every):
+        if (batch_files >= self.batch_size or self.tx_bytes >= TX_BYTES
+                or (self.yield_every and time.monotonic() - self.tx_started > self.yield_every)):
             self._commit()
 
     def _commit(self) -> None:
@@ -761,12 +771,27 @@ class _ImportRun:
             self._reopen_after_failure(args)
         con = self.con
         if status == "finished" and after_import:
-            queries.run(con, "ingest/reset_threads")
-            hooks.run_after_import(con, self.batch_id)
+            self._after_import(con)
         self.summary.posts_total = queries.run(con, "ingest/batch_summary", batch_id=self.batch_id).fetchall()[0][-1]
         self.summary.posts_new, self.summary.posts_replaced = \
             queries.run(con, "ingest/post_outcomes", batch_id=self.batch_id).fetchone()
         con.close()
+
+    def _after_import(self, con) -> None:
+        """The after-import stages; one that fails (out of memory, disk full) leaves the imported
+        batch as it is, its message on the batch, and ends the import with :class:`ImportFailed`."""
+        try:
+            queries.run(con, "ingest/reset_threads")
+            hooks.run_after_import(con, self.batch_id)
+        except _EXPECTED as exc:
+            message = f"imported, but an after-import stage failed: {_message(exc)}"
+            try:
+                queries.run(con, "ingest/finish_batch", finished_at=_now(), batch_id=self.batch_id,
+                            status="finished", message=message)
+                con.close()
+            except duckdb.Error:
+                pass
+            raise ImportFailed(f"batch {self.batch_id} {message}") from None
 
     def _reopen_after_failure(self, args: dict) -> None:
         try:

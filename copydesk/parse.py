@@ -86,6 +86,8 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         head = data[:65536]
         if len(head) - len(head.translate(None, _CONTROL_BYTES)) > max(8, len(head) // 100):
             raise Rejected("binary file (control bytes)")
+        if not stripped.strip():
+            raise Rejected("binary file (control bytes only)")
         warnings.append(f"{len(data) - len(stripped)} control characters removed")
         data = stripped
     try:

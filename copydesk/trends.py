@@ -48,17 +48,21 @@ def clean_filters(filters: dict | None) -> dict:
 
 
 def statement(name: str, policy, filters: dict | None, as_of: dt.date | None, *, posts: str | None = None,
-              **extra) -> queries.Statement:
+              con=None, **extra) -> queries.Statement:
     """A ``trends/`` (or ``export/``) query over ``{{posts}}`` — the filtered posts with their freshness
-    (``review/post_freshness``), or the rows of another query named by ``posts``."""
+    (``review/post_freshness``), or the rows of another query named by ``posts``.  Pass ``con`` to
+    read a database without review tables (no decision then counts as a review)."""
     params = {**freshness.params(policy, clean_filters(filters), as_of or dt.date.today()), **extra}
-    return queries.statement(name, params, parts={"posts": posts} if posts else None)
+    parts = {"posts": posts} if posts else {}
+    if con is not None and "review_decisions" not in table_names(con):
+        parts["decision_reviews"] = "review/decision_reviews_none"
+    return queries.statement(name, params, parts=parts or None)
 
 
 def run(con, name: str, policy, filters: dict | None = None, as_of: dt.date | None = None, *,
         posts: str | None = None, **extra) -> pd.DataFrame:
     """Execute a ``{{posts}}`` query (see :func:`statement`) and return its (small) result."""
-    return statement(name, policy, filters, as_of, posts=posts, **extra).df(con)
+    return statement(name, policy, filters, as_of, posts=posts, con=con, **extra).df(con)
 
 
 MATERIALISED = "trends/_materialised"
@@ -71,7 +75,7 @@ def materialise(con, policy, filters: dict | None, as_of: dt.date) -> str:
 
     Arrow rather than a TEMP table: DuckDB writes a million-row temp table (strings, lists) in
     about twice the time it takes to hand the same rows over as Arrow, and scans both as fast."""
-    rows = statement("trends/page_posts", policy, filters, as_of).arrow(con)
+    rows = statement("trends/page_posts", policy, filters, as_of, con=con).arrow(con)
     con.register("page_posts", rows)
     return MATERIALISED
 

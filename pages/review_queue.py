@@ -120,6 +120,6 @@ with right:
     st.subheader("Decision")
     review.decision_panel(name, opened, page_ids, dict(zip(rows["post_id"], rows["source_sha256"])), as_of)
 
-if st.toggle("Count posts per reason in this view", key="review_show_reason_counts"):
+if st.toggle("Count posts per reason in this view (queue reasons and signals)", key="review_show_reason_counts"):
     common.show_table(review.reason_counts(policy, as_of, filters), key="review_reason_counts",
                       empty="No post in this view.")

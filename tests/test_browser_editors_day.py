@@ -154,3 +154,22 @@ def test_a_duplicate_verdict_on_the_first_click_after_typing(db_file, running_ap
         assert queue.decision_log(con)[["post_id", "decision", "merge_into"]].values.tolist() == [
             ["a2", "merge", "a1"]]
         assert queue.queue_count(con, Policy(), TODAY, {"reason": "duplicate"}) == 0
+
+
+def test_a_zero_change_metric_has_no_arrow(tmp_path, running_app, browser_page):  # noqa: F811
+    from copydesk import trends
+    from trends_support import AS_OF, make_db
+    path = make_db(tmp_path / "z.duckdb", 300, formula_posts=False)
+    policy = trends.load_policy()
+    with dbmod.session(path) as con:
+        trends.record_batch_snapshot(con, 1, AS_OF, policy)
+        trends.record_batch_snapshot(con, 2, AS_OF, policy)
+    app = running_app(path)
+    page = browser_page()
+    page.goto(f"{app.url}/scores?as_of={AS_OF}")
+    wait_for_app(page)
+    posts = page.locator('[data-testid="stMetric"]').filter(has_text="Posts").first
+    posts.wait_for()
+    delta = posts.get_by_test_id("stMetricDelta")
+    assert delta.inner_text().strip() == "unchanged"
+    assert delta.locator("svg").count() == 0 and posts.locator('[data-testid^="stMetricDeltaIcon"]').count() == 0

@@ -60,7 +60,7 @@ def test_duplicates_page_in_the_browser(db_file, running_app, browser_page):
     wait_for_app(page)
     page.get_by_role("button", name="Not duplicates").click()
     wait_for_app(page)
-    page.get_by_text("Recorded: not duplicate (site-000001, site-000002) by Robin.").wait_for()
+    page.get_by_text("Recorded: site-000001 and site-000002 are not duplicates, by Robin.").wait_for()
     with dbmod.session(db_file, read_only=True) as con:
         assert con.execute("SELECT verdict, post_id_a, post_id_b, editor FROM duplicate_verdicts").fetchall() == [
             ("not_duplicate", "site-000001", "site-000002", "Robin")]

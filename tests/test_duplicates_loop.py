@@ -126,8 +126,11 @@ def page_links(at) -> list:
 
 def test_links_both_ways_between_a_queued_duplicate_and_its_cluster(loop_db):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.query_params["open"] = "b2"
     at.run()
+    at.switch_page("pages/review_queue.py")
+    at.run()
+    assert at.selectbox(key="review_open").value is None
+    at.query_params["open"] = "b2"                     # a link with ?open=b2 in the same session
     at.switch_page("pages/review_queue.py")
     at.run()
     assert at.selectbox(key="review_open").value == "b2"
@@ -143,3 +146,19 @@ def test_links_both_ways_between_a_queued_duplicate_and_its_cluster(loop_db):
     assert "b2" in at.selectbox(key="dup_pair").value
     back = [el.proto for el in page_links(at) if "review_queue" in el.proto.page]
     assert {p.query_string for p in back} == {"open=b1", "open=b2"}
+
+
+def test_the_name_given_on_the_review_page_holds_on_the_duplicates_page(loop_db):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    at.switch_page("pages/review_queue.py")
+    at.run()
+    at.text_input(key="review_name_input").input("Robin")
+    at.run()
+    at.switch_page("pages/duplicates.py")
+    at.run()
+    assert "Reviewing as Robin" in [t.value for t in at.text]
+    assert not [w for w in at.text_input if w.key == "dup_name_input"]
+    at.button(key="dup_not_duplicate").click()
+    at.run()
+    assert [v[3] for v in verdicts(loop_db)] == ["Robin"]

@@ -144,6 +144,8 @@ def flows_db(tmp_path_factory):
             figures.batch_trend(con, None)
             figures.post_card(con, ids[0])
             figures.sentence_posts(con, [1, 2])
+            queue.today_ids(con, policy, AS_OF, {}, "dana", 5)
+            queue.decided_since(con, "dana", dt.datetime(2025, 1, 1))
         old = tmp / "first_layout.duckdb"                 # a database of the first layout is migrated
         import_paths([str(changed[0])], old, workers=1, after_import=False)
         con = duckdb.connect(str(old))

@@ -430,6 +430,7 @@ def test_cli_queue_decide_policy(corpus):
     res = runner.invoke(main, ["queue", "--db", str(corpus), "--as-of", AS_OF.isoformat(), "--reason", "duplicate",
                                "--json"])
     assert res.exit_code == 0 and '"reasons": ["near-duplicate of canon (96)"]' in res.output
+    assert '"main_reason": "duplicate"' in res.output and '"effective_last_reviewed": "2025-05-22"' in res.output
     assert runner.invoke(main, ["queue", "--db", str(corpus), "--reason", "nope"]).exit_code == 2
     res = runner.invoke(main, ["decide", "flag", "low", "--db", str(corpus), "--decision", "approve",
                                "--reviewer", "cli"])
@@ -546,3 +547,19 @@ def test_extreme_view_counts_do_not_overflow_the_priority(db_file, tmp_path):
     out = CliRunner().invoke(main, ["queue", "--db", str(db_file), "--json", "--as-of", AS_OF.isoformat()])
     assert out.exit_code == 0, out.output
     assert {json.loads(line)["post_id"] for line in out.output.splitlines()} == {"huge", "zero"}
+
+
+def test_freshness_without_the_review_tables(db_file):
+    """An old read-only database without review tables: freshness is the recorded date's (no decision
+    can count as a review), for the queue and the Scores queries alike."""
+    from copydesk import trends
+    build_db(db_file, [post_row("x", needs_human_review=True, last_reviewed=old(40))])
+    con = dbmod.connect(db_file)
+    con.execute("DROP VIEW review_state")
+    con.execute("DROP TABLE review_decisions")
+    try:
+        rows = queue.statement("review/post_freshness", DEFAULT, {}, as_of=AS_OF, con=con).df(con)
+        assert rows["review_age_days"].tolist() == [40]
+        assert trends.headline(con, DEFAULT, {}, AS_OF)["posts"] == 1
+    finally:
+        con.close()

@@ -219,18 +219,6 @@ def test_approve_refreshes_freshness_and_leaves_the_queue(corpus, db_file):
     assert row["band"] == "fresh" and row["review_age_days"] in (0, 1)
 
 
-def test_the_reviewer_is_asked_once_for_every_page(corpus, db_file):
-    at = open_app()
-    at.text_input(key="review_name_input").input("Robin")
-    at.run()
-    at.switch_page("pages/duplicates.py")
-    at.run()
-    at.switch_page("pages/review_queue.py")
-    at.run()
-    assert "Reviewing as Robin" in [t.value for t in at.text]
-    assert not [w for w in at.text_input if w.key == "review_name_input"]
-
-
 def test_row_controls_come_from_and_go_to_the_url(corpus, db_file):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.query_params["reason"] = ["flagged"]
@@ -243,3 +231,15 @@ def test_row_controls_come_from_and_go_to_the_url(corpus, db_file):
     at.run()
     params = {k: v if isinstance(v, list) else [v] for k, v in dict(at.query_params).items()}
     assert params["sort"] == ["post id"] and params["reason"] == ["flagged"] and params["q"] == ["two"]
+
+
+def test_a_signal_is_marked_on_the_opened_post(tmp_path, db_file):
+    pages = tmp_path / "signals"
+    write_page(pages, "001_a.txt", "alphanode-000001", flagged=True, quality=41, title="flagged and weak")
+    import_paths([pages], db_file, workers=1)
+    at = open_app()
+    at.selectbox(key="review_open").select("alphanode-000001")
+    at.run()
+    texts = [t.value for t in at.text if t.value.startswith("• ")]
+    assert "• flagged: needs human review" in texts
+    assert "• quality 41 < 60 (signal: raises priority only)" in texts

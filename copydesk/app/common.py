@@ -27,6 +27,7 @@ exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import inspect
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
@@ -192,13 +193,20 @@ def show_flash(key: str) -> None:
 # --- plain text -------------------------------------------------------------------------------
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=")
+# Where a GFM autolink would start (``http://…``, ``www.…``, ``a@b.example``, ``mailto:``): the
+# dashboard's markdown links those on the text after escapes are undone, so a backslash does not
+# stop them; an invisible WORD JOINER (U+2060) there does, and the text reads the same.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=[wW]{3})(?=\.)|(?=@)|(?<=mailto)(?=:)|(?<=xmpp)(?=:)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def md_escape(text) -> str:
     """Plain text made safe for st.markdown / st.caption: every markdown-special character is
-    backslash-escaped (so post content such as site names never becomes links, emphasis,
-    colours, emoji or math)."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text)).replace("\n", " ")
+    backslash-escaped and bare URLs / e-mail addresses broken by an invisible word joiner (so
+    post content such as site names never becomes links, images, emphasis, colours, emoji or
+    math)."""
+    text = _AUTOLINK.sub(WORD_JOINER, str(text))
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text).replace("\n", " ")
 
 
 def describe_filters(filters: dict) -> str:

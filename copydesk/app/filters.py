@@ -65,11 +65,17 @@ def filter_options() -> dict[str, list[str]]:
     return _options()
 
 
+# Dates a URL may set: beyond these, date arithmetic on the page (a snooze two weeks after the
+# as-of date, a year before it) would overflow; such a value is ignored like a malformed one.
+URL_DATES = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+
+
 def _parse_date(text) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(str(text)[:10]) if text else None
+        value = dt.date.fromisoformat(str(text)[:10]) if text else None
     except ValueError:
         return None
+    return value if value is None or URL_DATES[0] <= value <= URL_DATES[1] else None
 
 
 def _from_url(control: UrlControl):
@@ -112,12 +118,18 @@ def _keep(controls: list[UrlControl], saved_key: str, *, pin: bool = True) -> di
     """Fill the widget keys (from the key itself, else this session's saved copy, else the URL), save
     them, write the URL.
 
-    ``pin`` (before the widgets are drawn) writes every value back as a value set through Session
-    State: a widget of another page with the same key is another widget to Streamlit, which would
-    otherwise start from its default (the filters were lost on every page switch)."""
+    A URL parameter this session did not write (a link from another page, an edited address) wins
+    over the session's value.  ``pin`` (before the widgets are drawn) writes every value back as a
+    value set through Session State: a widget of another page with the same key is another widget
+    to Streamlit, which would otherwise start from its default (the filters were lost on every
+    page switch)."""
     saved = st.session_state.get(saved_key)
+    written = st.session_state.get(saved_key + "_url", {})     # what this session last put in the URL
     for c in controls:
-        if c.key in st.session_state:
+        raw = st.query_params.get_all(c.param)
+        if raw and raw != written.get(c.param):     # a link or an edited URL brought a new value: it wins
+            value = _from_url(c)
+        elif c.key in st.session_state:
             value = st.session_state[c.key]
         else:
             value = saved.get(c.key, c.default) if saved is not None else _from_url(c)
@@ -129,6 +141,7 @@ def _keep(controls: list[UrlControl], saved_key: str, *, pin: bool = True) -> di
     st.session_state[saved_key] = dict(values)
     for c in controls:
         _to_url(c, values[c.key])
+    st.session_state[saved_key + "_url"] = {c.param: st.query_params.get_all(c.param) for c in controls}
     return values
 
 

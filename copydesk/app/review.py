@@ -245,8 +245,10 @@ def show_post(post: dict, row: dict | None) -> None:
     if row is None:
         st.text("Not in the queue: no queue reason and no decision.")
     else:
-        for reason_text in row.get("reasons") if row.get("reasons") is not None else []:
-            st.text(f"• {reason_text}")
+        texts = list(row.get("reasons")) if row.get("reasons") is not None else []
+        first_signal = len(texts) - int(row.get("signal_texts") or 0)
+        for i, reason_text in enumerate(texts):
+            st.text(f"• {reason_text}" + (" (signal: raises priority only)" if i >= first_signal else ""))
         for line in key_figures(row):
             st.caption(md_escape(line))
     with st.container(border=True):

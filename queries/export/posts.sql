@@ -18,7 +18,7 @@ scored AS (
            END AS drill_score
     FROM f
 )
-SELECT post_id, site, title, status, difficulty, stack, last_reviewed, review_age_days,
+SELECT post_id, site, title, status, difficulty, stack, last_reviewed, effective_last_reviewed, review_age_days,
        band, stale, view_count, score_quality, score_freshness, score_depth, score_clarity,
        computed_freshness, freshness_drift, warnings, imported_at
 FROM scored

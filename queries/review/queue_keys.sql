@@ -1,5 +1,5 @@
 -- name: review/queue_keys
--- Every post with one flag per reason (r_<code>), its reason codes by kind, main reason, priority and decision state (no text: cheap to sort and count).
+-- Every post with one flag per reason (r_<code>), its reason codes, whether one of them queues it, its priority and decision state (no text: cheap to sort and count).
 -- part: post_freshness = review/post_freshness
 -- part: duplicate_links = review/duplicate_links
 -- part: quality_flags = review/quality_flags
@@ -15,7 +15,8 @@
 --   3. queries/review/queue_rows.sql: its words on the row;
 --   4. copydesk/freshness.py DEFAULT_SEVERITY + policy.toml [priority.severity] (+ [queue] signals if
 --      it is a signal) + README's reasons table.
--- Priority, the reason filter, the counts and the main reason follow from the code list by themselves.
+-- Priority, the reason filter, the counts and the main reason (review/_reason_kinds) follow from the
+-- code list by themselves.
 WITH fresh AS {{post_freshness}},
 dups AS {{duplicate_links}},
 qual AS {{quality_flags}},
@@ -97,18 +98,10 @@ coded AS (
                AS low_score_count
     FROM flagged
 ),
-kinds AS (
-    SELECT *,
-           list_filter(reason_codes, lambda c: NOT list_contains($signals::VARCHAR[], c)) AS queue_reasons,
-           list_filter(reason_codes, lambda c: list_contains($signals::VARCHAR[], c))     AS signal_reasons
-    FROM coded
-),
 scored AS (
     SELECT *,
-           len(queue_reasons) > 0 AS has_reason,
-           -- the main reason: the post's queue reason of highest severity ($reason_rank: every code,
-           -- highest severity first, REASONS order among equals)
-           list_filter($reason_rank::VARCHAR[], lambda c: list_contains(queue_reasons, c))[1] AS main_reason,
+           -- in the queue on its own: at least one reason that is not a signal
+           NOT list_has_all($signals::VARCHAR[], reason_codes) AS has_reason,
            round(
                coalesce(list_sum(list_transform(reason_codes,
                                                 lambda c: ($reason_severity::DOUBLE[])[list_position($reason_rank::VARCHAR[], c)])), 0)
@@ -117,7 +110,7 @@ scored AS (
                       ELSE $staleness_max * least(1.0, review_age_days / (2.0 * greatest(stale_after_days, 1))) END
                + least($impact_max, $impact_per_decade * log10(1.0 + greatest(coalesce(view_count, 0), 0)::DOUBLE))
            )::INTEGER AS priority
-    FROM kinds
+    FROM coded
 )
 SELECT *, has_reason AND NOT decided AS in_queue
 FROM scored

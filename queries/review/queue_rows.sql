@@ -1,7 +1,9 @@
 -- name: review/queue_rows
--- Every post that needs a human now, with all its reasons in words (queue reasons first, then signals), its main reason, priority, freshness and last decision.
+-- Every post that needs a human now, with all its reasons in words (queue reasons first, then the last signal_texts: signals), its main reason, priority, freshness and last decision.
 -- part: queue_keys = review/queue_keys
-WITH k AS (SELECT * FROM {{queue_keys}}),
+-- part: kinds = review/_reason_kinds(keys=keyed)
+WITH keyed AS (SELECT * FROM {{queue_keys}}),
+k AS (SELECT * FROM {{kinds}}),
 worded AS (
     SELECT *,
            list_filter([
@@ -61,13 +63,14 @@ worded AS (
 ordered AS (     -- queue reasons first, then the signals
     SELECT *,
            list_concat(list_filter(all_reasons, lambda r: NOT list_contains($signals::VARCHAR[], r.code)),
-                       list_filter(all_reasons, lambda r: list_contains($signals::VARCHAR[], r.code))) AS reason_list
+                       list_filter(all_reasons, lambda r: list_contains($signals::VARCHAR[], r.code))) AS reason_list,
+           len(list_filter(all_reasons, lambda r: list_contains($signals::VARCHAR[], r.code))) AS signal_texts
     FROM worded
 )
 SELECT post_id, site, title, status, difficulty, stack, last_reviewed, effective_last_reviewed, view_count,
        priority, main_reason,
        list_transform(reason_list, lambda r: r.text) AS reasons,
-       reason_codes, queue_reasons, signal_reasons,
+       reason_codes, queue_reasons, signal_reasons, signal_texts,
        array_to_string(list_transform(reason_list, lambda r: r.text), '; ') AS reasons_text,
        review_age_days, computed_freshness, band, freshness_gap,
        score_quality, score_freshness, score_depth, score_clarity,
