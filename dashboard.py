@@ -9,6 +9,7 @@ st.set_page_config(page_title="copydesk", page_icon=":memo:", layout="wide")
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/scores.py", title="Scores & trends", icon=":material/monitoring:"),
+    st.Page("pages/quality.py", title="Quality", icon=":material/fact_check:"),
     st.Page("pages/review_queue.py", title="Review queue", icon=":material/checklist:"),
     st.Page("pages/duplicates.py", title="Duplicates", icon=":material/content_copy:"),
 ]

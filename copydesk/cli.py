@@ -385,6 +385,46 @@ def queries_cmd(markdown):
             click.echo(f"{x.name:<{width}}  {x.doc}")
 
 
+# --------------------------------------------------------------------------- quality
+
+@main.command("quality")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def quality_cmd(db, as_json):
+    """Recompute copydesk's own quality signals, template sentences and scores; print a summary."""
+    import time
+
+    from . import quality
+
+    path = dbmod.db_path(db)
+    if not path.exists():
+        fail(f"database {path} does not exist (run 'copydesk import' first)")
+    policy = _load_policy_or_fail(None).quality
+    t0 = time.perf_counter()
+    try:
+        con = dbmod.open_db(path)
+    except dbmod.DatabaseBusy as exc:
+        fail(str(exc))
+    try:
+        done = quality.recompute(con, policy)
+        out = {**quality.summary(con, policy), "analysed": done["analysed"],
+               "seconds": round(time.perf_counter() - t0, 2)}
+    finally:
+        con.close()
+    if as_json:
+        click.echo(json.dumps(out, default=str))
+        return
+    click.echo(f"{out['scored']:,} of {out['posts']:,} posts scored in {out['seconds']:.1f} s "
+               f"({out['analysed']:,} revisions analysed)")
+    click.echo(f"mean computed quality {out['mean_computed_quality']}, recorded {out['mean_recorded_quality']}")
+    click.echo(f"computed quality < {policy.computed_low}: {out['computed_low']:,} posts; "
+               f"recorded vs computed ≥ {policy.disagreement_margin} apart: {out['disagreements']:,}; "
+               f"template share ≥ {policy.template_heavy_share:g}: {out['template_heavy']:,}")
+    click.echo(f"template sentences (in > {policy.template_min_posts} posts): {out['template_sentences']:,}")
+    for code, n in out["findings"].items():
+        click.echo(f"  {code}: {n:,} posts")
+
+
 # --------------------------------------------------------------------------- duplicates
 
 @main.command("duplicates")

@@ -25,6 +25,10 @@ REASONS = {
     "parse_warnings": "parse warnings",
     "freshness_drift": "recorded vs computed freshness drift",
     "content_changed": "content changed since the last decision",
+    "computed_quality_low": "computed quality below computed_low, or a thin text",
+    "quality_disagreement": "recorded vs computed quality disagree",
+    "template_heavy": "mostly template text",
+    "metadata_mismatch": "metadata the text contradicts",
 }
 
 # Which posts a queue view shows.

@@ -86,6 +86,13 @@ VIEWS: dict[str, View] = {v.name: v for v in (
          {"dim": "site", "max_keys": 1_000_000}),
     View("review-age-by-stack", "Posts per stack and review-age band.", "posts-query", "trends/review_age_bands",
          {"dim": "stack", "max_keys": 1_000_000}),
+    View("quality", "copydesk's own quality of each post: signals, sub-scores, computed quality, findings "
+         "(post_quality) beside the recorded quality.", "posts-query", "export/quality",
+         {"finding": None, "computed_min": None, "computed_max": None, "min_gap": None, "drill_dim": None,
+          "drill_key": None, "limit": None}, needs=("quality_scores",)),
+    View("template-sentences", "The template sentences of the corpus: normalised text, posts holding it, an "
+         "example post.", "plain-query", "export/template_sentences", needs=("template_sentence_counts",),
+         filtered=False),
 )}
 
 

@@ -48,10 +48,14 @@ DEFAULT_SEVERITY = {
     "low_score": 15,
     "freshness_drift": 15,
     "parse_warnings": 10,
+    "computed_quality_low": 25,
+    "quality_disagreement": 20,
+    "template_heavy": 25,
+    "metadata_mismatch": 10,
 }
 # [queue] signals: reasons that only raise the priority and show on the row; every other reason puts a
 # post in the open queue on its own.
-DEFAULT_SIGNALS = ("low_score", "freshness_drift", "parse_warnings")
+DEFAULT_SIGNALS = ("low_score", "freshness_drift", "parse_warnings", "metadata_mismatch")
 # [queue] today_posts: how many posts the Review page's "Today" view lists.
 DEFAULT_TODAY_POSTS = 40
 
@@ -68,6 +72,10 @@ class QualityPolicy:
     substance_words: int = 300             # score_substance reaches 100 at this many words
     reading_time_tolerance: int = 2        # |recorded - estimated| reading minutes tolerated
     paragraph_tolerance: int = 1           # |claimed - counted| paragraphs tolerated
+    # what the review queue makes of the scores (they change no score, so not in settings())
+    computed_low: int = 50                 # computed quality below this: reason computed_quality_low
+    disagreement_margin: int = 30          # |recorded - computed| quality at least this: quality_disagreement
+    template_heavy_share: float = 0.6      # template_share at least this: reason template_heavy
     weights: dict = field(default_factory=lambda: {"readability": 15.0, "structure": 15.0, "originality": 30.0,
                                                    "consistency": 15.0, "substance": 25.0})
 
@@ -80,20 +88,25 @@ class QualityPolicy:
 _QUALITY_NUMBERS = {"words_per_minute": (True, False), "template_min_posts": (True, True),
                     "thin_words": (False, True), "substance_words": (True, True),
                     "reading_time_tolerance": (False, True), "paragraph_tolerance": (False, True)}
+_QUALITY_QUEUE_NUMBERS = {"computed_low": (False, True), "disagreement_margin": (False, True),
+                          "template_heavy_share": (False, False)}
 
 
 def _quality_policy(table: dict) -> QualityPolicy:
     """The ``[quality]`` section: known keys only, finite numbers, weights ≥ 0 adding up to more than 0."""
     if not isinstance(table, dict):
         raise PolicyError("quality must be a table")
-    unknown = set(table) - set(_QUALITY_NUMBERS) - {"weights"}
+    numbers = {**_QUALITY_NUMBERS, **_QUALITY_QUEUE_NUMBERS}
+    unknown = set(table) - set(numbers) - {"weights"}
     if unknown:
-        raise PolicyError(f"quality: unknown key(s) {sorted(unknown)}; known: {[*_QUALITY_NUMBERS, 'weights']}")
+        raise PolicyError(f"quality: unknown key(s) {sorted(unknown)}; known: {[*numbers, 'weights']}")
     kw = {key: _number(table[key], f"quality.{key}", positive=positive, integer=integer)
-          for key, (positive, integer) in _QUALITY_NUMBERS.items() if key in table}
-    for key in ("template_min_posts", "thin_words", "substance_words", "reading_time_tolerance", "paragraph_tolerance"):
-        if key in table and table[key] != kw[key]:
+          for key, (positive, integer) in numbers.items() if key in table}
+    for key, (_positive, integer) in numbers.items():
+        if integer and key in table and table[key] != kw[key]:
             raise PolicyError(f"quality.{key} must be a whole number, not {table[key]!r}")
+    if kw.get("template_heavy_share", 0) > 1:
+        raise PolicyError("quality.template_heavy_share must be a share between 0 and 1")
     weights = dict(QualityPolicy().weights)
     given = table.get("weights", {})
     if not isinstance(given, dict):
@@ -330,6 +343,11 @@ def policy_params(policy: Policy, as_of: dt.date | None = None) -> dict:
         "staleness_max": float(policy.staleness_max),
         "impact_per_decade": float(policy.impact_per_decade),
         "impact_max": float(policy.impact_max),
+        # copydesk's own quality ([quality]): the thresholds of its queue reasons
+        "computed_low": int(policy.quality.computed_low),
+        "disagreement_margin": int(policy.quality.disagreement_margin),
+        "template_heavy_share": float(policy.quality.template_heavy_share),
+        "template_min_posts": int(policy.quality.template_min_posts),
     }
     for metric in SCORE_METRICS:
         p[f"watch_{metric}"] = policy.watch(metric)

@@ -1,4 +1,15 @@
-"""Work that follows every finished import, registered by the modules that do it.
+"""Work that goes with every import, registered by the modules that do it.
+
+Two kinds of stage:
+
+* **each chunk** (``@hooks.each_chunk(name, store)``): ``fn(revisions) -> pa.Table | None`` runs
+  in the parser processes on every chunk of revisions they have just parsed (an Arrow table of
+  ``post_revisions`` rows), so that per-post work is spread over the cores with the parsing;
+  the main process then calls ``store(con, result)`` inside the transaction that writes the
+  chunk.  A stage that raises loses only its own result for that chunk (the after-import
+  stages compute what is missing), never the import.  Registered by :data:`CHUNK_MODULES`,
+  imported before the parser processes start.
+* **after import**, below.
 
 A module declares a stage with ``@hooks.after_import(order)``; the importer calls
 :func:`run_after_import` once per finished import batch, on its own connection, and
@@ -18,8 +29,50 @@ import importlib
 from typing import Callable
 
 MODULES = ("copydesk.quality", "copydesk.duplicates", "copydesk.trends")
+CHUNK_MODULES = ("copydesk.quality.signals",)
 
 _STAGES: dict[str, tuple[int, Callable]] = {}
+_CHUNK_STAGES: dict[str, tuple[Callable, Callable, Callable | None]] = {}
+
+
+def each_chunk(name: str, store: Callable, prepare: Callable | None = None):
+    """Decorator: run ``fn(revisions)`` on every parsed chunk (in a parser process) and
+    ``store(con, result)`` in the main process inside the chunk's transaction; ``prepare()``
+    runs once in the main process before the parser processes are forked (load data once)."""
+    def register(fn: Callable) -> Callable:
+        _CHUNK_STAGES[name] = (fn, store, prepare)
+        return fn
+    return register
+
+
+def chunk_stages(prepare: bool = False) -> dict[str, tuple[Callable, Callable, Callable | None]]:
+    """The registered each-chunk stages by name (importing :data:`CHUNK_MODULES` first);
+    with ``prepare``, each stage's ``prepare()`` is called."""
+    for module in CHUNK_MODULES:
+        importlib.import_module(module)
+    if prepare:
+        for _fn, _store, ready in _CHUNK_STAGES.values():
+            if ready is not None:
+                ready()
+    return dict(_CHUNK_STAGES)
+
+
+def run_each_chunk(revisions, stages: dict) -> dict:
+    """Worker side: each stage's result for one chunk (None for a stage that failed)."""
+    out = {}
+    for name, (fn, *_rest) in stages.items():
+        try:
+            out[name] = fn(revisions)
+        except Exception:                      # noqa: BLE001 - the after-import stages make up for it
+            out[name] = None
+    return out
+
+
+def store_each_chunk(con, results: dict, stages: dict) -> None:
+    """Main side: store each stage's result for one chunk (inside the chunk's transaction)."""
+    for name, result in results.items():
+        if result is not None:
+            stages[name][1](con, result)
 
 
 def after_import(order: int):

@@ -161,14 +161,22 @@ def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id
     process maps it without a copy, where a pickled table would be copied three times
     on its way through a pipe.
     """
+    return _parse_chunk(items, known, batch_id, first_revision_id, imported_at, spill_to)[:3]
+
+
+def _parse_chunk(items, known, batch_id, first_revision_id, imported_at, spill_to=None,
+                 with_stages: bool = False) -> tuple[pa.Table | str, pa.Table, dict, dict]:
+    """:func:`process_chunk`, plus the results of the each-chunk stages (``copydesk.hooks``) on
+    the chunk's revisions when ``with_stages``: (revisions, ledger, counts, stage results)."""
     # A chunk makes hundreds of thousands of small acyclic objects: the cyclic garbage
     # collector would only walk them again and again (about a fifth of the parse time).
     enabled = gc.isenabled()
     gc.disable()
     try:
         revs, ledger, counts = _process_chunk(items, known, batch_id, first_revision_id, imported_at)
+        extras = hooks.run_each_chunk(revs, hooks.chunk_stages()) if with_stages and revs.num_rows else {}
         if spill_to is None:
-            return revs, ledger, counts
+            return revs, ledger, counts, extras
         try:
             with pa.OSFile(spill_to, "wb") as sink, pa.ipc.new_file(sink, revs.schema) as writer:
                 writer.write_table(revs)
@@ -177,8 +185,8 @@ def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id
                 os.unlink(spill_to)
             except OSError:
                 pass
-            return revs, ledger, counts
-        return spill_to, ledger, counts
+            return revs, ledger, counts, extras
+        return spill_to, ledger, counts, extras
     finally:
         if enabled:
             gc.enable()
@@ -189,8 +197,8 @@ def _pack(items: list[Item]) -> list[tuple]:
     return [(i.source_file, i.kind, i.path, i.data, i.size, i.reject) for i in items]
 
 
-def _process_packed(packed: list[tuple], *args) -> tuple[pa.Table | str, pa.Table, dict]:
-    return process_chunk([Item(*t) for t in packed], *args)
+def _process_packed(packed: list[tuple], *args) -> tuple[pa.Table | str, pa.Table, dict, dict]:
+    return _parse_chunk([Item(*t) for t in packed], *args)
 
 
 class _ChunkLedger:
@@ -337,10 +345,13 @@ class Shard:
 
 def _parse_to_shard(packed: list[tuple], args: tuple, stage, name: str):
     """On a Dask worker: :func:`process_chunk` (the same parser, warnings and rejects), the revisions
-    written to the stage folder as the Parquet shard ``name``.  Returns (Shard, ledger, counts)."""
-    revs, ledger, counts = _process_packed(packed, *args[:-1], None)
+    written to the stage folder as the Parquet shard ``name``.  Returns (Shard, ledger, counts, each-chunk
+    stage results)."""
+    known, batch_id, first_revision_id, imported_at, _spill_to, with_stages = args
+    revs, ledger, counts, extras = _process_packed(packed, known, batch_id, first_revision_id, imported_at, None,
+                                                   with_stages)
     stage.write_table(name, revs)
-    return Shard(stage, name), ledger, counts
+    return Shard(stage, name), ledger, counts, extras
 
 
 class _DaskParsers:
@@ -574,7 +585,7 @@ def _now() -> dt.datetime:
 def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers: int | None = None,
                  progress: Callable[[int], None] | None = None, yield_every: float = YIELD_EVERY,
                  source: str | None = None, items: Iterable[Item] | None = None,
-                 after_import: bool = True, cluster=None) -> ImportSummary:
+                 after_import: bool = True, chunk_stages: bool | None = None, cluster=None) -> ImportSummary:
     """Import ``paths`` (files, folders, archives) into the database ``db``.
 
     Files are parsed in chunks of up to ``CHUNK_SIZE`` and written in transactions
@@ -582,8 +593,10 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     ``yield_every`` seconds; between two batches the connection is closed so that
     another process (the dashboard) can read.  ``progress(n)`` is called with the
     number of inputs done after each chunk.  ``items`` overrides the enumeration of
-    ``paths`` (used for browser uploads).  With ``cluster`` (a :class:`copydesk.cluster.Cluster`)
-    the chunks are parsed on its workers into Parquet shards, written here the same way.
+    ``paths`` (used for browser uploads).  ``after_import=False`` skips the after-import stages
+    and, unless ``chunk_stages`` says otherwise, the each-chunk stages (``copydesk.hooks``).
+    With ``cluster`` (a :class:`copydesk.cluster.Cluster`) the chunks are parsed on its workers
+    into Parquet shards, written here the same way.
     """
     t0 = time.perf_counter()
     all_items = items if items is not None else iter_items(_distinct_roots(paths))
@@ -592,7 +605,8 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     if cluster is not None:
         workers = 2 * max(1, cluster.workers)       # chunks in flight: two per worker
     run = _ImportRun(db, display_name(source or ", ".join(str(p) for p in paths)), batch_size=batch_size,
-                     workers=workers, yield_every=yield_every, progress=progress, cluster=cluster)
+                     workers=workers, yield_every=yield_every, progress=progress, cluster=cluster,
+                     stages=after_import if chunk_stages is None else chunk_stages)
     status, error = "failed", None
     try:
         for chunk in _chunks(all_items, min(batch_size, CHUNK_SIZE)):
@@ -646,8 +660,10 @@ class _ImportRun:
     """
 
     def __init__(self, db, label: str, *, batch_size: int, workers: int, yield_every: float,
-                 progress: Callable[[int], None] | None, cluster=None):
+                 progress: Callable[[int], None] | None, cluster=None, stages: bool = True):
         self.db, self.batch_size, self.workers = db, batch_size, workers
+        # the each-chunk stages, registered before the parser processes are forked
+        self.chunk_stages = hooks.chunk_stages(prepare=True) if stages else {}
         self.yield_every, self.progress = yield_every, progress
         self.imported_at = _now()
         self.con = _open(db)
@@ -678,14 +694,14 @@ class _ImportRun:
         known = _known(self.con, chunk, self.state)
         self.n_chunks += 1
         spill_to = os.path.join(self.spill, f"chunk-{self.n_chunks}.arrow") if self.spill else None
-        args = (known, self.batch_id, self.next_rev, self.imported_at, spill_to)
+        args = (known, self.batch_id, self.next_rev, self.imported_at, spill_to, bool(self.chunk_stages))
         self.next_rev += len(chunk)
         if self.pool:
             self.pending.append((self.pool.apply_async(_process_packed, (_pack(chunk), *args)), known, len(chunk)))
             while len(self.pending) > self.workers:
                 self._write_next()
         else:
-            self.pending.append((process_chunk(chunk, *args), known, len(chunk)))
+            self.pending.append((_parse_chunk(chunk, *args), known, len(chunk)))
             self._write_next()
 
     def drain(self) -> None:
@@ -697,12 +713,13 @@ class _ImportRun:
 
     def _write_next(self) -> None:
         fut, known, n = self.pending.popleft()
-        revs, ledger, counts = fut.get() if self.pool else fut
+        revs, ledger, counts, extras = fut.get() if self.pool else fut
         revs = _load_spilled(revs)
         if not self.tx_open:
             self.con.execute("BEGIN TRANSACTION")
             self.tx_open, self.tx_started, self.tx_bytes = True, time.monotonic(), 0
         _write_chunk(self.con, self.batch_id, revs, ledger, counts, known, self.state)
+        hooks.store_each_chunk(self.con, extras, self.chunk_stages)
         self.tx_chunks.append((counts, ledger.num_rows, ledger.select(["source_file", "outcome", "message"])
                                if counts["rejected"] else None))
         self.done += n

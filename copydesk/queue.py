@@ -50,11 +50,14 @@ def has_duplicate_tables(con) -> bool:
 
 def _parts(con) -> dict:
     """Without the near-duplicate tables (an old read-only database) the duplicate links are empty;
-    without the review tables no decision counts as a review."""
+    without the review tables no decision counts as a review; without the quality tables no post has
+    a quality reason."""
     if con is None:
         return {}
-    present = tables_present(con, ["near_duplicates", "duplicate_clusters", "review_decisions"])
+    present = tables_present(con, ["near_duplicates", "duplicate_clusters", "review_decisions", "quality_scores"])
     parts = {}
+    if "quality_scores" not in present:
+        parts["quality_flags"] = "review/quality_flags_none"
     if not {"near_duplicates", "duplicate_clusters"} <= present:
         parts["duplicate_links"] = "review/duplicate_links_none"
     if "review_decisions" not in present:

@@ -5,6 +5,7 @@ import math
 import streamlit as st
 
 from copydesk.app import common, review
+from copydesk.app import quality as quality_card
 from copydesk.app.filters import filter_options, shared_filters
 from copydesk.domain import BANDS, REASONS, SORTS, STATES
 
@@ -103,7 +104,7 @@ with left:
         else:
             review.show_post(post, review.queue_row(policy, as_of, opened))
             review.duplicate_link(opened, detail.duplicates)
-            tabs = st.tabs(["Metadata & scores", "Duplicates", "History"])
+            tabs = st.tabs(["Metadata & scores", "Duplicates", "History", "Quality"])
             with tabs[0]:
                 st.dataframe(review.metadata_frame(post), hide_index=True, width="stretch")
             with tabs[1]:
@@ -112,6 +113,8 @@ with left:
             with tabs[2]:
                 common.show_table(detail.history, key="review_post_history", width="stretch",
                                   empty="No decisions yet.")
+            with tabs[3]:
+                quality_card.show_card(post, policy)
 
 with right:
     st.subheader("Decision")

@@ -35,6 +35,9 @@ def dbpath(tmp_path_factory):
         runs = pd.DataFrame({"run_id": [1], "mode": ["full"], "started_at": [dt.datetime(2025, 7, 1)]})
         con.register("runs", runs)
         con.execute("INSERT INTO duplicate_runs BY NAME SELECT * FROM runs")
+        # a template sentence of the corpus (as copydesk.quality records one), starting like a formula
+        con.execute("INSERT INTO template_sentence_counts VALUES (42, 9)")
+        con.execute("INSERT INTO template_sentence_texts VALUES (42, '=shared sentence of nine posts.', 'evil-1')")
         con.execute("INSERT INTO review_decisions (post_id, decision, note, reviewer, decided_at) "
                     "VALUES ('evil-3', 'approve', '=1+1 looks fine', 'ana', TIMESTAMP '2025-07-01 10:00:00')")
         con.from_df(pd.DataFrame({"batch_id": [1, 2], "source_file": ["a.txt", "=b.txt"], "sha256": ["x", "y"],

@@ -18,7 +18,20 @@ def test_the_shipped_policy_file_holds_the_built_in_quality_defaults():
     assert (shipped.words_per_minute, shipped.template_min_posts) == (238.0, 5)
     assert set(shipped.weights) == set(freshness.QUALITY_WEIGHTS)
     text = freshness.DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
-    assert set(tomllib.loads(text)["quality"]) == {*QualityPolicy().settings()}      # every key is written out
+    queue_keys = {"computed_low", "disagreement_margin", "template_heavy_share"}
+    assert set(tomllib.loads(text)["quality"]) == {*QualityPolicy().settings(), *queue_keys}  # every key is written out
+    # the queue's thresholds change no score: a change of them must not rescore the corpus
+    assert not queue_keys & set(QualityPolicy().settings())
+    assert (shipped.computed_low, shipped.disagreement_margin, shipped.template_heavy_share) == (50, 30, 0.6)
+
+
+def test_the_queue_thresholds_are_checked():
+    q = policy_from_dict({"quality": {"disagreement_margin": 20, "template_heavy_share": 0.5, "computed_low": 40}}).quality
+    assert (q.disagreement_margin, q.template_heavy_share, q.computed_low) == (20, 0.5, 40)
+    with pytest.raises(PolicyError, match="template_heavy_share"):
+        policy_from_dict({"quality": {"template_heavy_share": 1.5}})
+    with pytest.raises(PolicyError, match="whole number"):
+        policy_from_dict({"quality": {"disagreement_margin": 2.5}})
 
 
 def test_overrides_keep_the_other_defaults():

@@ -10,8 +10,9 @@ import duckdb
 import pytest
 
 from copydesk import db as dbmod
-from copydesk import duplicates, export, freshness, queries, queue, synth, trends
+from copydesk import duplicates, export, freshness, quality, queries, queue, synth, trends
 from copydesk.importer import import_paths
+from copydesk.quality import figures
 
 AS_OF = dt.date(2025, 6, 1)
 ROOT = queries.ROOT
@@ -135,6 +136,14 @@ def flows_db(tmp_path_factory):
             assert trends.posts_count(con, policy, {}, AS_OF) == len(trends.posts_page(con, policy, {}, AS_OF,
                                                                                        limit=10_000))
             queue.fetch_page_with_count(con, policy, {}, as_of=AS_OF)
+            quality.recompute(con)                        # what `copydesk quality` does
+            quality.summary(con)
+            figures.page_figures(con, policy, {}, AS_OF)   # the Quality page and the quality card
+            figures.breakdown(con, policy, {}, AS_OF, "stack")
+            figures.template_sentences(con, 10)
+            figures.batch_trend(con, None)
+            figures.post_card(con, ids[0])
+            figures.sentence_posts(con, [1, 2])
             queue.today_ids(con, policy, AS_OF, {}, "dana", 5)
             queue.decided_since(con, "dana", dt.datetime(2025, 1, 1))
         old = tmp / "first_layout.duckdb"                 # a database of the first layout is migrated

@@ -10,4 +10,4 @@
 Definitions, weights and policy keys: README, "Quality signals".
 """
 
-from .corpus import after_import, recompute, update  # noqa: F401  (registers the after-import stage)
+from .corpus import after_import, recompute, summary, update  # noqa: F401  (registers the after-import stage)

@@ -25,7 +25,7 @@ import json
 import pyarrow as pa
 
 from .. import freshness, hooks, queries
-from . import signals, text
+from . import batch, signals
 
 # Bumped when a definition in copydesk.quality.text changes: stored signals are then recomputed.
 SIGNALS_VERSION = 1
@@ -95,10 +95,15 @@ def _record_texts(con, min_posts: int) -> int:
         return 0
     queries.run(con, "quality/needed_examples")
     found: dict[str, list] = {name: [] for name in TEXT_COLUMNS}
-    for revision_id, post_id, body in queries.run(con, "quality/example_bodies").fetchall():
-        for sentence_hash, sentence in text.prose_sentences(body):
-            for name, value in zip(TEXT_COLUMNS, (revision_id, post_id, sentence_hash, sentence)):
-                found[name].append(value)
+    examples = queries.run(con, "quality/example_bodies").fetchall()
+    for (revision_id, post_id, _body, hashes), sentences in zip(
+            examples, batch.prose_sentences([e[2] for e in examples])):
+        wanted = set(hashes)
+        for sentence_hash, sentence in sentences:
+            if sentence_hash in wanted:
+                wanted.discard(sentence_hash)
+                for name, value in zip(TEXT_COLUMNS, (revision_id, post_id, sentence_hash, sentence)):
+                    found[name].append(value)
     types = (pa.int64(), pa.string(), pa.uint64(), pa.string())
     con.register("quality_texts", pa.table({n: pa.array(found[n], t) for n, t in zip(TEXT_COLUMNS, types)}))
     try:
@@ -133,6 +138,9 @@ def update(con, policy: freshness.QualityPolicy | None = None, batch_id: int | N
                 queries.run(con, "quality/flipped_revisions", template_min_posts=params["template_min_posts"])
                 queries.run(con, "quality/affected_flipped")
         scored = _finish(con, policy, batch_id, params)
+        if batch_id is not None:
+            queries.run(con, "quality/forget_batch", batch_id=int(batch_id))
+            queries.run(con, "quality/record_batch", batch_id=int(batch_id), **queue_params(policy))
         return {"analysed": analysed, "scored": scored, "flipped": flipped, "full": full}
     return _transaction(con, work)
 
@@ -155,6 +163,21 @@ def recompute(con, policy: freshness.QualityPolicy | None = None) -> dict:
         scored = _finish(con, policy, None, params)
         return {"analysed": analysed, "scored": scored, "full": True}
     return _transaction(con, work)
+
+
+def queue_params(policy: freshness.QualityPolicy) -> dict:
+    """The queue thresholds of a ``[quality]`` policy as named parameters."""
+    return {"computed_low": int(policy.computed_low), "disagreement_margin": int(policy.disagreement_margin),
+            "template_heavy_share": float(policy.template_heavy_share)}
+
+
+def summary(con, policy: freshness.QualityPolicy | None = None) -> dict:
+    """Corpus figures (``quality/summary``) and the findings by kind (``quality/finding_counts``)."""
+    policy = policy or freshness.load_policy().quality
+    out = queries.statement("quality/summary", queue_params(policy)).arrow(con).to_pylist()[0]
+    counts = queries.statement("quality/finding_counts", {}, parts={"posts": "quality/_all_posts"}).arrow(con)
+    out["findings"] = dict(zip(counts.column("code").to_pylist(), counts.column("posts").to_pylist()))
+    return out
 
 
 @hooks.after_import(order=10)

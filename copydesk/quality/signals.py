@@ -16,9 +16,10 @@ from collections import deque
 from itertools import accumulate, chain
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .. import queries
-from . import text
+from .. import hooks, queries
+from . import batch, text
 from .text import Signals, safe_analyse
 
 SCHEMA = pa.schema([
@@ -36,17 +37,50 @@ SLICE_ROWS = 4096          # revisions analysed per step of compute_missing (bou
 PARALLEL_FROM = 20_000     # fewer missing revisions than this are analysed in this process
 
 
+MAX_BODY_CHARS = 16_000_000   # a longer body is not analysed (signals 0 / NULL): memory stays bounded
+SLICE_CHARS = 4_000_000       # bodies analysed together at most (a longer one alone)
+
+
 def table(revisions: pa.Table | pa.RecordBatch) -> pa.Table:
-    """``quality_signals`` rows for ``revisions`` (columns ``revision_id``, ``body``, ``checklist``)."""
-    ids = revisions.column("revision_id")
-    bodies = revisions.column("body").to_pylist()
-    checklists = revisions.column("checklist").to_pylist()
-    rows = list(map(safe_analyse, bodies, checklists))
-    if not rows:
+    """``quality_signals`` rows for ``revisions`` (columns ``revision_id``, ``body``, ``checklist``).
+
+    The chunk is analysed in slices of about :data:`SLICE_CHARS` characters of text
+    (:mod:`copydesk.quality.batch`; the intermediate arrays of a slice are a few times its text);
+    a body over :data:`MAX_BODY_CHARS` is not analysed.  Should a slice fail on some input, each of
+    its revisions is analysed on its own (:func:`copydesk.quality.text.safe_analyse`, which never
+    raises): a signal never fails an import."""
+    if not revisions.num_rows:
         return SCHEMA.empty_table()
+    if isinstance(revisions, pa.RecordBatch):
+        revisions = pa.Table.from_batches([revisions])
+    lengths = pc.fill_null(pc.utf8_length(revisions.column("body")), 0).to_numpy(zero_copy_only=False).tolist()
+    parts, start, size = [], 0, 0
+    for i, n in enumerate(lengths):
+        if i > start and (size + n > SLICE_CHARS or n > MAX_BODY_CHARS or lengths[i - 1] > MAX_BODY_CHARS):
+            parts.append(_slice(revisions.slice(start, i - start)))
+            start, size = i, 0
+        size += n
+    parts.append(_slice(revisions.slice(start)))
+    return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+
+
+def _slice(revisions: pa.Table) -> pa.Table:
+    ids = revisions.column("revision_id").cast(pa.int64())
+    if revisions.num_rows == 1 and (pc.utf8_length(revisions.column("body"))[0].as_py() or 0) > MAX_BODY_CHARS:
+        return _one_by_one(ids, [None], [None])            # too long to analyse: zeros and NULLs
+    try:
+        columns = batch.columns(revisions.column("body"), revisions.column("checklist"))
+    except Exception:                                     # noqa: BLE001 - see table()
+        return _one_by_one(ids, revisions.column("body").to_pylist(), revisions.column("checklist").to_pylist())
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    return pa.Table.from_arrays([ids, *(columns[name] for name in SCHEMA.names[1:])], schema=SCHEMA)
+
+
+def _one_by_one(ids, bodies: list, checklists: list) -> pa.Table:
+    rows = list(map(safe_analyse, bodies, checklists))
     columns = dict(zip(Signals._fields, zip(*rows)))
     hashes = columns.pop("sentence_hashes")
-    arrays = {"revision_id": ids.cast(pa.int64())}
+    arrays = {"revision_id": ids}
     for f in SCHEMA:
         if f.name in columns:
             arrays[f.name] = pa.array(columns[f.name], f.type)
@@ -67,6 +101,12 @@ def store(con, signals: pa.Table) -> None:
         queries.run(con, "quality/insert_signals")
     finally:
         con.unregister("quality_chunk")
+
+
+@hooks.each_chunk("quality_signals", store, prepare=text.warm_up)
+def chunk_signals(revisions: pa.Table) -> pa.Table:
+    """Each-chunk stage: the signals of the revisions a parser process has just parsed."""
+    return table(revisions.select(["revision_id", "body", "checklist"]))
 
 
 def compute_missing(con, rows: int = SLICE_ROWS, workers: int | None = None) -> int:

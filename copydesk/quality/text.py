@@ -40,7 +40,7 @@ HEADING_MAX_WORDS = 8
 LONG_SENTENCE_WORDS = 20          # a sentence of more words than this is long
 _HEADING_ENDINGS = (".", "!", "?", ":", ";")
 _BLOCK_BREAK = re.compile(r"\n\s*\n")
-_BULLET = re.compile(r"\s*(?:[•*-]|\d+[.)])(?:\s|$)")
+_BULLET = re.compile(r"\s*(?:[•*-]|[0-9]+[.)])(?:\s|$)")
 # Sentence ends in a single-spaced paragraph: a terminator (optionally one closing quote or
 # bracket) then a space; str.replace on these is several times faster than a regular expression.
 _CLOSERS = ("\"", "'", "”", "’", ")", "]")
@@ -271,12 +271,17 @@ def _with_checklist(signals: Signals, items: list[str], checklist_items: list[st
     Both None when the post has no meta checklist (nothing to compare)."""
     if checklist is None:
         return signals
+    missing, extra = compare_checklist(items, checklist_items, checklist)
+    return signals._replace(checklist_missing=missing, checklist_extra=extra)
+
+
+def compare_checklist(items: list[str], checklist_items: list[str], checklist) -> tuple[list[str], list[str]]:
+    """(missing, extra): meta checklist items that are no list item of the article, and items
+    listed under a "checklist" heading that the meta checklist lacks (trimmed, lower-cased)."""
     meta = [str(m).strip() for m in checklist]
     in_article = {i.lower() for i in items}
     in_meta = {m.lower() for m in meta}
-    missing = [m for m in meta if m.lower() not in in_article]
-    extra = [i for i in checklist_items if i.lower() not in in_meta]
-    return signals._replace(checklist_missing=missing, checklist_extra=extra)
+    return [m for m in meta if m.lower() not in in_article], [i for i in checklist_items if i.lower() not in in_meta]
 
 
 def safe_analyse(body, checklist=None) -> Signals:

@@ -2,6 +2,7 @@
 -- Every post with one flag per reason (r_<code>), its reason codes, whether one of them queues it, its priority and decision state (no text: cheap to sort and count).
 -- part: post_freshness = review/post_freshness
 -- part: duplicate_links = review/duplicate_links
+-- part: quality_flags = review/quality_flags
 --
 -- Reasons come in two kinds, set in the policy ([queue] signals): a queue reason puts a post in the
 -- open queue on its own; a signal (default: low_score, freshness_drift, parse_warnings) only adds its
@@ -18,6 +19,7 @@
 -- code list by themselves.
 WITH fresh AS {{post_freshness}},
 dups AS {{duplicate_links}},
+qual AS {{quality_flags}},
 flagged AS (
     SELECT f.*,
            len(f.warnings) AS warning_count,
@@ -30,6 +32,10 @@ flagged AS (
            d.snooze_until,
            x.duplicate_of,
            x.duplicate_similarity,
+           q.computed_quality,
+           q.template_share,
+           q.quality_findings,
+           q.quality_codes,
            coalesce(d.decision <> 'reopen' AND d.content_hash IS NOT DISTINCT FROM f.source_sha256
                     AND (d.decision <> 'snooze' OR d.snooze_until > $as_of::DATE), false) AS decided,
            -- low_score's parts: one per recorded score below its watch threshold (each adds the severity)
@@ -52,10 +58,20 @@ flagged AS (
            coalesce(len(f.warnings) > 0, false)                                        AS r_parse_warnings,
            f.freshness_drift                                                           AS r_freshness_drift,
            coalesce(d.decision <> 'reopen' AND d.content_hash IS DISTINCT FROM f.source_sha256, false)
-                                                                                        AS r_content_changed
+                                                                                        AS r_content_changed,
+           -- copydesk's own quality (post_quality): a low computed quality or a thin text; recorded vs
+           -- computed quality apart by the margin; template text; metadata the text contradicts
+           coalesce(q.computed_quality < $computed_low OR list_contains(q.quality_codes, 'thin'), false)
+                                                                                        AS r_computed_quality_low,
+           coalesce(abs(f.score_quality - q.computed_quality) >= $disagreement_margin, false)
+                                                                                        AS r_quality_disagreement,
+           coalesce(q.template_share >= $template_heavy_share, false)                  AS r_template_heavy,
+           coalesce(list_has_any(q.quality_codes, ['reading_time', 'paragraph_claim', 'checklist_missing',
+                                                   'checklist_extra']), false)         AS r_metadata_mismatch
     FROM fresh AS f
     LEFT JOIN review_state AS d ON d.post_id = f.post_id
     LEFT JOIN dups AS x ON x.post_id = f.post_id
+    LEFT JOIN qual AS q ON q.post_id = f.post_id
     WHERE NOT list_contains($ignore_statuses::VARCHAR[], coalesce(f.status_key, ''))
 ),
 coded AS (
@@ -72,7 +88,11 @@ coded AS (
                CASE WHEN r_no_metadata THEN 'no_metadata' END,
                CASE WHEN r_parse_warnings THEN 'parse_warnings' END,
                CASE WHEN r_freshness_drift THEN 'freshness_drift' END,
-               CASE WHEN r_content_changed THEN 'content_changed' END
+               CASE WHEN r_content_changed THEN 'content_changed' END,
+               CASE WHEN r_computed_quality_low THEN 'computed_quality_low' END,
+               CASE WHEN r_quality_disagreement THEN 'quality_disagreement' END,
+               CASE WHEN r_template_heavy THEN 'template_heavy' END,
+               CASE WHEN r_metadata_mismatch THEN 'metadata_mismatch' END
            ], lambda c: c IS NOT NULL) AS reason_codes,
            r_low_quality::INTEGER + r_low_freshness::INTEGER + r_low_depth::INTEGER + r_low_clarity::INTEGER
                AS low_score_count

@@ -37,7 +37,26 @@ worded AS (
                CASE WHEN content_changed THEN
                    {'code': 'content_changed',
                     'text': 'content changed since ' || replace(last_decision, '_', ' ') || ' by ' || last_reviewer
-                            || ' on ' || strftime(last_decided_at, '%Y-%m-%d')} END
+                            || ' on ' || strftime(last_decided_at, '%Y-%m-%d')} END,
+               CASE WHEN r_computed_quality_low THEN
+                   {'code': 'computed_quality_low',
+                    'text': 'computed quality ' || computed_quality
+                            || CASE WHEN computed_quality < $computed_low THEN ' < ' || $computed_low ELSE '' END
+                            || coalesce(', ' || list_filter(quality_findings,
+                                                            lambda t: starts_with(t, 'thin: '))[1], '')} END,
+               CASE WHEN r_quality_disagreement THEN
+                   {'code': 'quality_disagreement',
+                    'text': 'recorded quality ' || score_quality || ' vs computed ' || computed_quality} END,
+               CASE WHEN r_template_heavy THEN
+                   {'code': 'template_heavy',
+                    'text': 'template text: ' || round(100 * template_share)::INTEGER
+                            || '% of sentences (each in ≥ ' || $template_min_posts || ' other posts)'} END,
+               CASE WHEN r_metadata_mismatch THEN
+                   {'code': 'metadata_mismatch',
+                    'text': 'metadata mismatch: ' || array_to_string(list_filter(quality_findings, lambda t:
+                                starts_with(t, 'reading time says') OR starts_with(t, 'payload claims')
+                                OR starts_with(t, 'checklist item') OR starts_with(t, 'article checklist item')),
+                            '; ')} END
            ], lambda r: r IS NOT NULL) AS all_reasons
     FROM k
 ),
@@ -56,7 +75,7 @@ SELECT post_id, site, title, status, difficulty, stack, last_reviewed, effective
        review_age_days, computed_freshness, band, freshness_gap,
        score_quality, score_freshness, score_depth, score_clarity,
        ai_generated_style, needs_human_review, has_meta, warning_count,
-       duplicate_of, duplicate_similarity,
+       duplicate_of, duplicate_similarity, computed_quality, template_share,
        in_queue, decided, content_changed,
        last_decision, last_reviewer, last_decided_at, last_note, assignee, merge_into, snooze_until,
        source_sha256, imported_at,

@@ -68,3 +68,25 @@ CREATE TABLE IF NOT EXISTS quality_state (
 CREATE OR REPLACE VIEW post_quality AS {{post_quality}};
 
 CREATE OR REPLACE VIEW template_sentences AS {{template_sentences}};
+
+-- Computed-quality figures after each import batch (corpus-wide: all_sites; and per site), recorded
+-- by the quality stage: the trend snapshots' computed side (batch_metrics holds the recorded side).
+CREATE TABLE IF NOT EXISTS quality_batch_metrics (
+    batch_id                BIGINT NOT NULL,
+    all_sites               BOOLEAN NOT NULL,  -- true: the whole corpus (site is NULL)
+    site                    VARCHAR,
+    posts                   BIGINT NOT NULL,
+    scored                  BIGINT NOT NULL,
+    mean_computed_quality   DOUBLE,
+    median_computed_quality DOUBLE,
+    mean_recorded_quality   DOUBLE,
+    mean_readability        DOUBLE,
+    mean_structure          DOUBLE,
+    mean_originality        DOUBLE,
+    mean_consistency        DOUBLE,
+    mean_substance          DOUBLE,
+    mean_template_share     DOUBLE,
+    computed_low            BIGINT,            -- computed quality below [quality] computed_low
+    disagreements           BIGINT,            -- |recorded - computed| >= [quality] disagreement_margin
+    template_heavy          BIGINT             -- template_share >= [quality] template_heavy_share
+);

@@ -1,0 +1,281 @@
+"""Per-post signals of a whole chunk of bodies at once, with Arrow kernels.
+
+The definitions are those of :mod:`copydesk.quality.text` (its docstring; README "Quality
+signals"); this module is how they are computed.  Instead of walking each body in Python,
+a chunk's bodies are cut into blocks, lines, sentences and tokens by vectorised
+``pyarrow.compute`` kernels over the whole chunk, and counted with ``numpy.bincount`` over
+the parent indices.  Python only sees what cannot be vectorised:
+
+* the distinct tokens of the chunk (a dictionary encoding), looked up in the per-token
+  syllable cache of :mod:`copydesk.quality.text` (corpora repeat words: a chunk of 1,000
+  posts has ~265k tokens but a few thousand distinct ones, and most are cached already);
+* the prose sentences, lower-cased and hashed (XXH3-64, one C call each);
+* the checklist comparison, for the posts that have a meta checklist.
+
+Whitespace is Python's (``str.isspace``) everywhere, spelt out as an RE2 class, so the
+blocks, words and sentences are the same as ``str.split`` would give.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from xxhash import xxh3_64_intdigest as _xxh3
+
+from . import text
+
+_SPACE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+# Every whitespace character but the line feed reads as a space (str.split and the block rules
+# treat them alike), so a body holding another one (rare) is translated to spaces first and the
+# kernels below only deal with " " and "\n".
+_ODD_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE_CHARS if c not in " \n") + "]"
+_TO_SPACE = {ord(c): " " for c in _SPACE_CHARS if c != "\n"}
+_BLOCK_BREAK = "\n *\n"
+_BULLET = "^ *(?:[•*-]|[0-9]+[.)])"
+_IS_BULLET = _BULLET + "(?: |$)"
+_ENDS_HEADING = "[.!?:;] *$"
+# after whitespace is collapsed: a sentence end is a terminator then a space ("? ", ". ", "! "), or
+# a terminator, one closing quote or bracket, then a space; the space becomes \x1f
+_CLOSED_END = "([.!?][\"'”’)\\]]) "
+_SHIFT = text._SHIFT
+_SYLLABLES = text._SYLLABLES
+
+
+def _where(mask) -> np.ndarray:
+    return np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+
+
+def _fix_rows(a: pa.Array, mask, fn) -> pa.Array:
+    """``a`` with the rows where ``mask`` is true replaced by ``fn(row)`` (in Python: rare rows)."""
+    rows = _where(mask)
+    if not len(rows):
+        return a
+    fixed = [fn(v) for v in pc.take(a, pa.array(rows, pa.int64())).to_pylist()]
+    return pc.replace_with_mask(a, mask, pa.array(fixed, a.type))
+
+
+def _only(mask, rows):
+    """``mask`` limited to ``rows`` (a numpy bool array, or None for every row)."""
+    return mask if rows is None else pa.array(mask.to_numpy(zero_copy_only=False) & rows)
+
+
+def _collapse(a: pa.Array, rows=None) -> pa.Array:
+    """``" ".join(s.split())`` for every string of ``a`` (whose whitespace is " " and "\n"); with
+    ``rows`` (bool array) only those rows are exact, the others only have "\n" made " "."""
+    a = pc.replace_substring(a, "\n", " ")
+    return _fix_rows(a, _only(pc.match_substring_regex(a, "  |^ | $"), rows), lambda v: " ".join(v.split()))
+
+
+def _mark_sentence_ends(a: pa.Array, rows=None) -> pa.Array:
+    for end in ".?!":
+        a = pc.replace_substring(a, end + " ", end + "\x1f")
+    return _fix_rows(a, _only(pc.match_substring_regex(a, _CLOSED_END), rows), text._mark_sentence_ends)
+
+
+def _is_word(token: str) -> int:
+    return text._WORD if text._HAS_ALNUM.search(token) else 0
+
+
+def _token_values(tokens: pa.Array, syllables: bool = True) -> np.ndarray:
+    """For each token: ``text._WORD`` + syllables when it is a word, else 0 (int64); without
+    ``syllables`` only ``text._WORD`` for a word (no dictionary needed)."""
+    if not len(tokens):
+        return np.zeros(0, np.int64)
+    enc = pc.dictionary_encode(tokens)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    value = text._token_value if syllables else _is_word
+    values = np.fromiter(map(value, enc.dictionary.to_pylist()), np.int64, len(enc.dictionary))
+    return values[enc.indices.to_numpy(zero_copy_only=False)]
+
+
+def _counts(parents: np.ndarray, n: int, weights=None) -> np.ndarray:
+    if weights is None:
+        return np.bincount(parents, minlength=n).astype(np.int64)
+    return np.bincount(parents, weights=weights, minlength=n).astype(np.int64)
+
+
+def _parents(lists) -> np.ndarray:
+    return pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+class Chunk:
+    """The signals of a chunk of bodies as numpy columns (one entry per body) and lists."""
+
+    def __init__(self, bodies, checklists=None, syllables: bool = True):
+        self.syllables_wanted = syllables
+        if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
+            bodies = pa.array(bodies, pa.large_string())
+        if isinstance(bodies, pa.ChunkedArray):
+            bodies = bodies.combine_chunks()
+        bodies = pc.fill_null(bodies.cast(pa.large_string()), "")
+        self.n = n = len(bodies)
+        bodies = _fix_rows(bodies, pc.match_substring_regex(bodies, _ODD_SPACE),
+                           lambda v: v.replace("\r\n", "\n").replace("\r", "\n").translate(_TO_SPACE))
+        self._blocks(bodies)
+        self._prose()
+        self._finish(checklists if checklists is not None else [None] * n)
+
+    # --- blocks: lists, headings, prose ---------------------------------------------------------
+    def _blocks(self, bodies: pa.Array) -> None:
+        blocks_l = pc.split_pattern_regex(bodies, _BLOCK_BREAK)
+        blocks = pc.list_flatten(blocks_l)
+        block_post = _parents(blocks_l)
+        nb = len(blocks)
+        lines_l = pc.split_pattern(blocks, "\n")
+        lines = pc.list_flatten(lines_l)
+        line_block = _parents(lines_l)
+        keep = pc.invert(pc.match_substring_regex(lines, "^ *$"))
+        lines = pc.filter(lines, keep)
+        line_block = line_block[keep.to_numpy(zero_copy_only=False)]
+        n_lines = _counts(line_block, nb)
+        bullet = pc.match_substring_regex(lines, _IS_BULLET).to_numpy(zero_copy_only=False)
+        bullets = _counts(line_block, nb, bullet)
+        ends = _counts(line_block, nb, pc.match_substring_regex(lines, _ENDS_HEADING).to_numpy(zero_copy_only=False))
+        is_list = (n_lines > 0) & (bullets == n_lines)
+        candidate = (n_lines == 1) & ~is_list & (ends == 0)
+        # words of lists and heading candidates (prose words are counted per sentence)
+        counted = is_list | candidate
+        idx = np.flatnonzero(counted)
+        short = pc.take(blocks, pa.array(idx, pa.int64()))
+        # whitespace is " " and "\n" here: runs of it give empty tokens, which are no words
+        toks_l = pc.split_pattern(pc.replace_substring(short, "\n", " "), " ")
+        values = _token_values(pc.list_flatten(toks_l), False)
+        words = np.zeros(nb, np.int64)
+        words[idx] = _counts(_parents(toks_l), len(idx), values >> _SHIFT)
+        heading = candidate & (words <= text.HEADING_MAX_WORDS)
+        prose = (n_lines > 0) & ~is_list & ~heading
+        n = self.n
+        self.word_count = _counts(block_post, n, np.where(is_list | heading, words, 0))
+        self.heading_count = _counts(block_post, n, heading)
+        self.list_item_count = _counts(block_post, n, np.where(is_list, n_lines, 0))
+        self.paragraph_count = _counts(block_post, n, prose)
+        self.blocks, self.prose, self.block_post = blocks, prose, block_post
+        # list items (bullet cut off, trimmed) and whether they sit under a "checklist" heading
+        list_line = is_list[line_block]
+        self.item_post = block_post[line_block[list_line]]
+        items = pc.filter(lines, pa.array(list_line))
+        self.items = pc.utf8_trim(pc.replace_substring_regex(items, _BULLET, ""), " ")
+        heading_idx = np.flatnonzero(heading)
+        is_checklist = np.zeros(nb, bool)
+        if len(heading_idx):
+            names = pc.utf8_lower(pc.take(blocks, pa.array(heading_idx, pa.int64())))
+            is_checklist[heading_idx] = pc.match_substring(names, text._CHECKLIST_HEADING).to_numpy(zero_copy_only=False)
+        last = np.maximum.accumulate(np.where(heading, np.arange(nb), -1)) if nb else np.zeros(0, np.int64)
+        first_of_post = np.searchsorted(block_post, block_post, side="left")
+        under = (last >= first_of_post) & is_checklist[np.maximum(last, 0)] if nb else np.zeros(0, bool)
+        self.item_under_checklist = under[line_block[list_line]]
+
+    # --- sentences of the prose paragraphs -------------------------------------------------------
+    def _prose(self) -> None:
+        # every block is cut into sentences (no copy of the prose blocks); only those of prose count
+        marked = _mark_sentence_ends(_collapse(self.blocks, self.prose), self.prose)
+        sent_l = pc.split_pattern(marked, "\x1f")
+        sentences = pc.list_flatten(sent_l)
+        sent_par = _parents(sent_l)
+        ns, nb = len(sentences), len(self.prose)
+        toks_l = pc.split_pattern(sentences, " ")
+        values = _token_values(pc.list_flatten(toks_l), self.syllables_wanted)
+        tok_sent = _parents(toks_l)
+        in_prose = self.prose[sent_par]
+        sent_words = _counts(tok_sent, ns, values >> _SHIFT) * in_prose
+        sent_syll = _counts(tok_sent, ns, values & _SYLLABLES) * in_prose
+        real = sent_words > 0
+        par_words = _counts(sent_par, nb, sent_words)
+        post = self.block_post
+        n = self.n
+        self.prose_words = _counts(post, n, par_words)
+        self.syllables = _counts(post, n, _counts(sent_par, nb, sent_syll))
+        self.sentence_post = post[sent_par[real]]
+        self.sentence_count = _counts(self.sentence_post, n)
+        self.long_sentences = _counts(self.sentence_post, n, sent_words[real] > text.LONG_SENTENCE_WORDS)
+        longest = np.zeros(n, np.int64)
+        if nb:
+            np.maximum.at(longest, post, par_words)
+        self.longest_paragraph_words = longest
+        kept = pc.filter(sentences, pa.array(real)).to_pylist()
+        self.sentences = kept
+        self.hashes = [_xxh3(s.lower().encode("utf-8", "surrogatepass")) for s in kept]
+
+    # --- per post ---------------------------------------------------------------------------------
+    def _finish(self, checklists) -> None:
+        self.word_count = self.word_count + self.prose_words
+        s = self.sentence_count
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.avg_sentence_words = np.where(s > 0, self.prose_words / np.maximum(s, 1), np.nan)
+            self.long_sentence_share = np.where(s > 0, self.long_sentences / np.maximum(s, 1), np.nan)
+            ok = (s > 0) & (self.prose_words > 0)
+            w = np.maximum(self.prose_words, 1)
+            ease = 206.835 - 1.015 * w / np.maximum(s, 1) - 84.6 * self.syllables / w
+            self.flesch_reading_ease = np.array([round(e, 2) if k else np.nan for e, k in zip(ease.tolist(), ok.tolist())])
+        self.sentence_offsets = np.concatenate([[0], np.cumsum(s)]).astype(np.int32)
+        self._checklists(checklists)
+
+    def _checklists(self, checklists) -> None:
+        """``checklist_missing`` / ``checklist_extra`` as list arrays (null without a meta checklist):
+        items compared as (post, lower-cased text) keys with one set look-up each."""
+        if not isinstance(checklists, (pa.Array, pa.ChunkedArray)):
+            checklists = pa.array([text._as_list(c) for c in checklists], pa.list_(pa.string()))
+        if isinstance(checklists, pa.ChunkedArray):
+            checklists = checklists.combine_chunks()
+        has = pc.is_valid(checklists)
+        meta = pc.list_flatten(checklists)
+        meta_post = _parents(checklists)
+        valid = pc.is_valid(meta)
+        meta = pc.utf8_trim(pc.filter(meta, valid), _SPACE_CHARS)
+        meta_post = meta_post[valid.to_numpy(zero_copy_only=False)]
+
+        def keys(posts, values):
+            return pc.binary_join_element_wise(pa.array(posts, pa.int64()).cast(pa.large_string()),
+                                               pc.utf8_lower(values.cast(pa.large_string())), pa.scalar("\x00", pa.large_string()))
+        item_keys = keys(self.item_post, self.items)
+        meta_keys = keys(meta_post, meta)
+        missing = pc.invert(pc.is_in(meta_keys, value_set=item_keys)).to_numpy(zero_copy_only=False)
+        extra = self.item_under_checklist & ~pc.is_in(item_keys, value_set=meta_keys).to_numpy(zero_copy_only=False)
+        null = pc.invert(has)
+
+        def lists(posts, values, mask):
+            offsets = np.concatenate([[0], np.cumsum(np.bincount(posts[mask], minlength=self.n))]).astype(np.int32)
+            return pa.ListArray.from_arrays(pa.array(offsets), pc.filter(values, pa.array(mask)).cast(pa.string()),
+                                            mask=null)
+        self.missing_array = lists(meta_post, meta, missing)
+        self.extra_array = lists(self.item_post, self.items, extra)
+
+    def hashes_of(self, i: int) -> list[int]:
+        o = self.sentence_offsets
+        return self.hashes[o[i]:o[i + 1]]
+
+    def sentences_of(self, i: int) -> list[str]:
+        """The prose sentences of body ``i``, whitespace collapsed (not lower-cased)."""
+        o = self.sentence_offsets
+        return self.sentences[o[i]:o[i + 1]]
+
+
+def prose_sentences(bodies) -> list[list[tuple[int, str]]]:
+    """For each body: (hash, normalised text) of each prose sentence, in order (what the
+    ``sentence_hashes`` of its signals stand for); no syllable counting."""
+    c = Chunk(bodies, syllables=False)
+    return [[(h, s.lower()) for h, s in zip(c.hashes_of(i), c.sentences_of(i))] for i in range(c.n)]
+
+
+def _floats(a: np.ndarray) -> pa.Array:
+    return pa.array(a, pa.float64(), mask=np.isnan(a))
+
+
+def columns(bodies, checklists=None) -> dict[str, pa.Array]:
+    """The ``quality_signals`` columns (all but ``revision_id``) of a chunk of bodies."""
+    c = Chunk(bodies, checklists)
+    i32 = pa.int32()
+    return {
+        "word_count": pa.array(c.word_count, i32), "sentence_count": pa.array(c.sentence_count, i32),
+        "paragraph_count": pa.array(c.paragraph_count, i32), "heading_count": pa.array(c.heading_count, i32),
+        "list_item_count": pa.array(c.list_item_count, i32),
+        "avg_sentence_words": _floats(c.avg_sentence_words), "long_sentence_share": _floats(c.long_sentence_share),
+        "flesch_reading_ease": _floats(c.flesch_reading_ease),
+        "longest_paragraph_words": pa.array(c.longest_paragraph_words, i32),
+        "checklist_missing": c.missing_array, "checklist_extra": c.extra_array,
+        "sentence_hashes": pa.ListArray.from_arrays(pa.array(c.sentence_offsets, i32),
+                                                    pa.array(c.hashes, pa.uint64())),
+    }
+

@@ -1,0 +1,174 @@
+"""The chunk computation of the quality signals (copydesk.quality.batch, what the parser processes
+run) gives exactly what the per-post reference (copydesk.quality.text.analyse) gives, on a synthetic
+corpus and on every hand-written case of tests/test_quality_text.py; a chunk of bad input is
+analysed without an exception, and the import stores the signals of every revision it parses."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from copydesk import hooks, synth
+from copydesk.importer import import_paths
+from copydesk.parse import Rejected, parse_page
+from copydesk.quality import batch, signals, text
+
+FIELDS = [f for f in text.Signals._fields if f != "sentence_hashes"]
+
+
+def _same(ref: text.Signals, chunk: batch.Chunk, i: int) -> list[str]:
+    got = {
+        "word_count": chunk.word_count[i], "sentence_count": chunk.sentence_count[i],
+        "paragraph_count": chunk.paragraph_count[i], "heading_count": chunk.heading_count[i],
+        "list_item_count": chunk.list_item_count[i], "longest_paragraph_words": chunk.longest_paragraph_words[i],
+        "avg_sentence_words": chunk.avg_sentence_words[i], "long_sentence_share": chunk.long_sentence_share[i],
+        "flesch_reading_ease": chunk.flesch_reading_ease[i],
+        "checklist_missing": chunk.missing_array[i].as_py(), "checklist_extra": chunk.extra_array[i].as_py(),
+    }
+    wrong = []
+    for name in FIELDS:
+        want, have = getattr(ref, name), got[name]
+        if isinstance(have, float) and math.isnan(have):
+            have = None
+        if want != (have if not hasattr(have, "item") else have.item()):
+            wrong.append(f"{name}: {want!r} != {have!r}")
+    if tuple(chunk.hashes_of(i)) != ref.sentence_hashes:
+        wrong.append("sentence_hashes")
+    return wrong
+
+
+def test_a_synthetic_corpus_chunk_equals_the_per_post_reference(tmp_path):
+    out = synth.generate(tmp_path / "c", 600, seed=5)
+    bodies, checklists = [], []
+    for path in sorted(out.pages_dir.rglob("*.txt")):
+        try:
+            row = parse_page(path.read_bytes())
+        except Rejected:
+            continue
+        bodies.append(row["body"])
+        checklists.append(row["checklist"])
+    chunk = batch.Chunk(bodies, checklists)
+    wrong = {i: w for i in range(len(bodies)) if (w := _same(text.analyse(bodies[i], checklists[i]), chunk, i))}
+    assert not wrong, list(wrong.items())[:3]
+    assert sum(chunk.sentence_count) > 5_000               # the comparison covered real text
+
+
+HAND_CASES = [
+    ("a short heading\n\none two three four five six seven eight\n\none two three four five six seven eight nine\n\n"
+     "is this a heading?\n\nnotes:\n\nfirst line\nsecond line\n\nWhy it matters", None),
+    ("- a\n- b\n\n* c\n1. d\n2) e\n\n-not a bullet\n- x", None),
+    ("next.js — foo_bar __ ... 42 * & café «ok»", None),
+    ("a heading\n   \nA paragraph that says one thing.", None),
+    ("a heading\r\n\r\nA paragraph. Two sentences.\r\n", None),
+    ('A first sentence.\nHe said "stop." Then he left. It worked (mostly.) Then it broke. Dots... and more. Ends. —',
+     None),
+    ("Cache  rules\tshould be WRITTEN\u00a0down.\u2003Really.", None),
+    ("Intro paragraph. It says things.\n\nRelease Checklist\n\n  • Add tests\n  • write docs\n\nOther notes\n\n"
+     "- name the owner", ["  name the OWNER ", "add tests", "tag the release"]),
+    ("My checklist\n\n- one\n- two", []),
+    ("", ["one"]),
+    (None, None),
+    ("   \n\n  \t", None),
+    ("just a heading", ["x"]),
+    ("Это предложение на русском языке. Второе предложение!", ["item"]),
+    ("这是一个中文句子。没有空格也没有英文句号", None),
+    ("\x00\x01 binary-ish \ufffd\ufffd text.", None),
+    ("x" * 100_000, None),
+    ("Lines\x1cwith\x1fodd\x0bspaces. And\u2028more\x85here.", None),
+]
+
+
+@pytest.mark.parametrize("body,checklist", HAND_CASES)
+def test_each_hand_written_case_equals_the_reference(body, checklist):
+    chunk = batch.Chunk([body], [checklist])
+    assert not _same(text.analyse(body, checklist), chunk, 0)
+
+
+def test_the_hand_written_cases_in_one_chunk_equal_them_one_by_one():
+    chunk = batch.Chunk([b for b, _c in HAND_CASES], [c for _b, c in HAND_CASES])
+    for i, (body, checklist) in enumerate(HAND_CASES):
+        assert not _same(text.analyse(body, checklist), chunk, i), i
+
+
+def test_signals_table_of_a_chunk_with_bad_rows_never_raises():
+    revisions = pa.table({"revision_id": pa.array([1, 2, 3, 4], pa.int64()),
+                          "body": pa.array([None, "", "only a heading", "x" * 1_000_000 + "."]),
+                          "checklist": pa.array([None, ["a"], [], None], pa.list_(pa.string()))})
+    t = signals.table(revisions)
+    assert t.schema == signals.SCHEMA
+    assert t.column("word_count").to_pylist() == [0, 0, 3, 1]
+    assert t.column("sentence_count").to_pylist() == [0, 0, 0, 1]
+    assert t.column("flesch_reading_ease").to_pylist()[:3] == [None, None, None]
+    assert t.column("checklist_missing").to_pylist() == [None, ["a"], [], None]
+
+
+def test_the_import_stores_signals_computed_in_the_parser_processes(tmp_path, monkeypatch):
+    out = synth.generate(tmp_path / "c", 300, seed=9)
+    db = tmp_path / "q.duckdb"
+    computed_after = []
+    from copydesk.quality import corpus
+    real = signals.compute_missing
+
+    def spy(con, *a, **k):
+        computed_after.append(real(con, *a, **k))
+        return computed_after[-1]
+    monkeypatch.setattr(signals, "compute_missing", spy)
+    assert "quality_signals" in hooks.chunk_stages()
+    import_paths([out.pages_dir], db, workers=2)
+    assert computed_after == [0]              # every current revision came with its signals
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM post_quality WHERE computed_quality IS NULL").fetchall() == [(0,)]
+        stored = con.execute("SELECT p.body, p.checklist, s.word_count, s.sentence_hashes FROM posts AS p "
+                             "JOIN quality_signals AS s USING (revision_id) ORDER BY p.post_id LIMIT 50").fetchall()
+    finally:
+        con.close()
+    for body, checklist, words, hashes in stored:
+        ref = text.analyse(body, checklist)
+        assert (words, tuple(hashes)) == (ref.word_count, ref.sentence_hashes)
+    del corpus
+
+
+def test_a_failing_chunk_stage_loses_nothing_but_its_result(tmp_path, monkeypatch):
+    out = synth.generate(tmp_path / "c", 60, seed=2)
+
+    def broken(revisions):
+        raise RuntimeError("a bug in a signal")
+    stages = hooks.chunk_stages()
+    monkeypatch.setitem(hooks._CHUNK_STAGES, "quality_signals", (broken, *stages["quality_signals"][1:]))
+    db = tmp_path / "q.duckdb"
+    s = import_paths([out.pages_dir], db, workers=1)
+    assert s.status == "finished" and s.imported > 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:     # the after-import stage computed the signals the chunks lost
+        assert con.execute("SELECT count(*) FROM post_quality WHERE computed_quality IS NULL").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+
+def test_a_ten_megabyte_article_in_a_chunk():
+    paragraph = ("Large sites need predictable background work. Queues and cron events should be "
+                 "idempotent, logged, and safe to run again.")
+    body = "\n\n".join(f"Section {i}\n\n{paragraph} Item {i} is unique." for i in range(63_000))
+    assert len(body) > 10_000_000
+    revisions = pa.table({"revision_id": pa.array([1, 2], pa.int64()), "body": pa.array([body, "A short post."]),
+                          "checklist": pa.array([None, None], pa.list_(pa.string()))})
+    t = signals.table(revisions)
+    assert t.column("heading_count").to_pylist() == [63_000, 0]
+    assert t.column("sentence_count").to_pylist() == [189_000, 1]
+    assert t.column("word_count").to_pylist() == [63_000 * (2 + 6 + 13 + 4), 3]
+
+
+def test_a_body_too_long_to_analyse_gets_zeros_and_its_neighbours_their_signals(monkeypatch):
+    monkeypatch.setattr(signals, "MAX_BODY_CHARS", 1000)
+    monkeypatch.setattr(signals, "SLICE_CHARS", 60)
+    bodies = ["First post. It is short.", "word " * 400 + ".", "Third post here.", "A fourth one. Two sentences."]
+    revisions = pa.table({"revision_id": pa.array([1, 2, 3, 4], pa.int64()), "body": pa.array(bodies),
+                          "checklist": pa.array([None, ["x"], None, None], pa.list_(pa.string()))})
+    t = signals.table(revisions)
+    assert t.column("revision_id").to_pylist() == [1, 2, 3, 4]
+    assert t.column("sentence_count").to_pylist() == [2, 0, 1, 2]
+    assert t.column("word_count").to_pylist() == [5, 0, 3, 5]
