@@ -117,7 +117,9 @@ def test_hostile_values_render_as_text_on_every_page(hostile_db, running_app, br
     # a hostile post opened in the review queue
     page.goto(app.url + "/review_queue")
     wait_for_app(page)
+    page.get_by_text("Today's list", exact=False).first.wait_for()      # the page is drawn to its end
     box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Open post", exact=True)).first
+    box.wait_for()
     box.locator("input").first.click()
     page.locator('[role="option"]').filter(has_text=IMAGE_ID).first.click()
     wait_for_app(page)
