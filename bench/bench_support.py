@@ -24,13 +24,17 @@ OUT = ROOT / "bench" / "out"
 AS_OF = dt.date(2025, 7, 1)
 
 
+def remove_db(path: Path) -> None:
+    """Delete a DuckDB file and its write-ahead log, so the next run starts on an empty database."""
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
 def build_db(path: Path, posts: int, *, batches: int = 2, seed: int = 11, decisions: int = 0) -> float:
     """A fresh database with ``posts`` synthetic posts imported over ``batches`` batches, snapshots
     recorded after each (``INSERT INTO posts SELECT ... FROM range(n)``), then ``decisions`` synthetic
     review decisions (``bench/sql/synth_decisions.sql``); returns seconds taken."""
-    for p in (path, path.with_name(path.name + ".wal")):
-        if p.exists():
-            p.unlink()
+    remove_db(path)
     t0 = time.perf_counter()
     policy = trends.load_policy()
     con = dbmod.open_db(path)

@@ -142,11 +142,11 @@ def bench_duplicates(corpus: Path, work: Path, partitions: int | None, local: bo
 
 
 def bench_import(corpus: Path, work: Path) -> list[dict]:
+    from bench_support import remove_db
     rows = []
     for engine in ("local", "dask"):
         db = work / f"import-{engine}.duckdb"
-        for p in (db, db.with_name(db.name + ".wal")):
-            p.unlink(missing_ok=True)
+        remove_db(db)
         args = ["import", str(corpus / "pages"), "--db", str(db), "--json"]
         if engine == "local":
             r = run_measured(args)

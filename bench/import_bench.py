@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_support import ROOT, remove_db
 
 
 def read_all(pages: Path) -> tuple[int, float]:
@@ -42,8 +42,7 @@ def read_all(pages: Path) -> tuple[int, float]:
 
 def run_peer(pages: Path, db: Path) -> float:
     """The peer (bench/import_peer.py) in a fresh process, on an empty database."""
-    for p in (db, db.with_name(db.name + ".wal")):
-        p.unlink(missing_ok=True)
+    remove_db(db)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, str(ROOT / "bench" / "import_peer.py"), str(pages), str(db)],
                    cwd=ROOT, capture_output=True, text=True, check=True)
@@ -62,8 +61,7 @@ STAGES = {
 def profile(pages: Path, db: Path) -> None:
     import cProfile
     import pstats
-    for p in (db, db.with_name(db.name + ".wal")):
-        p.unlink(missing_ok=True)
+    remove_db(db)
     t0 = time.perf_counter()
     import copydesk.importer as importer
     startup = time.perf_counter() - t0
@@ -105,7 +103,6 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/copydesk-bench"))
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    sys.path.insert(0, str(ROOT))
     from copydesk.synth import generate
 
     rows = []
@@ -124,8 +121,7 @@ def main() -> None:
             profile(pages, db)
             continue
         peer_s = run_peer(pages, args.workdir / f"peer-{n}.duckdb")
-        for p in (db, db.with_name(db.name + ".wal")):
-            p.unlink(missing_ok=True)
+        remove_db(db)
         first, wall1, rss1 = run_import(pages, db)
         second, wall2, rss2 = run_import(pages, db)
         row = {

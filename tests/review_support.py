@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 import pandas as pd
+from streamlit.testing.v1 import AppTest
 
 from copydesk import db as dbmod
 from sql_support import TESTS
 
 AS_OF = dt.date(2025, 6, 1)
+DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
+
+
+def open_page(page: str, timeout: int = 60) -> AppTest:
+    """The dashboard run from its entry file (shared sidebar, navigation), then switched to
+    ``page`` (e.g. ``pages/review_queue.py``) and drawn without an exception."""
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=timeout)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def post_row(post_id: str, **over) -> dict:

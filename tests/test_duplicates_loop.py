@@ -11,7 +11,7 @@ from copydesk import db as dbmod
 from copydesk import duplicates as dup
 from copydesk import queue
 from copydesk.freshness import Policy
-from review_support import AS_OF, build_db, post_row
+from review_support import AS_OF, build_db, open_page, post_row
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("editors keep the archive useful by checking every claim against the current release notes and "
@@ -46,12 +46,7 @@ def open_rows(db, reason=None) -> set:
 
 
 def dup_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page("pages/duplicates.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/duplicates.py", timeout=90)
 
 
 def pick_cluster(at, member: str) -> None:

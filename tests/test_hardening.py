@@ -17,7 +17,6 @@ import warnings
 import zipfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from copydesk import importer, sources
@@ -25,17 +24,10 @@ from copydesk.errors import ImportFailed
 from copydesk.importer import import_paths
 from copydesk.parse import parse_page
 from copydesk.sources import Item, iter_items, iter_upload
+from sql_support import q
 
 ROOT = Path(__file__).resolve().parent.parent
 COPYDESK = [sys.executable, "-m", "copydesk"]
-
-
-def q(db, sql, *params):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def page(example: bytes, n: int, title: str = "") -> bytes:

@@ -21,6 +21,7 @@ from copydesk.db import open_db
 from copydesk import importer
 from copydesk.importer import import_paths
 from copydesk.sources import iter_items
+from sql_support import q
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,14 +56,6 @@ def corpus(tmp_path, template) -> Path:
     (root / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + os.urandom(500))
     (root / "nometa.txt").write_text(template.split("alphanode post meta")[0])
     return root
-
-
-def q(db, sql, *params):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_file_accounted_for_and_reimport_changes_nothing(corpus, db_file):

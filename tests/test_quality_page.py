@@ -15,6 +15,7 @@ from copydesk.app import quality as app_quality
 from copydesk.quality import charts, figures
 from copydesk.importer import import_paths
 from quality_support import page, write
+from sql_support import q
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "quality.py")
@@ -51,14 +52,6 @@ def app(quality_db, monkeypatch):
     return AppTest.from_file(PAGE, default_timeout=60)
 
 
-def one(db, sql: str):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def metric(at, label):
     (m,) = [m for m in at.metric if m.label == label]
     return m.value
@@ -68,9 +61,9 @@ def test_the_page_shows_computed_against_recorded_quality(app, quality_db):
     at = app.run()
     assert not at.exception and not at.error
     assert metric(at, "Posts scored") == "15 of 15"
-    mean = one(quality_db, "SELECT round(avg(computed_quality), 1) FROM post_quality")[0][0]
+    mean = q(quality_db, "SELECT round(avg(computed_quality), 1) FROM post_quality")[0][0]
     assert metric(at, "Mean computed quality") == f"{mean:.1f}"
-    gaps = one(quality_db, "SELECT count(*) FROM post_quality WHERE abs(recorded_quality - computed_quality) >= 30")
+    gaps = q(quality_db, "SELECT count(*) FROM post_quality WHERE abs(recorded_quality - computed_quality) >= 30")
     assert metric(at, "Disagreements") == f"{gaps[0][0]:,}" and gaps[0][0] >= 8       # the template posts
     # the scatter: every disagreeing post is drawn, flagged, and a click on it picks its post id
     con = duckdb.connect(str(quality_db), read_only=True)

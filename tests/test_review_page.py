@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from copydesk import db as dbmod
 from copydesk import queue
 from copydesk.importer import import_paths
-from review_support import write_page
+from review_support import open_page, write_page
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "<script>alert('x')</script> **bold** [link](http://evil.example) <img src=x onerror=alert(1)>"
@@ -29,12 +29,7 @@ def corpus(tmp_path, db_file):
 
 
 def open_app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/review_queue.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/review_queue.py")
 
 
 def table_ids(at) -> list[str]:
