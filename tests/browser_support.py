@@ -168,7 +168,18 @@ def select_option(page, label: str, option: str) -> None:
     """Pick ``option`` in the st.selectbox / st.multiselect whose label is ``label``."""
     box = page.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(
         has=page.get_by_text(label, exact=True)).first
-    box.locator("input").first.click()
-    box.locator("input").first.fill(option)
-    page.locator('[role="option"]').filter(has_text=option).first.click()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    choice = page.locator('[role="option"]').filter(has_text=option).first
+    for attempt in range(4):        # a rerun drawing the page may close the list just opened: open it again
+        box.locator("input").first.click()
+        box.locator("input").first.fill(option)
+        try:
+            choice.wait_for(timeout=8_000)
+            choice.click(timeout=8_000)
+            break
+        except PlaywrightTimeout:   # the list closed or never opened
+            if attempt == 3:
+                raise
+            page.keyboard.press("Escape")
+            wait_for_app(page)
     wait_for_app(page)

@@ -18,6 +18,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (``-n 2``, the default in pyproject.toml) every browser test runs in one
+    worker, one at a time: two Streamlit servers and two Chromiums at once on a 2-core machine
+    make each other's pages miss their timeouts.  The other worker takes the rest of the suite."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture
 def example_page_bytes() -> bytes:
     path = EXAMPLE_PAGE if EXAMPLE_PAGE.exists() else BUNDLED_EXAMPLE

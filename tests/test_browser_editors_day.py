@@ -136,7 +136,7 @@ def test_filters_survive_every_navigation_path(db_file, running_app, browser_pag
     page.goto(app.url + "/review_queue?site=betanode&q=second")
     wait_for_app(page)
     assert eventually(lambda: chosen_sites(page), ["betanode"]) == ["betanode"]
-    assert page.get_by_label("Search post id or title").input_value() == "second"
+    assert eventually(lambda: page.get_by_label("Search post id or title").input_value(), "second") == "second"
     for title, heading in (("Scores & trends", "Scores & trends"), ("Overview", "Overview"),
                            ("Duplicates", "Duplicates"), ("Review queue", "Review queue")):
         nav(page, title, heading)
