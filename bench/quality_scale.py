@@ -3,6 +3,7 @@ new posts, and the Quality page, on a database of about 1M posts grown from a re
 
     flock /tmp/copydesk-heavy.lock .venv/bin/python bench/quality_scale.py --base BASE.duckdb
         [--copies 10] [--extra PAGES_DIR] [--out /tmp/quality-scale.duckdb] [--runs 3]
+        [--keep [--only-page]] [--filter site=NAME ...]
 
 ``BASE`` is a database made by a real import of a synthetic corpus with its quality computed (e.g.
 the one ``bench/quality_bench.py`` leaves in its work dir).  Its current posts are copied
@@ -16,7 +17,11 @@ by the whole corpus, as in the base).  Per-post signal cost does not depend on t
 Then, each in a fresh process (wall seconds, peak RSS of the process): the full recompute
 (``copydesk.quality.recompute``, what ``copydesk quality`` runs); an import of ``--extra`` (new
 posts, signals in the parser processes) followed by the quality stage (``copydesk.quality.update``,
-timed on its own); the Quality page rendered by AppTest (cold: caches cleared, median of ``--runs``).
+timed on its own); the Quality page rendered by AppTest (cold: caches cleared, median of ``--runs``;
+wall and CPU seconds of the process, DuckDB's threads included), without a sidebar filter and with
+each ``--filter`` (a URL parameter, as a shared link sets it); beside it the floor, the same harness
+rendering a page that reads nothing (AppTest's own cost).  ``--keep --only-page`` measures the
+page alone on the database a previous run left.
 """
 
 from __future__ import annotations
@@ -123,17 +128,29 @@ import os, statistics
 os.environ['COPYDESK_DB'] = %r
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+filters = %r
 times, cpu = [], []
 for i in range(%d + 1):
     st.cache_data.clear(); st.cache_resource.clear()
     at = AppTest.from_file(%r, default_timeout=300)
+    for key, value in filters.items():
+        at.query_params[key] = value
     t0, c0 = time.perf_counter(), time.process_time()
     at.run()
     if i:
         times.append(time.perf_counter() - t0); cpu.append(time.process_time() - c0)
     assert not at.exception, [e.value for e in at.exception]
-out = {'page_median_s': round(statistics.median(times), 2), 'page_min_s': round(min(times), 2),
-       'page_cpu_median_s': round(statistics.median(cpu), 2)}
+floor, floor_cpu = [], []      # the floor: the same harness rendering a page that reads nothing
+for i in range(%d):
+    st.cache_data.clear(); st.cache_resource.clear()
+    at = AppTest.from_string("import streamlit as st; st.title('Quality'); st.metric('Posts', 0)", default_timeout=60)
+    t0, c0 = time.perf_counter(), time.process_time()
+    at.run()
+    floor.append(time.perf_counter() - t0); floor_cpu.append(time.process_time() - c0)
+out = {'filters': filters, 'page_median_s': round(statistics.median(times), 2), 'page_min_s': round(min(times), 2),
+       'page_cpu_median_s': round(statistics.median(cpu), 2), 'walls_s': [round(t, 2) for t in times],
+       'floor_median_s': round(statistics.median(floor), 2), 'floor_cpu_median_s': round(statistics.median(floor_cpu), 2),
+       'load': os.getloadavg()}
 """
 
 
@@ -146,18 +163,23 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="reuse --out as it is")
     ap.add_argument("--only-recompute", action="store_true", help="time the full recompute only")
+    ap.add_argument("--only-page", action="store_true", help="time the Quality page only (with --keep)")
+    ap.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
+                    help="also render the page with this sidebar filter (a URL parameter), e.g. site=bytegarden")
     args = ap.parse_args()
     results = {"machine_cpus": os.cpu_count(), "load_before": os.getloadavg()}
     if not (args.keep and args.out.exists()):
         results.update(grow(args.base, args.out, args.copies))
         print(json.dumps(results), flush=True)
-    results["recompute"] = child(RECOMPUTE % str(args.out))
-    print(json.dumps(results["recompute"]), flush=True)
+    if not args.only_page:
+        results["recompute"] = child(RECOMPUTE % str(args.out))
+        print(json.dumps(results["recompute"]), flush=True)
     if args.only_recompute:
         return
-    results["page"] = child(PAGE % (str(args.out), args.runs, str(ROOT / "pages" / "quality.py")))
-    print(json.dumps(results["page"]), flush=True)
-    if args.extra:
+    for key, filters in [("page", {}), *((f"page_{f}", dict([f.split("=", 1)])) for f in args.filter)]:
+        results[key] = child(PAGE % (str(args.out), filters, args.runs, str(ROOT / "pages" / "quality.py"), args.runs))
+        print(json.dumps(results[key]), flush=True)
+    if args.extra and not args.only_page:
         results["import_extra"] = child(IMPORT % (str(args.extra), str(args.out), str(args.out)))
         print(json.dumps(results["import_extra"]), flush=True)
     results["load_after"] = os.getloadavg()

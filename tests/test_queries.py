@@ -139,6 +139,7 @@ def flows_db(tmp_path_factory):
             quality.recompute(con)                        # what `copydesk quality` does
             quality.summary(con)
             figures.page_figures(con, policy, {}, AS_OF)   # the Quality page and the quality card
+            figures.page_figures(con, policy, {"band": ["stale"]}, AS_OF)     # a sidebar filter: via post_freshness
             figures.breakdown(con, policy, {}, AS_OF, "stack")
             figures.template_sentences(con, 10)
             figures.batch_trend(con, None)

@@ -4,8 +4,9 @@ copydesk's own quality (``post_quality``, :mod:`copydesk.quality`) against the r
 distribution and a scatter whose points open the post, the findings by kind with the posts
 behind each, sub-scores by site and stack, the template sentences of the corpus, and the
 computed figures across import batches.  Every aggregate comes from DuckDB over the filtered
-posts, fetched once per render (``quality/page_rows`` as Arrow) and cached until the database
-changes.
+posts in one statement (``quality/page_figures``: only the aggregates and a sample of points
+travel) and is cached until the database changes; the template sentences and the batch trend do
+not depend on the filters and are cached on their own.
 
 The quality card (:func:`show_card`): each sub-score with the findings that lowered it, and the
 article with its template sentences marked and the number of other posts holding each, as
@@ -49,7 +50,7 @@ FINDING_LABELS = {
 
 @dataclass(frozen=True)
 class QualityFigures:
-    """What the page draws for one set of filters, from one pass over the filtered posts."""
+    """What the page draws for one set of filters, from one statement over the filtered posts."""
     headline: dict               # quality/page_headline: posts, scored, means, medians, computed_low, ...
     distribution: pd.DataFrame   # kind (computed | recorded), bucket, posts
     points: pd.DataFrame         # post_id, site, title, recorded_quality, computed_quality, gap, disagrees

@@ -1,50 +1,56 @@
 """What the Quality page and the quality card read, from DuckDB: functions of a connection, the
 policy and the shared filters (the dashboard's ``copydesk.app.quality`` caches and draws them).
 
-The filtered posts' quality columns are fetched once per call (``quality/page_rows``, as Arrow,
-registered as ``quality_page``) and every aggregate of :func:`page_figures` reads them."""
+Every aggregate of :func:`page_figures` comes from one statement (``quality/page_figures``): the
+filtered posts' quality columns (``quality/page_rows``) are computed once inside DuckDB (a
+materialised CTE) and only the aggregates travel, with at most :data:`MAX_POINTS` points of the
+scatter.  Without a sidebar filter the rows come straight from the ``posts`` view joined with
+``quality_scores`` (no ``review/post_freshness`` pass: it would keep every post)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
+import pyarrow as pa
 
 from .. import queries, trends
 from ..freshness import Policy
 from .corpus import queue_params
 
-ROWS = "quality/_page_materialised"
 MAX_POINTS = 3000              # points of the scatter (every disagreement first, then a sample)
 MAX_KEYS = 25                  # sites / stacks in the sub-score breakdown
 
 
-def _materialise(con, policy: Policy, filters: dict | None, as_of: dt.date) -> None:
-    con.register("quality_page", trends.statement("quality/page_rows", policy, filters, as_of).arrow(con))
+def _rows(con, policy: Policy, filters: dict | None, as_of: dt.date) -> queries.Statement:
+    """``quality/page_rows`` for the filters: over the posts view itself when no filter is set."""
+    if trends.clean_filters(filters):
+        return trends.statement("quality/page_rows", policy, filters, as_of, con=con)
+    return queries.statement("quality/page_rows", parts={"posts": "posts"})
 
 
-def _run(con, name: str, **params) -> pd.DataFrame:
-    return queries.statement(name, params, parts={"rows": ROWS}).df(con)
+def _frame(value: pa.ListScalar, kind: pa.ListType) -> pd.DataFrame:
+    """A list of structs (one column of ``quality/page_figures``) as a DataFrame (its columns even when empty)."""
+    rows = value.values if value.is_valid else pa.array([], kind.value_type)
+    return pa.Table.from_struct_array(rows).to_pandas()
 
 
 def page_figures(con, policy: Policy, filters: dict | None, as_of: dt.date) -> dict:
     """``headline`` (dict), ``distribution``, ``points``, ``findings``, ``by_site`` (DataFrames)."""
-    _materialise(con, policy, filters, as_of)
     qp = queue_params(policy.quality)
-    return {
-        "headline": queries.statement("quality/page_headline", qp, parts={"rows": ROWS}).arrow(con).to_pylist()[0],
-        "distribution": _run(con, "quality/page_distribution"),
-        "points": _run(con, "quality/page_points", disagreement_margin=qp["disagreement_margin"],
-                       max_points=MAX_POINTS),
-        "findings": _run(con, "quality/page_findings"),
-        "by_site": _run(con, "quality/page_breakdown", dim="site", max_keys=MAX_KEYS),
-    }
+    got = queries.statement("quality/page_figures", {**qp, "max_points": MAX_POINTS, "dim": "site",
+                                                     "max_keys": MAX_KEYS},
+                            parts={"rows": _rows(con, policy, filters, as_of)}).arrow(con)
+    out = {"headline": got.column("headline")[0].as_py()}
+    for name in ("distribution", "points", "findings", "by_site"):
+        out[name] = _frame(got.column(name)[0], got.schema.field(name).type)
+    return out
 
 
 def breakdown(con, policy: Policy, filters: dict | None, as_of: dt.date, dim: str) -> pd.DataFrame:
     """Mean sub-scores per site or stack (``quality/page_breakdown``)."""
-    _materialise(con, policy, filters, as_of)
-    return _run(con, "quality/page_breakdown", dim=dim, max_keys=MAX_KEYS)
+    return queries.statement("quality/page_breakdown", {"dim": dim, "max_keys": MAX_KEYS},
+                             parts={"rows": _rows(con, policy, filters, as_of)}).df(con)
 
 
 def template_sentences(con, limit: int) -> tuple[pd.DataFrame, int]:

@@ -7,8 +7,14 @@ WITH scored AS (
            abs(recorded_quality - computed_quality) >= $disagreement_margin AS disagrees
     FROM {{rows}}
     WHERE computed_quality IS NOT NULL AND recorded_quality IS NOT NULL
+),
+-- each side cut to $max_points on its own first (two small top-N passes instead of one sort of every post)
+picked AS (
+    (SELECT * FROM scored WHERE disagrees ORDER BY abs(gap) DESC, post_id LIMIT $max_points)
+    UNION ALL
+    (SELECT * FROM scored WHERE NOT disagrees ORDER BY hash(post_id), post_id LIMIT $max_points)
 )
 SELECT *
-FROM scored
+FROM picked
 ORDER BY disagrees DESC, CASE WHEN disagrees THEN -abs(gap) ELSE hash(post_id) END, post_id
 LIMIT $max_points

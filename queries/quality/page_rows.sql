@@ -1,9 +1,9 @@
 -- name: quality/page_rows
--- The filtered posts ({{posts}} = review/post_freshness) with their computed and recorded quality, sub-scores, template share and finding codes, in the narrow columns the Quality page aggregates; fetched once per render as Arrow (quality/_page_materialised).
--- part: posts = review/post_freshness
-SELECT f.post_id, f.site, f.stack, f.title,
-       f.score_quality AS recorded_quality, q.computed_quality,
+-- The current posts of {{posts}} (the posts view, or quality/_filtered_posts under the sidebar filters) with their recorded quality and, for the revision scored, computed quality, sub-scores, template share and finding codes: the narrow columns the Quality page aggregates (stored once per render by quality/page_materialise).
+-- part: posts = quality/_filtered_posts
+SELECT p.post_id, p.site, p.stack, p.title,
+       p.score_quality AS recorded_quality, q.computed_quality,
        q.score_readability, q.score_structure, q.score_originality, q.score_consistency, q.score_substance,
        q.template_share, q.finding_codes
-FROM {{posts}} AS f
-LEFT JOIN quality_scores AS q ON q.post_id = f.post_id
+FROM {{posts}} AS p
+LEFT JOIN quality_scores AS q ON q.revision_id = p.revision_id
