@@ -375,7 +375,8 @@ class _DaskParsers:
 
         class _Result:
             def get(self):
-                return cluster.wait("parse", fut)
+                return cluster.wait("parse", fut, "nothing of the unfinished batch is written (batches "
+                                    "committed before it stay); the same import again finishes the job")
         return _Result()
 
     def terminate(self) -> None:

@@ -240,3 +240,105 @@ def test_cli_import_on_a_scheduler(dump_dir, local_cluster, tmp_path):
     assert '"status": "finished"' in result.output
     with dbmod.session(db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM posts").fetchall()[0][0] > 300
+
+
+def _hold_parsers(markers: str) -> None:
+    """On a worker: each parse task first leaves ``started-<pid>`` in ``markers``, then waits (up to
+    20 s) for the file ``go`` there, so that a task is certainly running when its worker is killed."""
+    from copydesk import importer as imp
+    original = getattr(imp._process_packed, "original", imp._process_packed)
+
+    def held(*args):
+        Path(markers, f"started-{os.getpid()}").touch()
+        deadline = time.monotonic() + 20
+        while not Path(markers, "go").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return original(*args)
+    held.original = original
+    imp._process_packed = held
+
+
+def _release_parsers() -> None:
+    from copydesk import importer as imp
+    imp._process_packed = getattr(imp._process_packed, "original", imp._process_packed)
+
+
+def _set_allowed_failures(n, dask_scheduler=None):
+    before, dask_scheduler.allowed_failures = dask_scheduler.allowed_failures, n
+    return before
+
+
+@pytest.mark.parametrize("allowed_failures", [3, 0], ids=["retried", "fails-whole"])
+def test_a_worker_killed_during_a_dask_import_leaves_the_earlier_import_or_the_whole_new_one(
+        allowed_failures, on_cluster, local_cluster, tmp_path, monkeypatch):
+    """A parse task's worker is SIGKILLed while the task runs.  With the scheduler's default
+    ``allowed-failures`` the task is rerun on a live worker and the import ends as a local one does;
+    with 0 the import fails whole, with one line, and the database keeps the earlier import (the
+    new batch is one transaction: no ledger row, revision or post of it is left)."""
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 60)          # ~7 parse tasks, 4 in flight
+    pages = synth.generate(tmp_path / "corpus", 300, seed=11).pages_dir
+    files = sorted(str(p) for p in pages.iterdir())
+    db, want = tmp_path / "db.duckdb", tmp_path / "want.duckdb"
+    for path in (db, want):                                  # the earlier import, on both
+        assert importer.import_paths(files[:120], path, after_import=False).imported > 100
+    Path(files[7]).write_bytes(Path(files[7]).read_bytes().replace(b"\n", b"\nAn edited line.\n", 1))
+    importer.import_paths([pages], want, after_import=False)
+    tables = (("posts", {"imported_at"}), ("post_revisions", {"imported_at"}), ("import_files", {"recorded_at"}))
+
+    def snapshot(path):
+        return {name: _table(path, name, drop) for name, drop in tables}
+    old, new = snapshot(db), snapshot(want)
+    assert (new["import_files"]["batch_id"] == "2").sum() > 150 and len(new["posts"]) > len(old["posts"])
+    assert (new["import_files"]["outcome"] == "updated").sum() == 1      # the edited page: a new revision
+
+    client, markers = on_cluster.client, tmp_path / "markers"
+    markers.mkdir()
+    pids = set(client.run(os.getpid).values())
+    before = client.run_on_scheduler(_set_allowed_failures, allowed_failures)
+    client.run(_hold_parsers, str(markers))
+    outcome = {}
+    cmd = ["import", str(pages), "--db", str(db), "--engine", "dask", "--scheduler", local_cluster.scheduler_address,
+           "--stage-dir", str(tmp_path / "st")]
+    thread = threading.Thread(target=lambda: outcome.update(result=CliRunner().invoke(main, cmd)))
+    try:
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not (started := list(markers.glob("started-*"))) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert started and thread.is_alive(), "no parse task started"
+        victim = int(started[0].name.split("-")[1])
+        assert victim in pids
+        os.kill(victim, signal.SIGKILL)                      # its task is running: it waits for "go"
+        (markers / "go").touch()
+        thread.join(120)
+        assert not thread.is_alive()
+    finally:
+        (markers / "go").touch()
+        client.run_on_scheduler(_set_allowed_failures, before)
+        client.wait_for_workers(2, timeout=60)               # the nanny restarts the killed worker
+        client.run(_release_parsers)
+    result = outcome["result"]
+    if allowed_failures:                                     # rerun on the live worker: the local import's rows
+        assert result.exit_code == 0, result.output
+        got = snapshot(db)
+        for name in new:
+            pd.testing.assert_frame_equal(got[name], new[name])
+        return
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and "Traceback" not in result.output, result.output
+    assert lines[0].startswith("error: import failed (batch 2 marked failed): ClusterError: the parse stage failed: "
+                               "workers died running it")
+    assert lines[0].endswith("nothing of the unfinished batch is written (batches committed before it stay); "
+                             "the same import again finishes the job")
+    got = snapshot(db)
+    for name in old:                                         # the earlier import, untouched
+        pd.testing.assert_frame_equal(got[name], old[name])
+    with dbmod.session(db, read_only=True) as con:
+        assert con.execute("SELECT status FROM import_batches ORDER BY batch_id").fetchall() == [("finished",), ("failed",)]
+        assert con.execute("SELECT count(*) FROM post_revisions WHERE batch_id = 2").fetchall() == [(0,)]
+    # the same import again (the cluster whole again) finishes the job: the local import's rows
+    assert CliRunner().invoke(main, cmd).exit_code == 0
+    again = snapshot(db)
+    for name in new:                                         # (in batch 3: batch 2 is the failed one)
+        pd.testing.assert_frame_equal(again[name].drop(columns="batch_id", errors="ignore"),
+                                      new[name].drop(columns="batch_id", errors="ignore"))
