@@ -7,10 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from copydesk import freshness
+from copydesk import freshness, quality
 from copydesk.app import quality as app_quality
 from copydesk.quality import charts, figures
 from copydesk.importer import import_paths
@@ -81,6 +82,29 @@ def test_the_page_shows_computed_against_recorded_quality(app, quality_db):
     sentences = [df.value for df in at.dataframe if "sentence" in df.value.columns][0]
     assert set(sentences["sentence"]) == {SHARED.lower(), HOSTILE_SENTENCE.lower()}
     assert set(sentences["posts"]) == {8}
+
+
+def test_the_figures_without_a_filter_equal_those_through_post_freshness(quality_db):
+    """The page reads the posts view directly when no filter is set: a filter that keeps every post (all
+    bands) goes through review/post_freshness and must give the same figures; the findings counted per
+    list of codes equal `copydesk quality`'s count of posts per code."""
+    con = duckdb.connect(str(quality_db), read_only=True)
+    try:
+        today = dt.date.today()
+        direct = figures.page_figures(con, freshness.Policy(), {}, today)
+        filtered = figures.page_figures(con, freshness.Policy(), {"band": ["fresh", "aging", "stale", "never"]}, today)
+        summary = quality.summary(con, freshness.Policy().quality)
+    finally:
+        con.close()
+    assert direct["headline"] == filtered["headline"] and direct["headline"]["posts"] == 15
+    for name in ("distribution", "points", "findings", "by_site"):
+        pd.testing.assert_frame_equal(direct[name], filtered[name])
+    assert dict(zip(direct["findings"]["code"], direct["findings"]["posts"])) == summary["findings"]
+    points = direct["points"]
+    assert len(points) == 15 and points["title"].notna().all()        # every scored post, with its title
+    gaps = points["gap"].abs().tolist()
+    assert points["disagrees"].tolist() == sorted(points["disagrees"], reverse=True)   # disagreements first,
+    assert gaps[:8] == sorted(gaps[:8], reverse=True)                                  # largest gap first
 
 
 def test_findings_drill_down_lists_the_posts(app):

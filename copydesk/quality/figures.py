@@ -44,6 +44,7 @@ def page_figures(con, policy: Policy, filters: dict | None, as_of: dt.date) -> d
     out = {"headline": got.column("headline")[0].as_py()}
     for name in ("distribution", "points", "findings", "by_site"):
         out[name] = _frame(got.column(name)[0], got.schema.field(name).type)
+    out["points"] = out["points"].drop(columns="point")      # its rank: the list's order
     return out
 
 

@@ -9,7 +9,6 @@
 WITH page AS MATERIALIZED {{rows}}
 SELECT (SELECT h FROM {{headline}} AS h) AS headline,
        (SELECT list(d ORDER BY d.kind, d.bucket) FROM {{distribution}} AS d) AS distribution,
-       (SELECT list(p ORDER BY p.disagrees DESC, CASE WHEN p.disagrees THEN -abs(p.gap) ELSE hash(p.post_id) END, p.post_id)
-        FROM {{points}} AS p) AS points,
+       (SELECT list(p ORDER BY p.point) FROM {{points}} AS p) AS points,
        (SELECT list(f ORDER BY f.posts DESC, f.code) FROM {{findings}} AS f) AS findings,
        (SELECT list(b ORDER BY b.posts DESC, b.key) FROM {{by_site}} AS b) AS by_site

@@ -1,7 +1,7 @@
 -- name: quality/page_rows
--- The current posts of {{posts}} (the posts view, or quality/_filtered_posts under the sidebar filters) with their recorded quality and, for the revision scored, computed quality, sub-scores, template share and finding codes: the narrow columns the Quality page aggregates (stored once per render by quality/page_materialise).
+-- The current posts of {{posts}} (the posts view, or quality/_filtered_posts under the sidebar filters) with their recorded quality and, for the revision scored, computed quality, sub-scores, template share and finding codes: the narrow columns the Quality page aggregates (no title: quality/page_points reads it for the posts it draws).
 -- part: posts = quality/_filtered_posts
-SELECT p.post_id, p.site, p.stack, p.title,
+SELECT p.revision_id, p.site, p.stack,
        p.score_quality AS recorded_quality, q.computed_quality,
        q.score_readability, q.score_structure, q.score_originality, q.score_consistency, q.score_substance,
        q.template_share, q.finding_codes
