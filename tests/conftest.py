@@ -27,6 +27,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Put back the ``__main__`` module after each test.  Streamlit's script runner (AppTest)
+    installs the page it ran as ``__main__`` and leaves it there; a process started later with
+    multiprocessing's *spawn* method (Dask's nannies, in tests/test_cluster.py) would then run
+    that page on start-up and die ("Nanny failed to start worker process")."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main
+
+
 @pytest.fixture
 def example_page_bytes() -> bytes:
     path = EXAMPLE_PAGE if EXAMPLE_PAGE.exists() else BUNDLED_EXAMPLE
