@@ -663,8 +663,6 @@ class _ImportRun:
     def __init__(self, db, label: str, *, batch_size: int, workers: int, yield_every: float,
                  progress: Callable[[int], None] | None, cluster=None, stages: bool = True):
         self.db, self.batch_size, self.workers = db, batch_size, workers
-        # the each-chunk stages, registered before the parser processes are forked
-        self.chunk_stages = hooks.chunk_stages(prepare=True) if stages else {}
         self.yield_every, self.progress = yield_every, progress
         self.imported_at = _now()
         self.con = _open(db)
@@ -674,6 +672,11 @@ class _ImportRun:
         self.next_rev = queries.run(self.con, "ingest/next_revision_id").fetchall()[0][0]
         n_revisions, n_posts = queries.run(self.con, "ingest/database_state").fetchall()[0]
         self.state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
+        # The each-chunk stages, registered before the parser processes are forked.  Their
+        # prepare() (the syllable dictionary, ~1 s) runs here only for an empty database, where
+        # every post is new; into a database with posts most files are usually unchanged, and a
+        # parser process loads what it needs the first time it has a new revision to analyse.
+        self.chunk_stages = hooks.chunk_stages(prepare=n_posts == 0) if stages else {}
         self.opened = time.monotonic()
         if cluster is not None:
             self.pool, self.spill = _DaskParsers(cluster), None

@@ -213,21 +213,21 @@ def test_killed_batch_of_several_chunks_is_undone_whole(tmp_path, template):
             "importer.import_paths([sys.argv[1]], sys.argv[2], batch_size=50, workers=2, yield_every=0)\n")
     proc = subprocess.Popen([sys.executable, "-c", code, str(d), str(db)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline and not db.exists() and proc.poll() is None:
+
+    def left_behind():
+        return [p for base in ("/dev/shm", tempfile.gettempdir()) if os.path.isdir(base)
+                for p in os.listdir(base) if p.startswith(f"copydesk-import-{proc.pid}-")]
+
+    deadline = time.time() + 60          # the parser processes are running once their chunk folder exists
+    while time.time() < deadline and not left_behind() and proc.poll() is None:
         time.sleep(0.05)
-    time.sleep(1.5)
+    time.sleep(1.0)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done = q(db, "SELECT count(*) FROM import_files")[0][0]
     assert done < 4000, "the import finished before it could be killed"
     assert done % 50 == 0 and q(db, "SELECT count(*) FROM posts")[0][0] == done
     assert q(db, "SELECT sum(files_seen) FROM import_batches")[0][0] == done
-
-    def left_behind():
-        return [p for base in ("/dev/shm", tempfile.gettempdir()) if os.path.isdir(base)
-                for p in os.listdir(base) if p.startswith(f"copydesk-import-{proc.pid}-")]
-
     assert len(left_behind()) == 1
     s = import_paths([d], db, workers=2)
     assert (s.unchanged, s.imported) == (done, 4000 - done)
