@@ -18,13 +18,23 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (``-n 2``, the default in pyproject.toml) every browser test runs in one
-    worker, one at a time: two Streamlit servers and two Chromiums at once on a 2-core machine
-    make each other's pages miss their timeouts.  The other worker takes the rest of the suite."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+@pytest.fixture(autouse=True)
+def _one_browser_test_at_a_time(request, tmp_path_factory):
+    """The suite runs in two processes (``-n 2`` in pyproject.toml); a browser test holds a file
+    lock shared by both, so two Streamlit servers and two Chromiums never run at once on a 2-core
+    machine (they made each other's pages miss their timeouts).  The lock file sits beside the
+    workers' temporary folders (pytest-xdist's grouping marks do not work with pytest 9)."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    import fcntl
+    lock = tmp_path_factory.getbasetemp().parent / "copydesk-browser-tests.lock"
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True)
