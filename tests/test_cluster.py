@@ -169,7 +169,7 @@ def test_a_worker_killed_mid_run_leaves_the_old_or_the_new_result(small_corpus, 
         pd.testing.assert_frame_equal(got[1], old[1])
         assert runs == 1
     assert len(old[0]) < len(expected[0]) and len(old[1]) < len(expected[1])
-    on_cluster.client.wait_for_workers(2, timeout=60)       # the nanny restarts the worker
+    on_cluster.client.wait_for_workers(2, timeout=150)       # the nanny restarts the worker
 
 
 def _refreshed(path: Path) -> Path:
@@ -315,7 +315,7 @@ def test_a_worker_killed_during_a_dask_import_leaves_the_earlier_import_or_the_w
     finally:
         (markers / "go").touch()
         client.run_on_scheduler(_set_allowed_failures, before)
-        client.wait_for_workers(2, timeout=60)               # the nanny restarts the killed worker
+        client.wait_for_workers(2, timeout=150)               # the nanny restarts the killed worker
         client.run(_release_parsers)
     result = outcome["result"]
     if allowed_failures:                                     # rerun on the live worker: the local import's rows
