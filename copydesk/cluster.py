@@ -42,7 +42,7 @@ RETRIES = 2
 
 
 class ClusterError(CopydeskError):
-    """The Dask cluster cannot be reached, or a stage failed on it (the database is unchanged)."""
+    """The Dask cluster cannot be reached, or a stage failed on it (the message says what is left of the database)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -162,9 +162,9 @@ class Cluster:
         self.stats[f"t_{label}"] = round(time.perf_counter() - t0, 3)
         return out
 
-    def wait(self, label: str, futures, unchanged: str = "the database is unchanged"):
+    def wait(self, label: str, futures, outcome: str = "the database is unchanged"):
         """The results of ``futures``; a cluster failure becomes :class:`ClusterError`, its message
-        ending with ``unchanged`` (what the caller leaves of the database)."""
+        ending with ``outcome`` (what the caller leaves of the database)."""
         from distributed import KilledWorker
         try:
             if self.progress:
@@ -176,10 +176,10 @@ class Cluster:
             return self.client.gather(futures)
         except KilledWorker as exc:
             raise ClusterError(f"the {label} stage failed: workers died running it ({exc}); "
-                               f"{unchanged}") from exc
+                               f"{outcome}") from exc
         except (OSError, TimeoutError) as exc:
             raise ClusterError(f"lost the Dask scheduler during the {label} stage ({exc}); "
-                               f"{unchanged}") from exc
+                               f"{outcome}") from exc
 
     def shuffled(self, label: str, nbytes: Iterable[int]) -> None:
         """Count ``nbytes`` as data written to the stage folder by the stage ``label``."""

@@ -676,7 +676,9 @@ class _ImportRun:
         # prepare() (the syllable dictionary, ~1 s) runs here only for an empty database, where
         # every post is new; into a database with posts most files are usually unchanged, and a
         # parser process loads what it needs the first time it has a new revision to analyse.
-        self.chunk_stages = hooks.chunk_stages(prepare=n_posts == 0) if stages else {}
+        # Dask workers are processes of their own: nothing prepared here would reach them.
+        prepare = cluster is None and not self.state.db_had_posts
+        self.chunk_stages = hooks.chunk_stages(prepare=prepare) if stages else {}
         self.opened = time.monotonic()
         if cluster is not None:
             self.pool, self.spill = _DaskParsers(cluster), None

@@ -166,9 +166,9 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
 
 def select_option(page, label: str, option: str) -> None:
     """Pick ``option`` in the st.selectbox / st.multiselect whose label is ``label``."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     box = page.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(
         has=page.get_by_text(label, exact=True)).first
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     choice = page.locator('[role="option"]').filter(has_text=option).first
     for attempt in range(4):        # a rerun drawing the page may close the list just opened: open it again
         box.locator("input").first.click()

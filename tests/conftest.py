@@ -29,12 +29,9 @@ def _one_browser_test_at_a_time(request, tmp_path_factory):
         return
     import fcntl
     lock = tmp_path_factory.getbasetemp().parent / "copydesk-browser-tests.lock"
-    with open(lock, "a") as fh:
+    with open(lock, "a") as fh:       # closing the file releases the lock
         fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+        yield
 
 
 @pytest.fixture(autouse=True)
