@@ -14,6 +14,9 @@
 3. ``--extra`` more posts (another seed) imported into that database, and the incremental stage.
 4. ``copydesk quality`` (the full recompute from the stored signals) on that database.
 
+With ``--ratio-only N`` only step 2 runs, N rounds of the two imports alternated, and the best of
+each is compared: the import alone, and the import plus the quality stage after it.
+
 Corpora are generated once (``copydesk synth``) and cached in the work dir.
 """
 
@@ -123,13 +126,41 @@ RECOMPUTE = ("from copydesk import db as dbmod\n"
              "done = corpus.recompute(con)\n"
              "out = {{'seconds': round(time.perf_counter() - t, 2), 'scored': done['scored']}}\n"
              "con.close()\n")
+def ratio_only(args) -> None:
+    """Step 2 alone, alternated ``--ratio-only`` times: the import without signals, then the import
+    with them (and the quality stage after it), each in a fresh process on an empty database."""
+    pages = corpus(args.workdir, args.posts, seed=1)
+    db = args.workdir / "ratio.duckdb"
+    rounds = []
+    for _ in range(args.ratio_only):
+        without = run(IMPORT.format(pages=str(pages), db=str(fresh(db)), signals=False))
+        with_ = run(IMPORT.format(pages=str(pages), db=str(fresh(db)), signals=True))
+        rounds.append({"without": without, "with": with_, "load": os.getloadavg()[0]})
+        print(json.dumps(rounds[-1]), flush=True)
+    best_without = min(r["without"]["import_s"] for r in rounds)
+    best_with = min(r["with"]["import_s"] for r in rounds)
+    best_with_stage = min(r["with"]["seconds"] for r in rounds)
+    results = {"posts": args.posts, "rounds": rounds, "import_without_s": best_without,
+               "import_with_signals_s": best_with, "import_with_signals_and_stage_s": best_with_stage,
+               "ratio_import": round(best_with / best_without, 2),
+               "ratio_import_and_stage": round(best_with_stage / best_without, 2)}
+    print(json.dumps({k: v for k, v in results.items() if k != "rounds"}, indent=1))
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / f"quality_ratio_{args.posts}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--posts", type=int, default=100_000)
     ap.add_argument("--extra", type=int, default=10_000)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/quality-bench"))
     ap.add_argument("--skip-floor", action="store_true", help="do not time the import without signals")
+    ap.add_argument("--ratio-only", type=int, metavar="ROUNDS", default=0,
+                    help="only step 2, ROUNDS times, the two imports alternated (best of each)")
     args = ap.parse_args()
+    if args.ratio_only:
+        return ratio_only(args)
     args.workdir.mkdir(parents=True, exist_ok=True)
     pages = corpus(args.workdir, args.posts, seed=1)
     extra = corpus(args.workdir, args.extra, seed=2)
