@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -90,11 +91,15 @@ def run(code: str) -> dict:
         " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)\n"
         "print(json.dumps(out, default=str))\n")
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
         raise SystemExit(done.stderr)
     out = json.loads(done.stdout.strip().splitlines()[-1])
     out["wall_s"] = round(time.perf_counter() - t0, 2)
+    # CPU of the process and its parser processes (less sensitive to other jobs than wall time)
+    out["cpu_s"] = round(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 2)
     return out
 
 
@@ -140,10 +145,14 @@ def ratio_only(args) -> None:
     best_without = min(r["without"]["import_s"] for r in rounds)
     best_with = min(r["with"]["import_s"] for r in rounds)
     best_with_stage = min(r["with"]["seconds"] for r in rounds)
+    cpu_without = min(r["without"]["cpu_s"] for r in rounds)
+    cpu_with = min(r["with"]["cpu_s"] for r in rounds)
     results = {"posts": args.posts, "rounds": rounds, "import_without_s": best_without,
                "import_with_signals_s": best_with, "import_with_signals_and_stage_s": best_with_stage,
                "ratio_import": round(best_with / best_without, 2),
-               "ratio_import_and_stage": round(best_with_stage / best_without, 2)}
+               "ratio_import_and_stage": round(best_with_stage / best_without, 2),
+               "cpu_without_s": cpu_without, "cpu_with_signals_and_stage_s": cpu_with,
+               "ratio_cpu": round(cpu_with / cpu_without, 2)}
     print(json.dumps({k: v for k, v in results.items() if k != "rounds"}, indent=1))
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
