@@ -118,6 +118,17 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(out_start - starts, lengths)
 
 
+def _prepared(bodies) -> pa.Array:
+    """Bodies as one large_string array, NULL as "", every whitespace but the line feed a space."""
+    if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
+        bodies = pa.array(bodies, pa.large_string())
+    if isinstance(bodies, pa.ChunkedArray):
+        bodies = bodies.combine_chunks()
+    bodies = pc.fill_null(bodies.cast(pa.large_string()), "")
+    return _fix_rows(bodies, pc.match_substring_regex(bodies, _ODD_SPACE),
+                     lambda v: v.replace("\r\n", "\n").replace("\r", "\n").translate(_TO_SPACE))
+
+
 class Chunk:
     """The signals of a chunk of bodies as numpy columns (one entry per body) and lists.
 
@@ -128,14 +139,8 @@ class Chunk:
 
     def __init__(self, bodies, checklists=None, syllables: bool = True):
         self.syllables_wanted = syllables
-        if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
-            bodies = pa.array(bodies, pa.large_string())
-        if isinstance(bodies, pa.ChunkedArray):
-            bodies = bodies.combine_chunks()
-        bodies = pc.fill_null(bodies.cast(pa.large_string()), "")
+        bodies = _prepared(bodies)
         self.n = n = len(bodies)
-        bodies = _fix_rows(bodies, pc.match_substring_regex(bodies, _ODD_SPACE),
-                           lambda v: v.replace("\r\n", "\n").replace("\r", "\n").translate(_TO_SPACE))
         self._blocks(bodies)
         self._prose()
         self._finish(checklists if checklists is not None else [None] * n)
@@ -303,13 +308,23 @@ class Chunk:
         return pc.take(self._sentences, pa.array(ids, pa.int64())).to_pylist()
 
 
-def prose_sentences(bodies) -> list[list[tuple[int, str]]]:
-    """For each body: (hash, normalised text) of each prose sentence, in order (what the
-    ``sentence_hashes`` of its signals stand for); no syllable counting."""
-    c = Chunk(bodies, syllables=False)
-    texts = pc.take(c._sentences, pa.array(c.sentence_ids, pa.int64())).to_pylist()
-    hashes, o = c.hashes.tolist(), c.sentence_offsets.tolist()
-    return [[(h, s.lower()) for h, s in zip(hashes[o[i]:o[i + 1]], texts[o[i]:o[i + 1]])] for i in range(c.n)]
+def sentence_texts(bodies, wanted: set[int]) -> dict[int, str]:
+    """The normalised text (lower case, whitespace collapsed) of each sentence hash of ``wanted``
+    found in ``bodies``.  Every block is cut as a prose paragraph is, prose or not, and only the
+    distinct pieces are hashed: a piece with a wanted hash has that sentence's text, so the blocks
+    need not be told apart."""
+    found: dict[int, str] = {}
+    if not wanted:
+        return found
+    bodies = _prepared(bodies)
+    blocks, _ = _distinct(pc.list_flatten(pc.split_pattern_regex(bodies, _BLOCK_BREAK)))
+    pieces, _ = _distinct(pc.list_flatten(pc.split_pattern(_mark_sentence_ends(_collapse(blocks)), "\x1f")))
+    for piece in pieces.to_pylist():
+        low = piece.lower()
+        h = _xxh3(low.encode("utf-8", "surrogatepass"))
+        if h in wanted and h not in found:
+            found[h] = low
+    return found
 
 
 def _floats(a: np.ndarray) -> pa.Array:

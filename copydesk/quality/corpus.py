@@ -23,6 +23,7 @@ import datetime as dt
 import json
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import freshness, hooks, queries
 from . import batch, signals
@@ -81,9 +82,6 @@ def _finish(con, policy, batch_id, params) -> int:
     return scored
 
 
-TEXT_COLUMNS = ("revision_id", "post_id", "sentence_hash", "sentence")
-
-
 def _record_texts(con, min_posts: int) -> int:
     """Keep ``template_sentence_texts`` in step with the counts: forget the texts of sentences that
     are no longer template text (or whose example post changed), and recover the text of the new
@@ -94,18 +92,18 @@ def _record_texts(con, min_posts: int) -> int:
     if not needed:
         return 0
     queries.run(con, "quality/needed_examples")
-    found: dict[str, list] = {name: [] for name in TEXT_COLUMNS}
-    examples = queries.run(con, "quality/example_bodies").fetchall()
-    for (revision_id, post_id, _body, hashes), sentences in zip(
-            examples, batch.prose_sentences([e[2] for e in examples])):
-        wanted = set(hashes)
-        for sentence_hash, sentence in sentences:
-            if sentence_hash in wanted:
-                wanted.discard(sentence_hash)
-                for name, value in zip(TEXT_COLUMNS, (revision_id, post_id, sentence_hash, sentence)):
-                    found[name].append(value)
-    types = (pa.int64(), pa.string(), pa.uint64(), pa.string())
-    con.register("quality_texts", pa.table({n: pa.array(found[n], t) for n, t in zip(TEXT_COLUMNS, types)}))
+    # Arrow from end to end: the bodies never become Python strings
+    examples = queries.statement("quality/example_bodies").arrow(con)
+    held = examples.column("hashes").combine_chunks()
+    hashes = pc.list_flatten(held)
+    wanted = hashes.to_pylist()
+    texts = batch.sentence_texts(examples.column("body").combine_chunks(), set(wanted))
+    example = pc.list_parent_indices(held).cast(pa.int64())
+    rows = pa.table({"revision_id": pc.take(examples.column("revision_id").combine_chunks(), example).cast(pa.int64()),
+                     "post_id": pc.take(examples.column("post_id").combine_chunks(), example).cast(pa.string()),
+                     "sentence_hash": hashes.cast(pa.uint64()),
+                     "sentence": pa.array([texts.get(h) for h in wanted], pa.string())})
+    con.register("quality_texts", rows.filter(pc.is_valid(rows.column("sentence"))))
     try:
         queries.run(con, "quality/insert_sentence_texts")
     finally:

@@ -252,21 +252,6 @@ def analyse(body: str | None, checklist=None) -> Signals:
     return _with_checklist(signals, blocks.items, blocks.checklist_items, checklist)
 
 
-def prose_sentences(body: str | None) -> list[tuple[int, str]]:
-    """(hash, normalised text) of each prose sentence of a body, in order: what the hashes of
-    :func:`analyse` stand for (used to show template sentences as text)."""
-    if not body or body.isspace():
-        return []
-    value = _token_value
-    out = []
-    for paragraph in _mark_sentence_ends("\x1e".join(_read_blocks(body).prose)).split("\x1e"):
-        for piece in paragraph.split("\x1f"):
-            if sum(map(value, piece.split(" "))) >> _SHIFT:
-                normalised = piece.lower()
-                out.append((sentence_hash(normalised), normalised))
-    return out
-
-
 def flesch(words: int, sentences: int, syllables: int) -> float | None:
     """Flesch reading ease (rounded to 2 decimals); None without a sentence."""
     if not sentences or not words:
