@@ -723,12 +723,11 @@ class _ImportRun:
         n_revisions, n_posts = queries.run(self.con, "ingest/database_state").fetchall()[0]
         self.state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
         # The each-chunk stages, registered before the parser processes are forked.  Their
-        # prepare() (the syllable dictionary, ~1 s) runs here only for an empty database, where
-        # every post is new; into a database with posts most files are usually unchanged, and a
-        # parser process loads what it needs the first time it has a new revision to analyse.
-        # Dask workers are processes of their own: nothing prepared here would reach them.
-        prepare = cluster is None and not self.state.db_had_posts
-        self.chunk_stages = hooks.chunk_stages(prepare=prepare) if stages else {}
+        # prepare() (the syllable dictionary, ~1 s) is not run here: each parser process loads
+        # what it needs the first time it has a new revision to analyse, both at once on two cores,
+        # in the time this process alone took before the fork; and this process then does not
+        # free the dictionary at exit (~0.3 s).  20k posts, alternated: 0.4-1.6 s faster.
+        self.chunk_stages = hooks.chunk_stages() if stages else {}
         self.opened = time.monotonic()
         self.part_files = None            # a chunk is one task, but for the local parser processes
         if cluster is not None:
