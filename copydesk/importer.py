@@ -772,10 +772,15 @@ class _ImportRun:
             self._write_next()
 
     def drain(self) -> None:
-        """Write every chunk still being parsed, and commit."""
+        """Write every chunk still being parsed, and commit.
+
+        The last commit checkpoints (threshold 0): DuckDB then writes the transaction to the
+        database file at once, where it would log it in the WAL and write it again when the
+        connection closes (20k posts: 73 MB of WAL, ~0.3 s)."""
         while self.pending:
             self._write_next()
         if self.tx_open:
+            queries.run(self.con, "ingest/checkpoint_threshold", size="0B")
             self._commit()
 
     def _write_next(self) -> None:
