@@ -32,7 +32,9 @@ from pathlib import Path
 
 import duckdb
 
-from . import __version__, queries, trends
+from . import __version__, queries
+# copydesk.trends (pandas, ~0.5 s) is imported where it is used: the CLI imports this module for the
+# export names, and a command other than export should not pay for it.
 from .errors import ExportError
 
 FORMATS = ("csv", "parquet")
@@ -103,6 +105,8 @@ def export_sql(con, name: str, filters: dict | None = None, as_of: dt.date | Non
     ``drill_dim``/``drill_key``, ``limit``; see ``queries/export/posts.sql``).
 
     ``review-queue`` also takes the queue's own filters (reason, state, assignee, search)."""
+    from . import trends
+
     view = VIEWS.get(name)
     if view is None:
         raise ExportError(f"unknown export {name!r}; known: {', '.join(VIEWS)}")
@@ -206,6 +210,8 @@ def _policy_json(policy) -> dict:
 
 
 def latest_batch(con) -> dict | None:
+    from . import trends
+
     if "import_batches" not in trends.table_names(con):
         return None
     cur = queries.run(con, "trends/latest_batch")
@@ -225,6 +231,8 @@ def _jsonable(value):
 
 def _shown_filters(name: str, filters: dict | None) -> dict:
     """The filters an export applied: the post filters, and the queue's own for ``review-queue``."""
+    from . import trends
+
     out = trends.clean_filters(filters)
     if VIEWS[name].kind == "review-queue":
         from . import queue
@@ -268,6 +276,8 @@ def write(con, name: str, out: str | os.PathLike, fmt: str = "csv", filters: dic
     """Write the export ``name`` to ``out`` (CSV or Parquet) with DuckDB COPY; returns its provenance."""
     if fmt not in FORMATS:
         raise ExportError(f"format must be one of {FORMATS}, not {fmt!r}")
+    from . import trends
+
     policy = policy or trends.load_policy()
     as_of = as_of or dt.date.today()
     out = Path(out)

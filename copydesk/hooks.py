@@ -6,7 +6,9 @@ Two kinds of stage:
   in the parser processes on every chunk of revisions they have just parsed (an Arrow table of
   ``post_revisions`` rows), so that per-post work is spread over the cores with the parsing;
   the main process then calls ``store(con, result)`` inside the transaction that writes the
-  chunk.  A stage that raises loses only its own result for that chunk (the after-import
+  chunk.  The parser processes parse a chunk in parts: the result is an Arrow table (or None),
+  the importer joins the parts' results and renumbers their ``revision_id`` column with the
+  revisions.  A stage that raises loses only its own result for that chunk (the after-import
   stages compute what is missing), never the import.  Registered by :data:`CHUNK_MODULES`,
   imported before the parser processes start.
 * **after import**, below.
@@ -38,7 +40,9 @@ _CHUNK_STAGES: dict[str, tuple[Callable, Callable, Callable | None]] = {}
 def each_chunk(name: str, store: Callable, prepare: Callable | None = None):
     """Decorator: run ``fn(revisions)`` on every parsed chunk (in a parser process) and
     ``store(con, result)`` in the main process inside the chunk's transaction; ``prepare()``
-    runs once in the main process before the parser processes are forked (load data once)."""
+    loads the data ``fn`` needs ahead of time (``chunk_stages(prepare=True)``; the importer
+    does not: each parser process loads it on first use, which measured faster than loading it
+    once before the fork)."""
     def register(fn: Callable) -> Callable:
         _CHUNK_STAGES[name] = (fn, store, prepare)
         return fn

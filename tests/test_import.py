@@ -235,6 +235,32 @@ def test_killed_batch_of_several_chunks_is_undone_whole(tmp_path, template):
     assert left_behind() == []
 
 
+def test_a_chunk_parsed_in_parts_is_numbered_as_if_parsed_whole(corpus, tmp_path, monkeypatch):
+    """The parser processes parse a chunk in parts (here chunks of 10 files in parts of 3): the
+    revision ids, the per-post signals and the ledger are those of the chunks parsed whole (one
+    process), though rejected files sit inside the parts and leave no id."""
+    whole, in_parts = tmp_path / "whole.duckdb", tmp_path / "parts.duckdb"
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 10)
+    import_paths([corpus], whole, workers=1)
+    monkeypatch.setattr(importer, "PART_FILES", 3)
+    loaded = []
+    load = importer._load_spilled
+    monkeypatch.setattr(importer, "_load_spilled", lambda revs: (loaded.append(revs), load(revs))[1])
+    import_paths([corpus], in_parts, workers=2)
+    assert len(loaded) == 14                       # 34 files: chunks of 10, 10, 10, 4 in 4 + 4 + 4 + 2 parts
+    names = [Path(i.source_file).name for i in iter_items([corpus])]
+    rejected = {"empty.txt", "blank.txt", "image.txt"}
+    assert any(name in rejected for chunk in range(0, 34, 10) for name in names[chunk:chunk + 6])
+    revisions = "SELECT * EXCLUDE (imported_at) FROM post_revisions ORDER BY revision_id"
+    ids = [r[0] for r in q(whole, "SELECT revision_id FROM post_revisions ORDER BY 1")]
+    assert len(ids) == 31 and ids != list(range(ids[0], ids[0] + 31))       # the rejects left gaps
+    assert q(in_parts, revisions) == q(whole, revisions)
+    signals = "SELECT * FROM quality_signals ORDER BY revision_id"
+    assert q(in_parts, signals) == q(whole, signals) and len(q(whole, signals)) == 31
+    ledger = "SELECT * EXCLUDE (recorded_at) FROM import_files ORDER BY source_file"
+    assert q(in_parts, ledger) == q(whole, ledger)
+
+
 def test_chunks_reach_the_main_process_without_shared_memory(corpus, db_file, tmp_path, monkeypatch):
     """With too little room in /dev/shm the chunk files go to the temporary folder, and a
     chunk file that cannot be written is sent through the pipe instead: same result."""
