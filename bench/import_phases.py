@@ -18,6 +18,8 @@ it forks (no profiler: the timings are those of a plain run, plus a few clock re
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import resource
 import subprocess
@@ -45,6 +47,19 @@ def main() -> None:
     print(f"| interpreter exit (after the command returned) | {exited - float(ended):.2f} |")
     print(f"| **whole process** (measured outside) | **{wall:.2f}** |")
     print("\n" + rest.strip())
+
+
+_PARSE: dict = {}
+
+
+def _task(packed, *args):
+    """A parse task, in a parser process (forked after this is installed): its CPU time is logged."""
+    cpu = time.process_time()
+    try:
+        return _PARSE["fn"](packed, *args)
+    finally:
+        with open(_PARSE["log"], "a") as fh:
+            fh.write(f"{os.getpid()} {time.process_time() - cpu:.4f}\n")
 
 
 def _child(pages: str, db: str) -> None:
@@ -83,20 +98,13 @@ def _child(pages: str, db: str) -> None:
         finally:
             queries_s[self.name] = queries_s.get(self.name, 0.0) + time.perf_counter() - t
     queries.Statement.execute = traced
-    parse = importer._process_packed
-
-    def task(packed, *args):           # runs in a parser process (forked after this is installed)
-        cpu = time.process_time()
-        try:
-            return parse(packed, *args)
-        finally:
-            with open(tasks_path, "a") as fh:
-                fh.write(f"{os.getpid()} {time.process_time() - cpu:.4f}\n")
-    importer._process_packed = task
+    _PARSE.update(fn=importer._process_packed, log=tasks_path)
+    importer._process_packed = _task
 
     t_cmd = time.perf_counter()
     try:
-        cli.main(["import", pages, "--db", db, "--json"], standalone_mode=False)
+        with contextlib.redirect_stdout(io.StringIO()):         # (the command's JSON summary)
+            cli.main(["import", pages, "--db", db, "--json"], standalone_mode=False)
     except SystemExit:
         pass
     command = time.perf_counter() - t_cmd
