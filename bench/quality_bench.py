@@ -14,6 +14,11 @@
 3. ``--extra`` more posts (another seed) imported into that database, and the incremental stage.
 4. ``copydesk quality`` (the full recompute from the stored signals) on that database.
 
+With ``--ratio-only N`` only step 2 runs, N rounds of the imports alternated, and the best of
+each is compared: the import alone, and the import plus the quality stage after it (every other
+stage off in both); and ``copydesk import`` as users run it (every stage) against the same import
+without the quality signals (the each-chunk signals and the quality stage off, the others on).
+
 Corpora are generated once (``copydesk synth``) and cached in the work dir.
 """
 
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -87,11 +93,15 @@ def run(code: str) -> dict:
         " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)\n"
         "print(json.dumps(out, default=str))\n")
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
         raise SystemExit(done.stderr)
     out = json.loads(done.stdout.strip().splitlines()[-1])
     out["wall_s"] = round(time.perf_counter() - t0, 2)
+    # CPU of the process and its parser processes (less sensitive to other jobs than wall time)
+    out["cpu_s"] = round(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 2)
     return out
 
 
@@ -116,6 +126,17 @@ IMPORT = ("from copydesk.importer import import_paths\n"
           "               scored=done['scored'], flipped=done['flipped'], full=done['full'])\n"
           "    con.close()\n"
           "out['seconds'] = round(time.perf_counter() - t, 2)\n")
+# ``copydesk import`` as users run it (every stage), and the same import without the quality signals
+# (no each-chunk signals, no quality after-import stage; the other stages run): the issue's ratio.
+IMPORT_AS_RUN = ("from copydesk import hooks\n"
+                 "from copydesk.importer import import_paths\n"
+                 "hooks.stages()          # the stages' modules imported before the clock starts, in both\n"
+                 "if not {signals}:\n"
+                 "    for name in [n for n in hooks._STAGES if n.startswith('copydesk.quality')]:\n"
+                 "        del hooks._STAGES[name]\n"
+                 "t = time.perf_counter()\n"
+                 "s = import_paths([{pages!r}], {db!r}, chunk_stages={signals})\n"
+                 "out = {{'seconds': round(time.perf_counter() - t, 2), 'posts_total': s.posts_total}}\n")
 RECOMPUTE = ("from copydesk import db as dbmod\n"
              "from copydesk.quality import corpus\n"
              "con = dbmod.open_db({db!r})\n"
@@ -123,13 +144,51 @@ RECOMPUTE = ("from copydesk import db as dbmod\n"
              "done = corpus.recompute(con)\n"
              "out = {{'seconds': round(time.perf_counter() - t, 2), 'scored': done['scored']}}\n"
              "con.close()\n")
+def ratio_only(args) -> None:
+    """Step 2 alone, alternated ``--ratio-only`` times: the import without signals, then the import
+    with them (and the quality stage after it), each in a fresh process on an empty database."""
+    pages = corpus(args.workdir, args.posts, seed=1)
+    db = args.workdir / "ratio.duckdb"
+    rounds = []
+    for _ in range(args.ratio_only):
+        without = run(IMPORT.format(pages=str(pages), db=str(fresh(db)), signals=False))
+        with_ = run(IMPORT.format(pages=str(pages), db=str(fresh(db)), signals=True))
+        as_run_without = run(IMPORT_AS_RUN.format(pages=str(pages), db=str(fresh(db)), signals=False))
+        as_run_with = run(IMPORT_AS_RUN.format(pages=str(pages), db=str(fresh(db)), signals=True))
+        rounds.append({"without": without, "with": with_, "as_run_without": as_run_without,
+                       "as_run_with": as_run_with, "load": os.getloadavg()[0]})
+        print(json.dumps(rounds[-1]), flush=True)
+    best_without = min(r["without"]["import_s"] for r in rounds)
+    best_with = min(r["with"]["import_s"] for r in rounds)
+    best_with_stage = min(r["with"]["seconds"] for r in rounds)
+    cpu_without = min(r["without"]["cpu_s"] for r in rounds)
+    cpu_with = min(r["with"]["cpu_s"] for r in rounds)
+    results = {"posts": args.posts, "rounds": rounds, "import_without_s": best_without,
+               "import_with_signals_s": best_with, "import_with_signals_and_stage_s": best_with_stage,
+               "ratio_import": round(best_with / best_without, 2),
+               "ratio_import_and_stage": round(best_with_stage / best_without, 2),
+               "cpu_without_s": cpu_without, "cpu_with_signals_and_stage_s": cpu_with,
+               "ratio_cpu": round(cpu_with / cpu_without, 2),
+               "as_run_without_s": min(r["as_run_without"]["seconds"] for r in rounds),
+               "as_run_with_s": min(r["as_run_with"]["seconds"] for r in rounds)}
+    results["ratio_as_run"] = round(results["as_run_with_s"] / results["as_run_without_s"], 2)
+    print(json.dumps({k: v for k, v in results.items() if k != "rounds"}, indent=1))
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / f"quality_ratio_{args.posts}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--posts", type=int, default=100_000)
     ap.add_argument("--extra", type=int, default=10_000)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/quality-bench"))
     ap.add_argument("--skip-floor", action="store_true", help="do not time the import without signals")
+    ap.add_argument("--ratio-only", type=int, metavar="ROUNDS", default=0,
+                    help="only step 2, ROUNDS times, the two imports alternated (best of each)")
     args = ap.parse_args()
+    if args.ratio_only:
+        return ratio_only(args)
     args.workdir.mkdir(parents=True, exist_ok=True)
     pages = corpus(args.workdir, args.posts, seed=1)
     extra = corpus(args.workdir, args.extra, seed=2)

@@ -54,7 +54,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(p), read_only=read_only)
+            con = duckdb.connect(str(p), read_only=read_only)
         except duckdb.IOException as exc:
             if fall_back and not read_only and "Read-only file system" in str(exc):
                 read_only = True
@@ -65,6 +65,16 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
                 raise DatabaseBusy(f"database {p} is busy (another process is writing): {exc}") from exc
             time.sleep(delay)
             delay = min(delay * 1.5, 0.5)
+            continue
+        queries.run(con, "schema/session_settings")
+        return con
+
+
+def memory() -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB, with the settings of every copydesk connection."""
+    con = duckdb.connect()
+    queries.run(con, "schema/session_settings")
+    return con
 
 
 def _open_error(path: Path, read_only: bool, exc: Exception) -> DatabaseError:

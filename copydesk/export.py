@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from . import __version__, queries
+from . import db as dbmod
 # copydesk.trends (pandas, ~0.5 s) is imported where it is used: the CLI imports this module for the
 # export names, and a command other than export should not pay for it.
 from .errors import ExportError
@@ -197,7 +198,7 @@ def csv_bytes_of(con, rows: queries.Statement) -> bytes:
 
 def frame_csv_bytes(df) -> bytes:
     """CSV of a DataFrame a page already holds, written by :func:`copy` (same rules as every export)."""
-    con = duckdb.connect()
+    con = dbmod.memory()
     try:
         con.register("frame", df)
         return csv_bytes_of(con, queries.statement("export/frame"))

@@ -350,3 +350,17 @@ def test_a_database_of_the_first_layout_is_migrated(tmp_path, db_file, template)
         ("alphanode-000007", "v1.10", 1), ("alphanode-000008", "eight, changed", 4)]
     assert q(db_file, "SELECT revision_id, live, is_current FROM post_revisions ORDER BY 1") == [
         (1, True, True), (2, True, False), (3, False, False), (4, True, True)]
+
+
+def test_no_connection_prints_a_progress_bar(tmp_path):
+    """DuckDB's Python client prints a progress bar to stdout for a query of over 2 s (it once
+    appeared before the JSON of `copydesk import --json` at 100k posts): every copydesk connection,
+    to a file or in memory, turns it off."""
+    from copydesk import db as dbmod
+    for opened in (lambda: dbmod.connect(tmp_path / "x.duckdb"),
+                   lambda: dbmod.connect(tmp_path / "x.duckdb", read_only=True), dbmod.memory):
+        con = opened()
+        try:
+            assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+        finally:
+            con.close()

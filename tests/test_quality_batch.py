@@ -56,6 +56,25 @@ def test_a_synthetic_corpus_chunk_equals_the_per_post_reference(tmp_path):
     assert sum(chunk.sentence_count) > 5_000               # the comparison covered real text
 
 
+def test_sentence_texts_recovers_the_normalised_text_of_wanted_hashes(tmp_path):
+    out = synth.generate(tmp_path / "c", 300, seed=6)
+    bodies = []
+    for path in sorted(out.pages_dir.rglob("*.txt")):
+        try:
+            bodies.append(parse_page(path.read_bytes())["body"])
+        except Rejected:
+            continue
+    chunk = batch.Chunk(bodies, syllables=False)
+    truth = {}
+    for i in range(chunk.n):
+        truth.update(zip(chunk.hashes_of(i), (s.lower() for s in chunk.sentences_of(i))))
+    wanted = set(list(truth)[::3]) | {12345}                  # a third of them, and one no body holds
+    found = batch.sentence_texts(bodies, wanted)
+    assert found == {h: truth[h] for h in wanted if h in truth}
+    assert len(found) > 500 and all(t == text.normalise(t) for t in found.values())
+    assert batch.sentence_texts(bodies, set()) == {}
+
+
 HAND_CASES = [
     ("a short heading\n\none two three four five six seven eight\n\none two three four five six seven eight nine\n\n"
      "is this a heading?\n\nnotes:\n\nfirst line\nsecond line\n\nWhy it matters", None),

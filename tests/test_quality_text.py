@@ -69,6 +69,19 @@ def test_reading_ease_agrees_with_textstat_where_both_count_the_same():
 
 # --- blocks: headings, lists, paragraphs ------------------------------------------------------
 
+def test_tokens_without_a_letter_count_the_syllables_textstat_counts():
+    """Tokens with no letter (numbers, dates, versions, punctuation) skip textstat's pattern search:
+    the count must stay exactly textstat's."""
+    import random
+    rng = random.Random(3)
+    alphabet = "0123456789.,-/:%$#+()[]'\"’—–_ !?;&*=<>٣٤²½Ⅻ¹\u00a0\u2009@^~`|\\{}"
+    tokens = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    tokens += ["1.7.2", "2018-02-10", "006908-9887", "178,481", "...", "—", "1e5", "0x1F", "x" * 70, "9" * 70]
+    text.warm_up()
+    wrong = [t for t in tokens if text._syllables(t) != max(1, textstat.syllable_count(t[:64]))]
+    assert not wrong, wrong[:5]
+
+
 def test_headings_are_short_single_lines_without_final_punctuation():
     body = "\n\n".join([
         "a short heading",                                  # heading (3 words)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import db as dbmod
 from .. import queries
 from .arrays import P1, P2, mix, runs, utf8_buffers
 from .settings import DEFAULT, Settings
@@ -319,7 +319,7 @@ def chunk_keys(article: pa.Array, title: pa.Array) -> dict[str, np.ndarray]:
     """Hash keys (DuckDB ``hash``) of normalised articles and titles, and article lengths.
 
     Runs on a private in-memory DuckDB, so it needs no database (a worker can call it)."""
-    con = duckdb.connect()
+    con = dbmod.memory()
     try:
         con.register("dup_chunk", pa.table({"article": article, "title_norm": title}))
         tbl = queries.statement("duplicates/chunk_keys", {}).relation(con).to_arrow_table()

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .. import db as dbmod
 from .. import queries
 from .engine import Result, empty_pairs, pairs_from_features, rss_mb
 from .settings import DEFAULT, Settings
@@ -111,7 +112,7 @@ def scan(con, settings: Settings = DEFAULT, *, template: np.ndarray | None = Non
 
 def memory_connection(posts: pd.DataFrame | pa.Table) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB whose ``posts`` view is the DataFrame (needs post_id, title, body)."""
-    con = duckdb.connect()
+    con = dbmod.memory()
     con.register("posts_input", posts)
     queries.run(con, "duplicates/memory_posts")
     return con

@@ -4,12 +4,13 @@ The definitions are those of :mod:`copydesk.quality.text` (its docstring; README
 signals"); this module is how they are computed.  Instead of walking each body in Python,
 a chunk's bodies are cut into blocks, lines, sentences and tokens by vectorised
 ``pyarrow.compute`` kernels over the whole chunk, and counted with ``numpy.bincount`` over
-the parent indices.  Python only sees what cannot be vectorised:
+the parent indices.  Each distinct block and each distinct sentence of the chunk is read once
+(a templated corpus repeats them: see :class:`Chunk`).  Python only sees what cannot be vectorised:
 
 * the distinct tokens of the chunk (a dictionary encoding), looked up in the per-token
   syllable cache of :mod:`copydesk.quality.text` (corpora repeat words: a chunk of 1,000
   posts has ~265k tokens but a few thousand distinct ones, and most are cached already);
-* the prose sentences, lower-cased and hashed (XXH3-64, one C call each);
+* the distinct prose sentences, lower-cased and hashed (XXH3-64, one C call each);
 * the checklist comparison, for the posts that have a meta checklist.
 
 Whitespace is Python's (``str.isspace``) everywhere, spelt out as an RE2 class, so the
@@ -100,19 +101,46 @@ def _parents(lists) -> np.ndarray:
     return pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def _distinct(strings: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(the distinct strings, in order of first appearance; for each string, its number among them)."""
+    enc = pc.dictionary_encode(strings)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    return enc.dictionary, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenation of ``range(s, s + k)`` for each (s, k) of ``starts`` and ``lengths``."""
+    total = int(lengths.sum()) if len(lengths) else 0
+    if not total:
+        return np.zeros(0, np.int64)
+    out_start = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) - np.repeat(out_start - starts, lengths)
+
+
+def _prepared(bodies) -> pa.Array:
+    """Bodies as one large_string array, NULL as "", every whitespace but the line feed a space."""
+    if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
+        bodies = pa.array(bodies, pa.large_string())
+    if isinstance(bodies, pa.ChunkedArray):
+        bodies = bodies.combine_chunks()
+    bodies = pc.fill_null(bodies.cast(pa.large_string()), "")
+    return _fix_rows(bodies, pc.match_substring_regex(bodies, _ODD_SPACE),
+                     lambda v: v.replace("\r\n", "\n").replace("\r", "\n").translate(_TO_SPACE))
+
+
 class Chunk:
-    """The signals of a chunk of bodies as numpy columns (one entry per body) and lists."""
+    """The signals of a chunk of bodies as numpy columns (one entry per body) and lists.
+
+    Templated corpora repeat blocks and sentences (a chunk of the synthetic corpus: half its
+    blocks and six in seven of its sentences occur more than once), so each distinct block is
+    read once and each distinct sentence tokenised and hashed once; the per-body figures are
+    gathered from them by index."""
 
     def __init__(self, bodies, checklists=None, syllables: bool = True):
         self.syllables_wanted = syllables
-        if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
-            bodies = pa.array(bodies, pa.large_string())
-        if isinstance(bodies, pa.ChunkedArray):
-            bodies = bodies.combine_chunks()
-        bodies = pc.fill_null(bodies.cast(pa.large_string()), "")
+        bodies = _prepared(bodies)
         self.n = n = len(bodies)
-        bodies = _fix_rows(bodies, pc.match_substring_regex(bodies, _ODD_SPACE),
-                           lambda v: v.replace("\r\n", "\n").replace("\r", "\n").translate(_TO_SPACE))
         self._blocks(bodies)
         self._prose()
         self._finish(checklists if checklists is not None else [None] * n)
@@ -120,8 +148,9 @@ class Chunk:
     # --- blocks: lists, headings, prose ---------------------------------------------------------
     def _blocks(self, bodies: pa.Array) -> None:
         blocks_l = pc.split_pattern_regex(bodies, _BLOCK_BREAK)
-        blocks = pc.list_flatten(blocks_l)
         block_post = _parents(blocks_l)
+        # every block of the chunk (in order) -> its distinct text: all the reading below is per distinct block
+        blocks, block_of = _distinct(pc.list_flatten(blocks_l))
         nb = len(blocks)
         lines_l = pc.split_pattern(blocks, "\n")
         lines = pc.list_flatten(lines_l)
@@ -147,56 +176,82 @@ class Chunk:
         heading = candidate & (words <= text.HEADING_MAX_WORDS)
         prose = (n_lines > 0) & ~is_list & ~heading
         n = self.n
-        self.word_count = _counts(block_post, n, np.where(is_list | heading, words, 0))
-        self.heading_count = _counts(block_post, n, heading)
-        self.list_item_count = _counts(block_post, n, np.where(is_list, n_lines, 0))
-        self.paragraph_count = _counts(block_post, n, prose)
-        self.blocks, self.prose, self.block_post = blocks, prose, block_post
+        # per block of the chunk, from its distinct text
+        is_list_b, heading_b, prose_b = is_list[block_of], heading[block_of], prose[block_of]
+        self.word_count = _counts(block_post, n, np.where(is_list | heading, words, 0)[block_of])
+        self.heading_count = _counts(block_post, n, heading_b)
+        self.list_item_count = _counts(block_post, n, np.where(is_list, n_lines, 0)[block_of])
+        self.paragraph_count = _counts(block_post, n, prose_b)
+        self.blocks, self.prose, self.block_of, self.block_post = blocks, prose, block_of, block_post
         # list items (bullet cut off, trimmed) and whether they sit under a "checklist" heading
         list_line = is_list[line_block]
-        self.item_post = block_post[line_block[list_line]]
-        items = pc.filter(lines, pa.array(list_line))
-        self.items = pc.utf8_trim(pc.replace_substring_regex(items, _BULLET, ""), " ")
-        heading_idx = np.flatnonzero(heading)
+        items_d = pc.utf8_trim(pc.replace_substring_regex(pc.filter(lines, pa.array(list_line)), _BULLET, ""), " ")
+        per_list = np.where(is_list, n_lines, 0)
+        first_item = np.concatenate([[0], np.cumsum(per_list)])[:-1] if nb else np.zeros(0, np.int64)
+        b_items = per_list[block_of]
+        self.items = pc.take(items_d, pa.array(_ranges(first_item[block_of], b_items), pa.int64()))
+        self.item_post = np.repeat(block_post, b_items)
         is_checklist = np.zeros(nb, bool)
+        heading_idx = np.flatnonzero(heading)
         if len(heading_idx):
             names = pc.utf8_lower(pc.take(blocks, pa.array(heading_idx, pa.int64())))
             is_checklist[heading_idx] = pc.match_substring(names, text._CHECKLIST_HEADING).to_numpy(zero_copy_only=False)
-        last = np.maximum.accumulate(np.where(heading, np.arange(nb), -1)) if nb else np.zeros(0, np.int64)
+        nall = len(block_of)
+        last = np.maximum.accumulate(np.where(heading_b, np.arange(nall), -1)) if nall else np.zeros(0, np.int64)
         first_of_post = np.searchsorted(block_post, block_post, side="left")
-        under = (last >= first_of_post) & is_checklist[np.maximum(last, 0)] if nb else np.zeros(0, bool)
-        self.item_under_checklist = under[line_block[list_line]]
+        under = (last >= first_of_post) & is_checklist[block_of[np.maximum(last, 0)]] if nall else np.zeros(0, bool)
+        self.item_under_checklist = np.repeat(under, b_items)
 
     # --- sentences of the prose paragraphs -------------------------------------------------------
     def _prose(self) -> None:
-        # every block is cut into sentences (no copy of the prose blocks); only those of prose count
-        marked = _mark_sentence_ends(_collapse(self.blocks, self.prose), self.prose)
-        sent_l = pc.split_pattern(marked, "\x1f")
-        sentences = pc.list_flatten(sent_l)
+        prose_idx = np.flatnonzero(self.prose)
+        paragraphs = pc.take(self.blocks, pa.array(prose_idx, pa.int64()))
+        sent_l = pc.split_pattern(_mark_sentence_ends(_collapse(paragraphs)), "\x1f")
         sent_par = _parents(sent_l)
-        ns, nb = len(sentences), len(self.prose)
+        # distinct sentences: tokenised, counted and hashed once each
+        sentences, sentence_of = _distinct(pc.list_flatten(sent_l))
         toks_l = pc.split_pattern(sentences, " ")
         values = _token_values(pc.list_flatten(toks_l), self.syllables_wanted)
         tok_sent = _parents(toks_l)
-        in_prose = self.prose[sent_par]
-        sent_words = _counts(tok_sent, ns, values >> _SHIFT) * in_prose
-        sent_syll = _counts(tok_sent, ns, values & _SYLLABLES) * in_prose
+        nd = len(sentences)
+        d_words = _counts(tok_sent, nd, values >> _SHIFT)
+        d_syll = _counts(tok_sent, nd, values & _SYLLABLES)
+        sent_words = d_words[sentence_of]
         real = sent_words > 0
-        par_words = _counts(sent_par, nb, sent_words)
-        post = self.block_post
-        n = self.n
-        self.prose_words = _counts(post, n, par_words)
-        self.syllables = _counts(post, n, _counts(sent_par, nb, sent_syll))
-        self.sentence_post = post[sent_par[real]]
+        npar = len(prose_idx)
+        # per distinct prose block, then per distinct block (0 for the others)
+        nb = len(self.prose)
+        par_words = np.zeros(nb, np.int64)
+        par_syll = np.zeros(nb, np.int64)
+        par_real = np.zeros(nb, np.int64)
+        par_words[prose_idx] = _counts(sent_par, npar, sent_words)
+        par_syll[prose_idx] = _counts(sent_par, npar, d_syll[sentence_of])
+        par_real[prose_idx] = _counts(sent_par, npar, real)
+        # the real sentences of each distinct prose block, in order, as distinct-sentence numbers
+        real_of = sentence_of[real]
+        first_real = np.zeros(nb, np.int64)
+        first_real[prose_idx] = np.concatenate([[0], np.cumsum(par_real[prose_idx])])[:-1] if npar else 0
+        block_of, post, n = self.block_of, self.block_post, self.n
+        b_words, b_real = par_words[block_of], par_real[block_of]
+        self.prose_words = _counts(post, n, b_words)
+        self.syllables = _counts(post, n, par_syll[block_of])
+        # every real sentence of the chunk, in order: the distinct sentence it is
+        self.sentence_ids = real_of[_ranges(first_real[block_of], b_real)]
+        self.sentence_post = np.repeat(post, b_real)
         self.sentence_count = _counts(self.sentence_post, n)
-        self.long_sentences = _counts(self.sentence_post, n, sent_words[real] > text.LONG_SENTENCE_WORDS)
+        self.long_sentences = _counts(self.sentence_post, n, d_words[self.sentence_ids] > text.LONG_SENTENCE_WORDS)
         longest = np.zeros(n, np.int64)
-        if nb:
-            np.maximum.at(longest, post, par_words)
+        if len(post):
+            np.maximum.at(longest, post, b_words)
         self.longest_paragraph_words = longest
-        kept = pc.filter(sentences, pa.array(real)).to_pylist()
-        self.sentences = kept
-        self.hashes = [_xxh3(s.lower().encode("utf-8", "surrogatepass")) for s in kept]
+        self._sentences = sentences
+        used = np.zeros(nd, bool)
+        used[real_of] = True
+        hashes = np.zeros(nd, np.uint64)
+        texts = pc.filter(sentences, pa.array(used)).to_pylist()
+        hashes[used] = np.fromiter((_xxh3(s.lower().encode("utf-8", "surrogatepass")) for s in texts),
+                                   np.uint64, len(texts))
+        self.hashes = hashes[self.sentence_ids]
 
     # --- per post ---------------------------------------------------------------------------------
     def _finish(self, checklists) -> None:
@@ -244,19 +299,32 @@ class Chunk:
 
     def hashes_of(self, i: int) -> list[int]:
         o = self.sentence_offsets
-        return self.hashes[o[i]:o[i + 1]]
+        return self.hashes[o[i]:o[i + 1]].tolist()
 
     def sentences_of(self, i: int) -> list[str]:
         """The prose sentences of body ``i``, whitespace collapsed (not lower-cased)."""
         o = self.sentence_offsets
-        return self.sentences[o[i]:o[i + 1]]
+        ids = self.sentence_ids[o[i]:o[i + 1]]
+        return pc.take(self._sentences, pa.array(ids, pa.int64())).to_pylist()
 
 
-def prose_sentences(bodies) -> list[list[tuple[int, str]]]:
-    """For each body: (hash, normalised text) of each prose sentence, in order (what the
-    ``sentence_hashes`` of its signals stand for); no syllable counting."""
-    c = Chunk(bodies, syllables=False)
-    return [[(h, s.lower()) for h, s in zip(c.hashes_of(i), c.sentences_of(i))] for i in range(c.n)]
+def sentence_texts(bodies, wanted: set[int]) -> dict[int, str]:
+    """The normalised text (lower case, whitespace collapsed) of each sentence hash of ``wanted``
+    found in ``bodies``.  Every block is cut as a prose paragraph is, prose or not, and only the
+    distinct pieces are hashed: a piece with a wanted hash has that sentence's text, so the blocks
+    need not be told apart."""
+    found: dict[int, str] = {}
+    if not wanted:
+        return found
+    bodies = _prepared(bodies)
+    blocks, _ = _distinct(pc.list_flatten(pc.split_pattern_regex(bodies, _BLOCK_BREAK)))
+    pieces, _ = _distinct(pc.list_flatten(pc.split_pattern(_mark_sentence_ends(_collapse(blocks)), "\x1f")))
+    for piece in pieces.to_pylist():
+        low = piece.lower()
+        h = _xxh3(low.encode("utf-8", "surrogatepass"))
+        if h in wanted and h not in found:
+            found[h] = low
+    return found
 
 
 def _floats(a: np.ndarray) -> pa.Array:

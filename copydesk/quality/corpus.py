@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing as mp
-import os
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import freshness, hooks, queries
 from . import batch, signals
@@ -83,39 +82,6 @@ def _finish(con, policy, batch_id, params) -> int:
     return scored
 
 
-TEXT_COLUMNS = ("revision_id", "post_id", "sentence_hash", "sentence")
-
-
-PARALLEL_EXAMPLES = 1000    # example bodies from which their split is shared with a second process
-
-
-def _wanted_sentences(examples: list[tuple]) -> list[tuple]:
-    """(revision_id, post_id, sentence_hash, sentence) of each wanted sentence of each example
-    ``(revision_id, post_id, body, wanted hashes)``: its first occurrence in the body."""
-    found = []
-    for (revision_id, post_id, _body, hashes), sentences in zip(
-            examples, batch.prose_sentences([e[2] for e in examples])):
-        wanted = set(hashes)
-        for sentence_hash, sentence in sentences:
-            if sentence_hash in wanted:
-                wanted.discard(sentence_hash)
-                found.append((revision_id, post_id, sentence_hash, sentence))
-    return found
-
-
-def _split_examples(examples: list[tuple]) -> list[tuple]:
-    """:func:`_wanted_sentences` of ``examples``; with many (after a large import: 11,000 bodies at
-    100k posts, ~1.1 s in one process, ~0.75 s in two) and more than one core, a forked process
-    splits the second half meanwhile."""
-    if len(examples) < PARALLEL_EXAMPLES or (os.cpu_count() or 1) < 2:
-        return _wanted_sentences(examples)
-    half = len(examples) // 2
-    with mp.get_context("fork").Pool(1) as pool:
-        second = pool.apply_async(_wanted_sentences, (examples[half:],))
-        first = _wanted_sentences(examples[:half])
-        return first + second.get()
-
-
 def _record_texts(con, min_posts: int) -> int:
     """Keep ``template_sentence_texts`` in step with the counts: forget the texts of sentences that
     are no longer template text (or whose example post changed), and recover the text of the new
@@ -126,10 +92,18 @@ def _record_texts(con, min_posts: int) -> int:
     if not needed:
         return 0
     queries.run(con, "quality/needed_examples")
-    examples = queries.run(con, "quality/example_bodies").fetchall()
-    found = dict(zip(TEXT_COLUMNS, zip(*_split_examples(examples)))) if examples else {}
-    types = (pa.int64(), pa.string(), pa.uint64(), pa.string())
-    con.register("quality_texts", pa.table({n: pa.array(found.get(n, ()), t) for n, t in zip(TEXT_COLUMNS, types)}))
+    # Arrow from end to end: the bodies never become Python strings
+    examples = queries.statement("quality/example_bodies").arrow(con)
+    held = examples.column("hashes").combine_chunks()
+    hashes = pc.list_flatten(held)
+    wanted = hashes.to_pylist()
+    texts = batch.sentence_texts(examples.column("body").combine_chunks(), set(wanted))
+    example = pc.list_parent_indices(held).cast(pa.int64())
+    rows = pa.table({"revision_id": pc.take(examples.column("revision_id").combine_chunks(), example).cast(pa.int64()),
+                     "post_id": pc.take(examples.column("post_id").combine_chunks(), example).cast(pa.string()),
+                     "sentence_hash": hashes.cast(pa.uint64()),
+                     "sentence": pa.array([texts.get(h) for h in wanted], pa.string())})
+    con.register("quality_texts", rows.filter(pc.is_valid(rows.column("sentence"))))
     try:
         queries.run(con, "quality/insert_sentence_texts")
     finally:

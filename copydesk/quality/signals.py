@@ -38,7 +38,7 @@ PARALLEL_FROM = 20_000     # fewer missing revisions than this are analysed in t
 
 
 MAX_BODY_CHARS = 16_000_000   # a longer body is not analysed (signals 0 / NULL): memory stays bounded
-SLICE_CHARS = 4_000_000       # bodies analysed together at most (a longer one alone)
+SLICE_CHARS = 8_000_000       # bodies analysed together at most (a longer one alone): more text, more repeats read once
 
 
 def table(revisions: pa.Table | pa.RecordBatch) -> pa.Table:

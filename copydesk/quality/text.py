@@ -57,9 +57,20 @@ _CACHE_LIMIT = 500_000            # distinct tokens kept; the cache is emptied b
 _LONG_TOKEN = 64                  # longer tokens (URLs, hashes) are syllable-counted on their start
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _syllables(token: str) -> int:
     import textstat                                   # 0.3 s to import; the dictionary loads on first use
-    return max(1, textstat.syllable_count(token[:_LONG_TOKEN]))
+    token = token[:_LONG_TOKEN]
+    if not _LETTER.search(token):
+        # No letter (numbers, mostly: three in four tokens first seen): no entry of the CMU dictionary
+        # and no hyphenation pattern of pyphen is without a letter, so textstat counts each of its words
+        # as one syllable, after a pattern search of ~80 us per word that this skips (its result, the
+        # same: tests/test_quality_text.py).
+        from textstat.backend.selections import list_words
+        return max(1, len(list_words(token, lowercase=True)))
+    return max(1, textstat.syllable_count(token))
 
 
 def warm_up() -> None:
@@ -239,21 +250,6 @@ def analyse(body: str | None, checklist=None) -> Signals:
         longest_paragraph_words=longest, sentence_hashes=tuple(hashes),
     )
     return _with_checklist(signals, blocks.items, blocks.checklist_items, checklist)
-
-
-def prose_sentences(body: str | None) -> list[tuple[int, str]]:
-    """(hash, normalised text) of each prose sentence of a body, in order: what the hashes of
-    :func:`analyse` stand for (used to show template sentences as text)."""
-    if not body or body.isspace():
-        return []
-    value = _token_value
-    out = []
-    for paragraph in _mark_sentence_ends("\x1e".join(_read_blocks(body).prose)).split("\x1e"):
-        for piece in paragraph.split("\x1f"):
-            if sum(map(value, piece.split(" "))) >> _SHIFT:
-                normalised = piece.lower()
-                out.append((sentence_hash(normalised), normalised))
-    return out
 
 
 def flesch(words: int, sentences: int, syllables: int) -> float | None:
