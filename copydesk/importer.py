@@ -803,8 +803,8 @@ class _ImportRun:
 
         The last commit, and one before the connection closes, checkpoints (threshold 0): DuckDB
         then writes the transaction to the database file at once, where it would log it in the WAL
-        and write it again at the checkpoint of the close (20k posts: 73 MB of WAL, ~0.3 s; 1M posts,
-        a batch every 15 s: ~1.9 s of each batch's 3.3 s of commit and close)."""
+        and write it again at the checkpoint of the close (20k posts: 73 MB of WAL, ~0.3 s; 300k posts,
+        a batch every 15 s: commit and close 3.6-4.8 s a batch before, 2.1-4.1 s after)."""
         reopen = bool(self.yield_every) and time.monotonic() - self.opened > self.yield_every
         if last or reopen:
             queries.run(self.con, "ingest/checkpoint_threshold", size="0B")
