@@ -30,6 +30,9 @@ T0 = time.perf_counter()
 
 
 def main() -> None:
+    if len(sys.argv) < 3 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        sys.exit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
     if sys.argv[1] == "--child":
         return _child(sys.argv[2], sys.argv[3])
     pages, db = sys.argv[1], sys.argv[2]
