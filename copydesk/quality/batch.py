@@ -56,22 +56,16 @@ def _fix_rows(a: pa.Array, mask, fn) -> pa.Array:
     return pc.replace_with_mask(a, mask, pa.array(fixed, a.type))
 
 
-def _only(mask, rows):
-    """``mask`` limited to ``rows`` (a numpy bool array, or None for every row)."""
-    return mask if rows is None else pa.array(mask.to_numpy(zero_copy_only=False) & rows)
-
-
-def _collapse(a: pa.Array, rows=None) -> pa.Array:
-    """``" ".join(s.split())`` for every string of ``a`` (whose whitespace is " " and "\n"); with
-    ``rows`` (bool array) only those rows are exact, the others only have "\n" made " "."""
+def _collapse(a: pa.Array) -> pa.Array:
+    """``" ".join(s.split())`` for every string of ``a`` (whose whitespace is " " and "\n")."""
     a = pc.replace_substring(a, "\n", " ")
-    return _fix_rows(a, _only(pc.match_substring_regex(a, "  |^ | $"), rows), lambda v: " ".join(v.split()))
+    return _fix_rows(a, pc.match_substring_regex(a, "  |^ | $"), lambda v: " ".join(v.split()))
 
 
-def _mark_sentence_ends(a: pa.Array, rows=None) -> pa.Array:
+def _mark_sentence_ends(a: pa.Array) -> pa.Array:
     for end in ".?!":
         a = pc.replace_substring(a, end + " ", end + "\x1f")
-    return _fix_rows(a, _only(pc.match_substring_regex(a, _CLOSED_END), rows), text._mark_sentence_ends)
+    return _fix_rows(a, pc.match_substring_regex(a, _CLOSED_END), text._mark_sentence_ends)
 
 
 def _is_word(token: str) -> int:
