@@ -40,8 +40,9 @@ def _same(ref: text.Signals, chunk: batch.Chunk, i: int) -> list[str]:
     return wrong
 
 
-def test_a_synthetic_corpus_chunk_equals_the_per_post_reference(tmp_path):
-    out = synth.generate(tmp_path / "c", 600, seed=5)
+def _synthetic_posts(tmp_path, posts: int, seed: int) -> tuple[list, list]:
+    """(bodies, meta checklists) of the pages of a generated corpus that parse."""
+    out = synth.generate(tmp_path / "c", posts, seed=seed)
     bodies, checklists = [], []
     for path in sorted(out.pages_dir.rglob("*.txt")):
         try:
@@ -50,6 +51,11 @@ def test_a_synthetic_corpus_chunk_equals_the_per_post_reference(tmp_path):
             continue
         bodies.append(row["body"])
         checklists.append(row["checklist"])
+    return bodies, checklists
+
+
+def test_a_synthetic_corpus_chunk_equals_the_per_post_reference(tmp_path):
+    bodies, checklists = _synthetic_posts(tmp_path, 600, seed=5)
     chunk = batch.Chunk(bodies, checklists)
     wrong = {i: w for i in range(len(bodies)) if (w := _same(text.analyse(bodies[i], checklists[i]), chunk, i))}
     assert not wrong, list(wrong.items())[:3]
@@ -57,13 +63,7 @@ def test_a_synthetic_corpus_chunk_equals_the_per_post_reference(tmp_path):
 
 
 def test_sentence_texts_recovers_the_normalised_text_of_wanted_hashes(tmp_path):
-    out = synth.generate(tmp_path / "c", 300, seed=6)
-    bodies = []
-    for path in sorted(out.pages_dir.rglob("*.txt")):
-        try:
-            bodies.append(parse_page(path.read_bytes())["body"])
-        except Rejected:
-            continue
+    bodies, _checklists = _synthetic_posts(tmp_path, 300, seed=6)
     chunk = batch.Chunk(bodies, syllables=False)
     truth = {}
     for i in range(chunk.n):
