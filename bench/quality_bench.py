@@ -144,9 +144,13 @@ RECOMPUTE = ("from copydesk import db as dbmod\n"
              "done = corpus.recompute(con)\n"
              "out = {{'seconds': round(time.perf_counter() - t, 2), 'scored': done['scored']}}\n"
              "con.close()\n")
+
+
 def ratio_only(args) -> None:
     """Step 2 alone, alternated ``--ratio-only`` times: the import without signals, then the import
-    with them (and the quality stage after it), each in a fresh process on an empty database."""
+    with them (and the quality stage after it), then both as ``copydesk import`` runs them (every
+    other stage too); each in a fresh process on an empty database."""
+    args.workdir.mkdir(parents=True, exist_ok=True)
     pages = corpus(args.workdir, args.posts, seed=1)
     db = args.workdir / "ratio.duckdb"
     rounds = []
@@ -185,7 +189,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/quality-bench"))
     ap.add_argument("--skip-floor", action="store_true", help="do not time the import without signals")
     ap.add_argument("--ratio-only", type=int, metavar="ROUNDS", default=0,
-                    help="only step 2, ROUNDS times, the two imports alternated (best of each)")
+                    help="only step 2, ROUNDS times, the imports alternated (best of each)")
     args = ap.parse_args()
     if args.ratio_only:
         return ratio_only(args)
