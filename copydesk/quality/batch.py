@@ -10,7 +10,7 @@ the parent indices.  Each distinct block and each distinct sentence of the chunk
 * the distinct tokens of the chunk (a dictionary encoding), looked up in the per-token
   syllable cache of :mod:`copydesk.quality.text` (corpora repeat words: a chunk of 1,000
   posts has ~265k tokens but a few thousand distinct ones, and most are cached already);
-* the distinct prose sentences, lower-cased and hashed (XXH3-64, one C call each);
+* the distinct prose sentences, lower-cased and hashed (:func:`copydesk.quality.text.sentence_hash`);
 * the checklist comparison, for the posts that have a meta checklist.
 
 Whitespace is Python's (``str.isspace``) everywhere, spelt out as an RE2 class, so the
@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from xxhash import xxh3_64_intdigest as _xxh3
 
 from . import text
 
@@ -243,7 +242,7 @@ class Chunk:
         used[real_of] = True
         hashes = np.zeros(nd, np.uint64)
         texts = pc.filter(sentences, pa.array(used)).to_pylist()
-        hashes[used] = np.fromiter((_xxh3(s.lower().encode("utf-8", "surrogatepass")) for s in texts),
+        hashes[used] = np.fromiter((text.sentence_hash(s.lower()) for s in texts),
                                    np.uint64, len(texts))
         self.hashes = hashes[self.sentence_ids]
 
@@ -315,7 +314,7 @@ def sentence_texts(bodies, wanted: set[int]) -> dict[int, str]:
     pieces, _ = _distinct(pc.list_flatten(pc.split_pattern(_mark_sentence_ends(_collapse(blocks)), "\x1f")))
     for piece in pieces.to_pylist():
         low = piece.lower()
-        h = _xxh3(low.encode("utf-8", "surrogatepass"))
+        h = text.sentence_hash(low)
         if h in wanted and h not in found:
             found[h] = low
     return found
