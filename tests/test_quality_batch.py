@@ -6,6 +6,7 @@ analysed without an exception, and the import stores the signals of every revisi
 from __future__ import annotations
 
 import math
+import random
 
 import duckdb
 import pyarrow as pa
@@ -222,3 +223,19 @@ def test_a_chunk_with_each_odd_whitespace_character_equals_the_reference(space):
     chunk = batch.Chunk(bodies, [None] * len(bodies))
     for i, body in enumerate(bodies):
         assert not _same(text.analyse(body, None), chunk, i), (i, body)
+
+
+def test_sentence_ends_marked_on_the_bytes_equal_the_reference_on_every_string():
+    """Random strings over the characters the marking looks at (terminators, closers, spaces, line
+    feeds, multi-byte letters), in arrays and slices of them: strings that end in a terminator next
+    to strings that start with a closer or a space, two spaces, empty strings."""
+    rng = random.Random(7)
+    alphabet = [" ", "\n", ".", "?", "!", '"', "'", ")", "]", "”", "’", "a", "é", "x", "\x01", "—"]
+    for _ in range(300):
+        strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(rng.randint(1, 30))]
+        a = pa.array(strings, pa.large_string())
+        for part in (a, a.slice(1), a.slice(len(a) // 2)):
+            want = [text._mark_sentence_ends(" ".join(s.split())) for s in part.to_pylist()]
+            assert batch._sentence_marked(part).to_pylist() == want, part.to_pylist()
+    ends = pa.array(["One.", ") two. Three", "x.", " y. z", "a!", "” b? c", ""], pa.large_string())
+    assert batch._sentence_marked(ends).to_pylist() == ["One.", ") two.\x1fThree", "x.", "y.\x1fz", "a!", "” b?\x1fc", ""]

@@ -40,36 +40,96 @@ _BLOCK_BREAK = "\n *\n"
 _BULLET = "^ *(?:[•*-]|[0-9]+[.)])"
 _IS_BULLET = _BULLET + "(?: |$)"
 _ENDS_HEADING = "[.!?:;] *$"
-# after whitespace is collapsed: a sentence end is a terminator then a space ("? ", ". ", "! "), or
-# a terminator, one closing quote or bracket, then a space; the space becomes \x1f
-_CLOSED_END = "([.!?][\"'”’)\\]]) "
 _SHIFT = text._SHIFT
 _SYLLABLES = text._SYLLABLES
 
 
-def _where(mask) -> np.ndarray:
-    return np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+def _utf8(a: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(UTF-8 bytes, offsets from 0) of a large_string array without NULL, zero-copy."""
+    offsets = np.frombuffer(a.buffers()[1], np.int64, len(a) + 1, a.offset * 8)
+    start, size = int(offsets[0]), int(offsets[-1] - offsets[0])
+    data = np.frombuffer(a.buffers()[2], np.uint8, size, start) if size else np.zeros(0, np.uint8)
+    return data, offsets - start
 
 
-def _fix_rows(a: pa.Array, mask, fn) -> pa.Array:
-    """``a`` with the rows where ``mask`` is true replaced by ``fn(row)`` (in Python: rare rows)."""
-    rows = _where(mask)
-    if not len(rows):
+def _row_of(offsets: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The row of each byte position of ``at``."""
+    return np.searchsorted(offsets, at, "right") - 1
+
+
+# A sentence ends at a terminator (. ! ?), optionally followed by one closing quote or bracket, then
+# a space: that space becomes "\x1f" (text._mark_sentence_ends)
+_TERMINATORS = b".?!"
+_CLOSER_BYTES = [c.encode() for c in text._CLOSERS]
+
+
+def _nonzero(mask: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(mask)`` of a bool array whose length is a multiple of 8, several times faster
+    when few are true: the 8-byte words holding one are found first."""
+    words = mask.view(np.uint64)
+    hit = np.flatnonzero(words != 0)
+    i = np.flatnonzero(words[hit].view(bool))
+    return hit[i >> 3] * 8 + (i & 7)
+
+
+def _sentence_marked(a: pa.Array) -> pa.Array:
+    """``text._mark_sentence_ends(" ".join(s.split()))`` of every string ``s`` of ``a`` (large_string,
+    whitespace " " and "\n"): each "\n" becomes a space and each space after a sentence end "\x1f",
+    byte for byte with numpy (the string keeps its length); the rare strings with a space at an end
+    or two in a row are collapsed and marked in Python."""
+    data, offsets = _utf8(a)
+    size = len(data)
+    if not size:
         return a
-    fixed = [fn(v) for v in pc.take(a, pa.array(rows, pa.int64())).to_pylist()]
-    return pc.replace_with_mask(a, mask, pa.array(fixed, a.type))
-
-
-def _collapse(a: pa.Array) -> pa.Array:
-    """``" ".join(s.split())`` for every string of ``a`` (whose whitespace is " " and "\n")."""
-    a = pc.replace_substring(a, "\n", " ")
-    return _fix_rows(a, pc.match_substring_regex(a, "  |^ | $"), lambda v: " ".join(v.split()))
-
-
-def _mark_sentence_ends(a: pa.Array) -> pa.Array:
-    for end in ".?!":
-        a = pc.replace_substring(a, end + " ", end + "\x1f")
-    return _fix_rows(a, pc.match_substring_regex(a, _CLOSED_END), text._mark_sentence_ends)
+    buffer = pa.allocate_buffer(size)             # from Arrow's pool: no fresh pages each chunk
+    out = np.frombuffer(buffer, np.uint8)
+    np.equal(data, np.uint8(0x0A), out=out.view(bool))
+    np.multiply(out, np.uint8(0x0A ^ 0x20), out=out)
+    np.bitwise_xor(out, data, out=out)                      # "\n" -> " "
+    padded = -size % 8 + size
+    space = np.zeros(padded, bool)
+    np.equal(out, np.uint8(0x20), out=space[:size])
+    mask = np.zeros(padded, bool)
+    np.logical_and(space[:size - 1], space[1:size], out=mask[:size - 1])
+    twice = _nonzero(mask)                                  # a space then a space
+    starts, ends = offsets[:-1], offsets[1:]
+    edge = (starts < ends) & (space[np.minimum(starts, size - 1)] | space[ends - 1])
+    # a sentence end: a terminator, optionally one closer, then a space (of the same string: a
+    # space starting the next string makes it an edge one, collapsed in Python)
+    m, other = mask[:size], space[:size]
+    first, *more = _TERMINATORS
+    np.equal(out, np.uint8(first), out=m)
+    for byte in more:
+        m |= np.equal(out, np.uint8(byte), out=other)
+    t = _nonzero(mask)
+    t = t[t + 1 < size]
+    if len(t):
+        nxt = out[t + 1]
+        ends_at = [t[nxt == 0x20] + 1]
+        closed = np.zeros(len(t), bool)
+        for first in {c[0] for c in _CLOSER_BYTES}:
+            closed |= nxt == first
+        t = t[closed]
+        if len(t):
+            row_end = ends[_row_of(offsets, t)]
+            for closer in _CLOSER_BYTES:
+                k = len(closer)
+                hit = t + k + 1 < row_end
+                for j in range(k):
+                    hit &= out[np.minimum(t + 1 + j, size - 1)] == closer[j]
+                hit &= out[np.minimum(t + k + 1, size - 1)] == 0x20
+                ends_at.append(t[hit] + k + 1)
+        out[np.concatenate(ends_at)] = 0x1F
+    marked = pa.LargeStringArray.from_buffers(len(a), pa.py_buffer(offsets), buffer)
+    rows = edge
+    rows[_row_of(offsets, twice)] = True
+    if not rows.any():
+        return marked
+    rows = np.flatnonzero(rows)
+    fixed = [text._mark_sentence_ends(" ".join(v.split())) for v in pc.take(a, pa.array(rows)).to_pylist()]
+    mask = np.zeros(len(a), bool)
+    mask[rows] = True
+    return pc.replace_with_mask(marked, pa.array(mask), pa.array(fixed, pa.large_string()))
 
 
 def _is_word(token: str) -> int:
@@ -139,23 +199,17 @@ def _odd_space_rows(a: pa.Array) -> np.ndarray:
     "\n" (those ``pc.match_substring_regex(a, _ODD_SPACE)`` finds), read from its UTF-8 bytes in a
     few vectorised passes (four times faster than RE2's character class): the bytes that may start
     one (below 0x20 but "\n", or a lead byte), then the one to three bytes from each looked up."""
-    offsets = np.frombuffer(a.buffers()[1], np.int64, len(a) + 1, a.offset * 8)
-    start, size = int(offsets[0]), int(offsets[-1] - offsets[0])
+    data, offsets = _utf8(a)
+    size = len(data)
     if not size:
         return np.zeros(0, np.int64)
-    data = np.frombuffer(a.buffers()[2], np.uint8, size, start)
     # byte ^ 0x15 as a signed byte is below 31 for a byte below 0x20 but "\n" (0x0a -> 31) and
     # from 0x80 (a lead or continuation byte); in place, in one buffer padded to 8 bytes
     maybe = np.empty(-size % 8 + size, np.uint8)
     np.bitwise_xor(data, np.uint8(0x15), out=maybe[:size])
     maybe[size:] = 0x40
     np.less(maybe.view(np.int8), np.int8(31), out=maybe.view(bool))
-    words = maybe.view(np.uint64)
-    hit = np.flatnonzero(words != 0)                        # 8 bytes at a time: most hold none
-    if not len(hit):
-        return hit
-    i = np.flatnonzero(words[hit].view(bool))
-    at = hit[i >> 3] * 8 + (i & 7)
+    at = _nonzero(maybe.view(bool))
     first = data[at]
     at = at[(first < 0x20) | (first >= 0xc2)]                # continuation bytes cannot start one
     code = data[at].astype(np.int64)
@@ -166,7 +220,7 @@ def _odd_space_rows(a: pa.Array) -> np.ndarray:
     for k, codes in enumerate(_ODD_BYTES, 1):
         prefix = code >> (8 * (3 - k))
         odd |= codes[np.minimum(np.searchsorted(codes, prefix), len(codes) - 1)] == prefix
-    return np.unique(np.searchsorted(offsets, at[odd] + start, "right") - 1)
+    return np.unique(_row_of(offsets, at[odd]))
 
 
 class Chunk:
@@ -246,7 +300,7 @@ class Chunk:
     def _prose(self) -> None:
         prose_idx = np.flatnonzero(self.prose)
         paragraphs = pc.take(self.blocks, pa.array(prose_idx, pa.int64()))
-        sent_l = pc.split_pattern(_mark_sentence_ends(_collapse(paragraphs)), "\x1f")
+        sent_l = pc.split_pattern(_sentence_marked(paragraphs), "\x1f")
         sent_par = _parents(sent_l)
         # distinct sentences: tokenised, counted and hashed once each
         sentences, sentence_of = _distinct(pc.list_flatten(sent_l))
@@ -358,7 +412,7 @@ def sentence_texts(bodies, wanted: set[int]) -> dict[int, str]:
         return found
     bodies = _prepared(bodies)
     blocks, _ = _distinct(pc.list_flatten(pc.split_pattern_regex(bodies, _BLOCK_BREAK)))
-    pieces, _ = _distinct(pc.list_flatten(pc.split_pattern(_mark_sentence_ends(_collapse(blocks)), "\x1f")))
+    pieces, _ = _distinct(pc.list_flatten(pc.split_pattern(_sentence_marked(blocks), "\x1f")))
     for piece in pieces.to_pylist():
         low = piece.lower()
         h = text.sentence_hash(low)
