@@ -210,8 +210,8 @@ def test_the_rows_with_odd_whitespace_are_those_the_regular_expression_finds():
     a = pa.array(bodies, pa.large_string())
     for part in (a, a.slice(3), a.slice(5, 40), a.slice(len(a) - 2), a.slice(0, 0)):
         want = pc.match_substring_regex(part, batch._ODD_SPACE).to_numpy(zero_copy_only=False).nonzero()[0]
-        assert batch._odd_space_rows(part).tolist() == want.tolist()
-    assert len(batch._odd_space_rows(a)) == 6 * len(ODD_SPACES) + 1
+        assert batch._odd_space_rows(*batch._utf8(part)).tolist() == want.tolist()
+    assert len(batch._odd_space_rows(*batch._utf8(a))) == 6 * len(ODD_SPACES) + 1
 
 
 @pytest.mark.parametrize("space", ODD_SPACES, ids=lambda c: f"U+{ord(c):04X}")
@@ -239,3 +239,18 @@ def test_sentence_ends_marked_on_the_bytes_equal_the_reference_on_every_string()
             assert batch._sentence_marked(part).to_pylist() == want, part.to_pylist()
     ends = pa.array(["One.", ") two. Three", "x.", " y. z", "a!", "” b? c", ""], pa.large_string())
     assert batch._sentence_marked(ends).to_pylist() == ["One.", ") two.\x1fThree", "x.", "y.\x1fz", "a!", "” b?\x1fc", ""]
+
+
+def test_prepared_bodies_split_at_double_line_feeds_into_the_blocks_of_the_block_break_expression():
+    """Block breaks with spaces (and odd whitespace) are made "\n\n" in the few bodies that have them:
+    the blocks are then those the regular expression "\n *\n" cuts the translated body into."""
+    rng = random.Random(11)
+    alphabet = ["a", " ", " ", "\n", "\n", "\t", "\r", "\u00a0", "é"]
+    bodies = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(3000)]
+    bodies += ["a \n\nb", "a\n \n \nb", "a\n \n\n\nb", "a\n\n \n\nb", " \n", "a\n \n", "x"]
+    prepared = batch._prepared(bodies)
+    translated = pa.array([b.replace("\r\n", "\n").replace("\r", "\n").translate({ord(c): " " for c in ODD_SPACES})
+                           for b in bodies], pa.large_string())
+    assert pc.split_pattern(prepared, "\n\n").equals(pc.split_pattern_regex(translated, "\n *\n"))
+    assert len(batch._space_newline_rows(*batch._utf8(pa.array(bodies, pa.large_string())))) > 500
+    assert batch._space_newline_rows(*batch._utf8(pa.array(["a \n", "b\n c", " \nx", "", "y \n"], pa.large_string()))).tolist() == [0, 2, 4]
