@@ -254,3 +254,30 @@ def test_prepared_bodies_split_at_double_line_feeds_into_the_blocks_of_the_block
     assert pc.split_pattern(prepared, "\n\n").equals(pc.split_pattern_regex(translated, "\n *\n"))
     assert len(batch._space_newline_rows(*batch._utf8(pa.array(bodies, pa.large_string())))) > 500
     assert batch._space_newline_rows(*batch._utf8(pa.array(["a \n", "b\n c", " \nx", "", "y \n"], pa.large_string()))).tolist() == [0, 2, 4]
+
+
+def test_lines_read_from_the_bytes_equal_the_regular_expressions_on_the_split_lines():
+    """Random blocks of lines with indentation (deep too), bullets (• * - 1. 12) and near misses,
+    trailing spaces, long digit runs and sentence endings: each non-blank line's block, bullet,
+    ending and item text are those the expressions give on the lines ``split_pattern`` cuts."""
+    rng = random.Random(3)
+    pieces = [" ", "  ", "       ", "-", "*", "•", "1", "23", "1234567890", ".", ")", "a", "é", "!", ":", ";", "?",
+              "\n", "\n", "—", "+"]
+    blocks = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(4000)]
+    blocks += ["", "\n", "- a", "  •  item  ", "12. x", "12.x", "•", "-", "1)", " " * 30 + "- deep", "x" + " " * 20,
+               "9" * 20 + ". long number", "a:\n\n  ", "• one\n• two\n\n"]
+    a = pa.array(blocks, pa.large_string())
+    for part in (a, a.slice(7, 2000)):
+        lines_l = pc.split_pattern(part, "\n")
+        lines = pc.list_flatten(lines_l)
+        keep = pc.invert(pc.match_substring_regex(lines, "^ *$"))
+        want_block = pc.list_parent_indices(lines_l).to_numpy()[keep.to_numpy(zero_copy_only=False)]
+        lines = pc.filter(lines, keep)
+        want_bullet = pc.match_substring_regex(lines, batch._IS_BULLET).to_numpy(zero_copy_only=False)
+        got = batch._Lines(part)
+        assert got.block.tolist() == want_block.tolist()
+        assert got.bullet.tolist() == want_bullet.tolist()
+        assert got.ends_heading.tolist() == pc.match_substring_regex(lines, batch._ENDS_HEADING).to_pylist()
+        want_items = pc.utf8_trim(pc.replace_substring_regex(pc.filter(lines, pa.array(want_bullet)), batch._BULLET, ""), " ")
+        assert got.items(got.bullet).to_pylist() == want_items.to_pylist()
+    assert sum(got.bullet) > 100

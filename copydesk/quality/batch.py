@@ -19,6 +19,8 @@ blocks, words and sentences are the same as ``str.split`` would give.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,6 +39,7 @@ _ODD_BYTES = [np.array(sorted({int.from_bytes(c.encode(), "big") for c in _SPACE
                                if c not in " \n" and len(c.encode()) == k}), np.int64) for k in (1, 2, 3)]
 assert max(len(c.encode()) for c in _SPACE_CHARS) == 3
 _BLOCK_BREAK = "\n *\n"
+# what _Lines reads on the bytes of each line (tests/test_quality_batch.py compares them)
 _BULLET = "^ *(?:[•*-]|[0-9]+[.)])"
 _IS_BULLET = _BULLET + "(?: |$)"
 _ENDS_HEADING = "[.!?:;] *$"
@@ -244,6 +247,98 @@ def _odd_space_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.unique(_row_of(offsets, at[odd]))
 
 
+_DIGITS = re.compile(rb"[0-9]*")
+_SPACES = re.compile(rb" *")
+
+
+def _skip(data: np.ndarray, pos: np.ndarray, stop: np.ndarray, run: bytes) -> np.ndarray:
+    """Each position of ``pos`` moved forward over the bytes of ``run`` (b" " or b"0123456789"), not
+    beyond ``stop``: a few vectorised steps, then the long runs (deep indentation) in Python."""
+    pos = pos.copy()
+    todo = np.flatnonzero(pos < stop)
+    for _ in range(4):
+        if not len(todo):
+            return pos
+        at = data[pos[todo]]
+        hit = at == run[0] if len(run) == 1 else (at >= run[0]) & (at <= run[-1])
+        todo = todo[hit]
+        pos[todo] += 1
+        todo = todo[pos[todo] < stop[todo]]
+    pattern = _SPACES if run == b" " else _DIGITS
+    for i in todo.tolist():
+        pos[i] += pattern.match(data[pos[i]:stop[i]].tobytes()).end()
+    return pos
+
+
+def _skip_back(data: np.ndarray, end: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Each end of ``end`` moved back over spaces, not below ``start``."""
+    end = end.copy()
+    todo = np.flatnonzero(end > start)
+    for _ in range(4):
+        if not len(todo):
+            return end
+        todo = todo[data[end[todo] - 1] == 0x20]
+        end[todo] -= 1
+        todo = todo[end[todo] > start[todo]]
+    for i in todo.tolist():
+        end[i] = start[i] + len(data[start[i]:end[i]].tobytes().rstrip(b" "))
+    return end
+
+
+class _Lines:
+    """The non-blank lines of distinct blocks (whose whitespace is " " and "\n"), read from their
+    UTF-8 bytes with numpy: for each, its block, whether it is a list item (``_IS_BULLET``: spaces,
+    a bullet, then a space or the end) and whether it ends like a sentence (``_ENDS_HEADING``), and
+    its item text (the bullet cut off, spaces trimmed)."""
+
+    def __init__(self, blocks: pa.Array):
+        data, offsets = _utf8(blocks)
+        self.data = data
+        size = len(data)
+        newline = np.zeros(-size % 8 + size, bool)
+        np.equal(data, np.uint8(0x0A), out=newline[:size])
+        newline = _nonzero(newline)
+        starts = np.sort(np.concatenate([offsets[:-1], newline + 1]), kind="stable")
+        ends = np.sort(np.concatenate([newline, offsets[1:]]), kind="stable")
+        first = _skip(data, starts, ends, b" ")
+        keep = first < ends                                # not blank ("^ *$")
+        starts, ends, first = starts[keep], ends[keep], first[keep]
+        self.block = np.searchsorted(offsets, starts, "right") - 1
+        last = _skip_back(data, ends, first) - 1           # the last byte that is no space
+        self.ends_heading = _isin(data[last], b".!?:;")
+        # a bullet: one of * - (one byte) or a run of digits then . or ) (at least two), or "•"
+        # (three: e2 80 a2); then a space or the end of the line
+        b0 = data[first]
+        after = np.where(_isin(b0, b"*-"), first + 1, -1)
+        digits = _skip(data, first, ends, b"0123456789")
+        numbered = (digits > first) & (digits < ends)
+        numbered[numbered] = _isin(data[digits[numbered]], b".)")
+        after[numbered] = digits[numbered] + 1
+        dot = (b0 == 0xE2) & (first + 2 < ends)
+        dot[dot] = (data[first[dot] + 1] == 0x80) & (data[first[dot] + 2] == 0xA2)
+        after[dot] = first[dot] + 3
+        bullet = after >= 0
+        bullet[bullet] = (after[bullet] == ends[bullet]) | (data[np.minimum(after[bullet], size - 1)] == 0x20)
+        self.bullet, self.after, self.last, self.ends = bullet, after, last, ends
+
+    def items(self, which: np.ndarray) -> pa.Array:
+        """The item texts of the lines ``which`` selects (list items: each has a bullet)."""
+        start, end = self.after[which], self.last[which] + 1
+        start = _skip(self.data, start, end, b" ")
+        length = np.maximum(end - start, 0)
+        offsets = np.zeros(len(start) + 1, np.int64)
+        np.cumsum(length, out=offsets[1:])
+        data = self.data[_ranges(start, length)]
+        return pa.LargeStringArray.from_buffers(len(start), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _isin(values: np.ndarray, byte_set: bytes) -> np.ndarray:
+    found = values == byte_set[0]
+    for b in byte_set[1:]:
+        found |= values == b
+    return found
+
+
 class Chunk:
     """The signals of a chunk of bodies as numpy columns (one entry per body) and lists.
 
@@ -267,16 +362,11 @@ class Chunk:
         # every block of the chunk (in order) -> its distinct text: all the reading below is per distinct block
         blocks, block_of = _distinct(pc.list_flatten(blocks_l))
         nb = len(blocks)
-        lines_l = pc.split_pattern(blocks, "\n")
-        lines = pc.list_flatten(lines_l)
-        line_block = _parents(lines_l)
-        keep = pc.invert(pc.match_substring_regex(lines, "^ *$"))
-        lines = pc.filter(lines, keep)
-        line_block = line_block[keep.to_numpy(zero_copy_only=False)]
+        lines = _Lines(blocks)
+        line_block = lines.block
         n_lines = _counts(line_block, nb)
-        bullet = pc.match_substring_regex(lines, _IS_BULLET).to_numpy(zero_copy_only=False)
-        bullets = _counts(line_block, nb, bullet)
-        ends = _counts(line_block, nb, pc.match_substring_regex(lines, _ENDS_HEADING).to_numpy(zero_copy_only=False))
+        bullets = _counts(line_block, nb, lines.bullet)
+        ends = _counts(line_block, nb, lines.ends_heading)
         is_list = (n_lines > 0) & (bullets == n_lines)
         candidate = (n_lines == 1) & ~is_list & (ends == 0)
         # words of lists and heading candidates (prose words are counted per sentence)
@@ -300,7 +390,7 @@ class Chunk:
         self.blocks, self.prose, self.block_of, self.block_post = blocks, prose, block_of, block_post
         # list items (bullet cut off, trimmed) and whether they sit under a "checklist" heading
         list_line = is_list[line_block]
-        items_d = pc.utf8_trim(pc.replace_substring_regex(pc.filter(lines, pa.array(list_line)), _BULLET, ""), " ")
+        items_d = lines.items(list_line)
         per_list = np.where(is_list, n_lines, 0)
         first_item = np.concatenate([[0], np.cumsum(per_list)])[:-1] if nb else np.zeros(0, np.int64)
         b_items = per_list[block_of]
