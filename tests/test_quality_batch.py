@@ -9,6 +9,7 @@ import math
 import random
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -281,3 +282,16 @@ def test_lines_read_from_the_bytes_equal_the_regular_expressions_on_the_split_li
         want_items = pc.utf8_trim(pc.replace_substring_regex(pc.filter(lines, pa.array(want_bullet)), batch._BULLET, ""), " ")
         assert got.items(got.bullet).to_pylist() == want_items.to_pylist()
     assert sum(got.bullet) > 100
+
+
+def test_reading_ease_rounds_like_python_round_on_every_value():
+    """Random values, values at and next to every half hundredth (2.675 is 2.67499999... in binary),
+    signed zeros, tiny and non-finite values: each exactly ``round(v, 2)``."""
+    rng = np.random.default_rng(5)
+    values = np.concatenate([rng.normal(60, 40, 100_000), rng.uniform(-1000, 300, 100_000),
+                             np.round(rng.uniform(-100, 200, 50_000), 3), np.arange(-20_000, 20_000) / 1000 + 0.005,
+                             np.arange(-20_000, 20_000) / 200,
+                             [0.125, 0.375, 2.675, 1.005, -0.125, -0.001, 0.0, -0.0, 1e-300, 206.835, np.nan, np.inf]])
+    got = batch._round2(values)
+    want = np.array([round(v, 2) if np.isfinite(v) else v for v in values.tolist()])
+    assert np.array_equal(got, want, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(want))

@@ -154,8 +154,21 @@ def _token_values(tokens: pa.Array, syllables: bool = True) -> np.ndarray:
 
 def _counts(parents: np.ndarray, n: int, weights=None) -> np.ndarray:
     if weights is None:
-        return np.bincount(parents, minlength=n).astype(np.int64)
+        return np.bincount(parents, minlength=n).astype(np.int64, copy=False)
     return np.bincount(parents, weights=weights, minlength=n).astype(np.int64)
+
+
+def _round2(x: np.ndarray) -> np.ndarray:
+    """``round(v, 2)`` of every float: the nearest float to the correctly rounded hundredths (Python
+    rounds the exact binary value, ties to even).  ``rint(v * 100) / 100`` is that unless the
+    product's rounding error can have crossed a half (it is then near one): those few in Python."""
+    scaled = x * 100
+    out = np.rint(scaled) / 100
+    with np.errstate(invalid="ignore"):
+        near = np.flatnonzero(~(np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6 * np.maximum(np.abs(scaled), 1)))
+    if len(near):
+        out[near] = [round(v, 2) for v in x[near].tolist()]
+    return out
 
 
 def _parents(lists) -> np.ndarray:
@@ -468,7 +481,7 @@ class Chunk:
             ok = (s > 0) & (self.prose_words > 0)
             w = np.maximum(self.prose_words, 1)
             ease = 206.835 - 1.015 * w / np.maximum(s, 1) - 84.6 * self.syllables / w
-            self.flesch_reading_ease = np.array([round(e, 2) if k else np.nan for e, k in zip(ease.tolist(), ok.tolist())])
+            self.flesch_reading_ease = np.where(ok, _round2(ease), np.nan)
         self.sentence_offsets = np.concatenate([[0], np.cumsum(s)]).astype(np.int32)
         self._checklists(checklists)
 
