@@ -295,3 +295,15 @@ def test_reading_ease_rounds_like_python_round_on_every_value():
     got = batch._round2(values)
     want = np.array([round(v, 2) if np.isfinite(v) else v for v in values.tolist()])
     assert np.array_equal(got, want, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_checklists_are_compared_per_post_and_case_blind():
+    """The same item texts in several posts, items differing only in case (also non-ASCII), repeated
+    items, NULL and blank meta items, posts without a meta checklist."""
+    body = "Release checklist\n\n- Add tests\n- ÉCRIRE la doc\n- add tests\n- tag\n\nNotes\n\n- tag"
+    cases = [(body, ["add TESTS", "écrire LA DOC", None, "  ", "ship it", "ship it"]), (body, None), (body, []),
+             ("Checklist\n\n- ship it", ["Add tests"]), ("Checklist\n\n- Add tests\n- tag", ["TAG", "tag"]),
+             ("no lists here.", ["x"]), (body, ["tag", "Tag"])]
+    chunk = batch.Chunk([b for b, _c in cases], [c for _b, c in cases])
+    for i, (b, c) in enumerate(cases):
+        assert not _same(text.analyse(b, text._as_list(c)), chunk, i), (i, b, c)         # NULL items dropped

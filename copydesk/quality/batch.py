@@ -499,11 +499,13 @@ class Chunk:
         meta = pc.utf8_trim(pc.filter(meta, valid), _SPACE_CHARS)
         meta_post = meta_post[valid.to_numpy(zero_copy_only=False)]
 
-        def keys(posts, values):
-            return pc.binary_join_element_wise(pa.array(posts, pa.int64()).cast(pa.large_string()),
-                                               pc.utf8_lower(values.cast(pa.large_string())), pa.scalar("\x00", pa.large_string()))
-        item_keys = keys(self.item_post, self.items)
-        meta_keys = keys(meta_post, meta)
+        # (post, lower-cased text) as one integer: the post, and the text's number among the distinct ones
+        low = pc.utf8_lower(pa.concat_arrays([self.items.cast(pa.large_string()), meta.cast(pa.large_string())]))
+        _, text_of = _distinct(low)
+        width = int(text_of.max()) + 1 if len(text_of) else 1
+        n_items = len(self.items)
+        item_keys = pa.array(self.item_post * width + text_of[:n_items])
+        meta_keys = pa.array(meta_post * width + text_of[n_items:])
         missing = pc.invert(pc.is_in(meta_keys, value_set=item_keys)).to_numpy(zero_copy_only=False)
         extra = self.item_under_checklist & ~pc.is_in(item_keys, value_set=meta_keys).to_numpy(zero_copy_only=False)
         null = pc.invert(has)
