@@ -135,6 +135,44 @@ def _sentence_marked(a: pa.Array) -> pa.Array:
     return pc.replace_with_mask(marked, pa.array(mask), pa.array(fixed, pa.large_string()))
 
 
+def _word_counts(a: pa.Array) -> np.ndarray:
+    """The words of each string of ``a`` (large_string, whitespace " " and "\n"): its tokens with a
+    letter or digit (``text._HAS_ALNUM``), read from the UTF-8 bytes with numpy.  A token starting
+    with an ASCII letter or digit is a word; the others ("•", "—", "(see", "é") are looked up in
+    Python, once per distinct text."""
+    data, offsets = _utf8(a)
+    size = len(data)
+    if not size:
+        return np.zeros(len(a), np.int64)
+    solid = (data != 0x20) & (data != 0x0A)
+    # a token's first byte: solid, first in its string or after whitespace; its last likewise
+    full = offsets[:-1] < offsets[1:]
+    starts, ends = offsets[:-1][full], offsets[1:][full] - 1
+    first = solid.copy()
+    first[1:] &= ~solid[:-1]
+    first[starts] = solid[starts]
+    last = solid.copy()
+    last[:-1] &= ~solid[1:]
+    last[ends] = solid[ends]
+    start, end = np.flatnonzero(first), np.flatnonzero(last) + 1
+    lead = data[start]
+    word = (lead | np.uint8(0x20)) - np.uint8(ord("a")) < 26
+    word |= lead - np.uint8(ord("0")) < 10
+    other = np.flatnonzero(~word)
+    if len(other):
+        word[other] = _token_values(_substrings(data, start[other], end[other]), False) > 0
+    return np.bincount(_row_of(offsets, start[word]), minlength=len(a)).astype(np.int64, copy=False)
+
+
+def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:
+    """The strings ``data[start:end]`` (UTF-8 bytes cut at character boundaries) as a large_string array."""
+    length = np.maximum(end - start, 0)
+    offsets = np.zeros(len(start) + 1, np.int64)
+    np.cumsum(length, out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(len(start), pa.py_buffer(offsets),
+                                            pa.py_buffer(data[_ranges(start, length)]))
+
+
 def _is_word(token: str) -> int:
     return text._WORD if text._HAS_ALNUM.search(token) else 0
 
@@ -337,12 +375,7 @@ class _Lines:
     def items(self, which: np.ndarray) -> pa.Array:
         """The item texts of the lines ``which`` selects (list items: each has a bullet)."""
         start, end = self.after[which], self.last[which] + 1
-        start = _skip(self.data, start, end, b" ")
-        length = np.maximum(end - start, 0)
-        offsets = np.zeros(len(start) + 1, np.int64)
-        np.cumsum(length, out=offsets[1:])
-        data = self.data[_ranges(start, length)]
-        return pa.LargeStringArray.from_buffers(len(start), pa.py_buffer(offsets), pa.py_buffer(data))
+        return _substrings(self.data, _skip(self.data, start, end, b" "), end)
 
 
 def _isin(values: np.ndarray, byte_set: bytes) -> np.ndarray:
@@ -385,12 +418,8 @@ class Chunk:
         # words of lists and heading candidates (prose words are counted per sentence)
         counted = is_list | candidate
         idx = np.flatnonzero(counted)
-        short = pc.take(blocks, pa.array(idx, pa.int64()))
-        # whitespace is " " and "\n" here: runs of it give empty tokens, which are no words
-        toks_l = pc.split_pattern(pc.replace_substring(short, "\n", " "), " ")
-        values = _token_values(pc.list_flatten(toks_l), False)
         words = np.zeros(nb, np.int64)
-        words[idx] = _counts(_parents(toks_l), len(idx), values >> _SHIFT)
+        words[idx] = _word_counts(pc.take(blocks, pa.array(idx, pa.int64())))
         heading = candidate & (words <= text.HEADING_MAX_WORDS)
         prose = (n_lines > 0) & ~is_list & ~heading
         n = self.n
