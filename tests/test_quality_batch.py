@@ -320,3 +320,22 @@ def test_word_counts_read_from_the_bytes_equal_the_tokens_with_a_letter_or_digit
     for part in (a, a.slice(9, 3000)):
         want = [sum(1 for t in s.split() if text._HAS_ALNUM.search(t)) for s in part.to_pylist()]
         assert batch._word_counts(part).tolist() == want
+
+
+def test_spaced_tokens_give_the_words_and_syllables_of_the_split_tokens():
+    """Random strings with single and repeated spaces, spaces at either end, empty strings, in an
+    array and a slice: per string, the summed token values of the zero-copy spaced tokens equal
+    those of split_pattern's tokens."""
+    text.warm_up()
+    rng = random.Random(17)
+    pieces = [" ", " ", "  ", "a", "be", "Cache", "7", ".", "•", "é", "naïve", "x-y"]
+    strings = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(3000)] + ["", " ", ""]
+    a = pa.array(strings, pa.large_string())
+    for part in (a, a.slice(5, 2000), a.slice(3000)):
+        tokens, string_of = batch._spaced_tokens(part)
+        assert len(tokens) == len(string_of)
+        got = np.bincount(string_of, weights=batch._token_values(tokens, trim=True), minlength=len(part))
+        toks_l = pc.split_pattern(part, " ")
+        want = np.bincount(pc.list_parent_indices(toks_l).to_numpy(), weights=batch._token_values(pc.list_flatten(toks_l)),
+                           minlength=len(part))
+        assert got.tolist() == want.tolist()

@@ -177,17 +177,35 @@ def _is_word(token: str) -> int:
     return text._WORD if text._HAS_ALNUM.search(token) else 0
 
 
-def _token_values(tokens: pa.Array, syllables: bool = True) -> np.ndarray:
+def _token_values(tokens: pa.Array, syllables: bool = True, trim: bool = False) -> np.ndarray:
     """For each token: ``text._WORD`` + syllables when it is a word, else 0 (int64); without
-    ``syllables`` only ``text._WORD`` for a word (no dictionary needed)."""
+    ``syllables`` only ``text._WORD`` for a word (no dictionary needed).  With ``trim`` the tokens
+    carry the space that follows them (:func:`_spaced_tokens`): each distinct one is read without it."""
     if not len(tokens):
         return np.zeros(0, np.int64)
     enc = pc.dictionary_encode(tokens)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
     value = text._token_value if syllables else _is_word
-    values = np.fromiter(map(value, enc.dictionary.to_pylist()), np.int64, len(enc.dictionary))
+    dictionary = pc.utf8_rtrim(enc.dictionary, " ") if trim else enc.dictionary
+    values = np.fromiter(map(value, dictionary.to_pylist()), np.int64, len(dictionary))
     return values[enc.indices.to_numpy(zero_copy_only=False)]
+
+
+def _spaced_tokens(a: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(the tokens of the strings of ``a`` (large_string), each with the space that follows it, and
+    the string of each): zero-copy views of ``a``'s bytes cut at each string's start and after each
+    space.  On single-spaced strings these are ``split_pattern(a, " ")``'s tokens plus their space
+    (which copies every token); a space too many only adds a token " " (no word either)."""
+    data, offsets = _utf8(a)
+    after = np.flatnonzero(data == 0x20) + 1
+    at = np.searchsorted(after, offsets, "right")
+    cuts = np.insert(after, at, offsets)
+    string_of = np.repeat(np.arange(len(a)), np.diff(at + np.arange(len(offsets))))
+    base = int(np.frombuffer(a.buffers()[1], np.int64, 1, a.offset * 8)[0])
+    tokens = pa.LargeStringArray.from_buffers(len(cuts) - 1, pa.py_buffer(cuts + base),
+                                              a.buffers()[2] if len(data) else pa.py_buffer(b""))
+    return tokens, string_of
 
 
 def _counts(parents: np.ndarray, n: int, weights=None) -> np.ndarray:
@@ -457,9 +475,8 @@ class Chunk:
         sent_par = _parents(sent_l)
         # distinct sentences: tokenised, counted and hashed once each
         sentences, sentence_of = _distinct(pc.list_flatten(sent_l))
-        toks_l = pc.split_pattern(sentences, " ")
-        values = _token_values(pc.list_flatten(toks_l), self.syllables_wanted)
-        tok_sent = _parents(toks_l)
+        tokens, tok_sent = _spaced_tokens(sentences)
+        values = _token_values(tokens, self.syllables_wanted, trim=True)
         nd = len(sentences)
         d_words = _counts(tok_sent, nd, values >> _SHIFT)
         d_syll = _counts(tok_sent, nd, values & _SYLLABLES)
