@@ -417,8 +417,8 @@ def _joined(results: list[tuple], firsts: list[int], first: int) -> tuple[pa.Tab
     Part ``k`` numbered its revisions from ``firsts[k]``; they are renumbered to follow the
     revisions of the parts before it, from ``first``: the ids are those the chunk parsed whole
     would have (a rejected or unchanged input takes no id; a chunk's unused ids stay unused at
-    its end).  The each-chunk stages' results (Arrow tables, ``copydesk.hooks``) are renumbered
-    the same way and joined."""
+    its end).  The each-chunk stages' results (Arrow tables or tuples of them, ``copydesk.hooks``)
+    are renumbered the same way and joined."""
     if len(results) == 1:                   # (a whole chunk: numbered from ``first`` already)
         revs, ledger, counts, extras = results[0]
         return _load_spilled(revs), ledger, counts, extras
@@ -429,14 +429,25 @@ def _joined(results: list[tuple], firsts: list[int], first: int) -> tuple[pa.Tab
         for name, result in part_extras.items():
             extras.setdefault(name, [])
             if result is not None:           # (a stage that failed on a part lost only that part's result)
-                extras[name].append(_renumbered(result, next_id - part_first))
+                shift = next_id - part_first
+                extras[name].append(tuple(_renumbered(t, shift) for t in result) if isinstance(result, tuple)
+                                    else _renumbered(result, shift))
         next_id += table.num_rows
         revs.append(table)
         ledgers.append(ledger)
         for k, v in part_counts.items():
             counts[k] = counts.get(k, 0) + v
-    extras = {name: pa.concat_tables(tables) if tables else None for name, tables in extras.items()}
+    extras = {name: _concatenated(tables) for name, tables in extras.items()}
     return pa.concat_tables(revs), pa.concat_tables(ledgers), counts, extras
+
+
+def _concatenated(results: list) -> pa.Table | tuple | None:
+    """One each-chunk stage's results of several parts as one (a table, or a tuple of tables)."""
+    if not results:
+        return None
+    if isinstance(results[0], tuple):
+        return tuple(pa.concat_tables(list(tables)) for tables in zip(*results))
+    return pa.concat_tables(results)
 
 
 def _load_spilled(revs: pa.Table | str | Shard) -> pa.Table:

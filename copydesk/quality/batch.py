@@ -294,6 +294,13 @@ class Chunk:
         o = self.sentence_offsets
         return self.hashes[o[i]:o[i + 1]].tolist()
 
+    def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
+        """The distinct prose sentences of the chunk: (their hashes, their texts, whitespace
+        collapsed but not lower-cased), in order of first appearance."""
+        ids, first = np.unique(self.sentence_ids, return_index=True)
+        order = np.argsort(first, kind="stable")
+        return self.hashes[first[order]], pc.take(self._sentences, pa.array(ids[order], pa.int64()))
+
     def sentences_of(self, i: int) -> list[str]:
         """The prose sentences of body ``i``, whitespace collapsed (not lower-cased)."""
         o = self.sentence_offsets
@@ -326,7 +333,11 @@ def _floats(a: np.ndarray) -> pa.Array:
 
 def columns(bodies, checklists=None) -> dict[str, pa.Array]:
     """The ``quality_signals`` columns (all but ``revision_id``) of a chunk of bodies."""
-    c = Chunk(bodies, checklists)
+    return chunk_columns(Chunk(bodies, checklists))
+
+
+def chunk_columns(c: Chunk) -> dict[str, pa.Array]:
+    """The ``quality_signals`` columns (all but ``revision_id``) of an analysed chunk."""
     i32 = pa.int32()
     return {
         "word_count": pa.array(c.word_count, i32), "sentence_count": pa.array(c.sentence_count, i32),
