@@ -245,6 +245,7 @@ class Chunk:
         hashes[used] = np.fromiter((text.sentence_hash(s.lower()) for s in texts),
                                    np.uint64, len(texts))
         self.hashes = hashes[self.sentence_ids]
+        self._distinct_hashes, self._real = hashes, used
 
     # --- per post ---------------------------------------------------------------------------------
     def _finish(self, checklists) -> None:
@@ -296,10 +297,8 @@ class Chunk:
 
     def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
         """The distinct prose sentences of the chunk: (their hashes, their texts, whitespace
-        collapsed but not lower-cased), in order of first appearance."""
-        ids, first = np.unique(self.sentence_ids, return_index=True)
-        order = np.argsort(first, kind="stable")
-        return self.hashes[first[order]], pc.take(self._sentences, pa.array(ids[order], pa.int64()))
+        collapsed but not lower-cased)."""
+        return self._distinct_hashes[self._real], pc.filter(self._sentences, pa.array(self._real))
 
     def sentences_of(self, i: int) -> list[str]:
         """The prose sentences of body ``i``, whitespace collapsed (not lower-cased)."""
