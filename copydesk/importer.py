@@ -526,11 +526,13 @@ class _RunState:
 
     Into an empty database nothing can be ``unchanged`` or ``updated`` (a run sees each
     source file once), and a post exists only if this run wrote it: the look-ups that
-    would scan the growing tables for every chunk are skipped.
+    would scan the growing tables for every chunk are skipped, and the current row of a post
+    is looked up by its revision id (``run_ids``), which DuckDB finds without a scan.
     """
     db_had_files: bool
     db_had_posts: bool
-    run_ids: set = field(default_factory=set)
+    # the posts this run wrote -> the revision id of their current row (-1: not known)
+    run_ids: dict = field(default_factory=dict)
 
 
 def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, tuple[str, str]]:
@@ -581,7 +583,12 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
         queries.run(con, "ingest/count_batch", batch_id=batch_id, files_seen=ledger.num_rows,
                     **{k: counts[k] for k in (*OUTCOMES, "warnings")})
     if state is not None:
-        state.run_ids.update(chunk_ids)
+        run_ids = state.run_ids
+        for pid, rid in zip(chunk_ids, revs.column("revision_id").to_pylist()):
+            if rid in current:
+                run_ids[pid] = rid
+            elif pid not in run_ids:
+                run_ids[pid] = -1
 
 
 def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast: set[str],
@@ -594,7 +601,7 @@ def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast
         # Only posts this run already wrote, or that come twice in this chunk, can have a
         # current row to compare with; the others are current as they are.
         seen: set[str] = set()
-        maybe = fast & state.run_ids
+        maybe = fast & state.run_ids.keys()
         for pid in chunk_ids:
             if pid in seen:
                 maybe.add(pid)
@@ -604,11 +611,27 @@ def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast
     if fast:
         register("chunk_fast", pa.table({"post_id": pa.array(sorted(fast), _STR)}))
         register("chunk_revisions", revs)
-        winners = queries.run(con, "ingest/chunk_winners").fetchall()
+        # into an empty database the run knows the current row of each post it wrote (no update
+        # re-derives a post): it is looked up by revision id rather than by a scan of post_revisions
+        by_id = state is not None and not state.db_had_files
+        if by_id:
+            held = {pid: state.run_ids[pid] for pid in fast if pid in state.run_ids}
+            by_id = -1 not in held.values()
+        if by_id:
+            register("chunk_current", pa.table({"revision_id": pa.array(list(held.values()), _INT)}))
+            winners = queries.run(con, "ingest/chunk_winners_by_id").fetchall()
+        else:
+            winners = queries.run(con, "ingest/chunk_winners").fetchall()
         if winners:
-            register("chunk_winners", pa.table({"post_id": pa.array([w[0] for w in winners], _STR),
-                                                "revision_id": pa.array([w[1] for w in winners], _INT)}))
-            queries.run(con, "ingest/retire_current")
+            if by_id:
+                retired = [held[w[0]] for w in winners if w[0] in held]
+                if retired:
+                    register("chunk_retired", pa.table({"revision_id": pa.array(retired, _INT)}))
+                    queries.run(con, "ingest/retire_revisions")
+            else:
+                register("chunk_winners", pa.table({"post_id": pa.array([w[0] for w in winners], _STR),
+                                                    "revision_id": pa.array([w[1] for w in winners], _INT)}))
+                queries.run(con, "ingest/retire_current")
             current.update(w[1] for w in winners)
     return current
 
