@@ -6,9 +6,11 @@ analysed without an exception, and the import stores the signals of every revisi
 from __future__ import annotations
 
 import math
+import random
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from copydesk import hooks, synth
@@ -191,3 +193,64 @@ def test_a_body_too_long_to_analyse_gets_zeros_and_its_neighbours_their_signals(
     assert t.column("revision_id").to_pylist() == [1, 2, 3, 4]
     assert t.column("sentence_count").to_pylist() == [2, 0, 1, 2]
     assert t.column("word_count").to_pylist() == [5, 0, 3, 5]
+
+
+ODD_SPACES = [c for c in batch._SPACE_CHARS if c not in " \n"]
+# characters whose UTF-8 bytes start like an odd space's but are none (U+200B, U+2030, U+00A1, U+1681, U+205E,
+# U+3001), and non-ASCII text around them
+NEAR_MISSES = "\u200b\u2030\u00a1\u1681\u205e\u3001 café — “quoted” • ’"
+
+
+def test_the_rows_with_odd_whitespace_are_those_the_regular_expression_finds():
+    bodies = [""]
+    for c in ODD_SPACES:
+        bodies += [c, f"a{c}b", f"{NEAR_MISSES}{c}", f"{c}{NEAR_MISSES}", f"word.{c}\n\nNext one{c}", NEAR_MISSES,
+                   "plain ascii text\n\nwith blocks", "x" * (7 + len(bodies) % 9) + c]
+    bodies += [NEAR_MISSES * 3, "\x00\x01\x7f", "é", ODD_SPACES[-1]]          # the last byte of the data is odd
+    a = pa.array(bodies, pa.large_string())
+    for part in (a, a.slice(3), a.slice(5, 40), a.slice(len(a) - 2), a.slice(0, 0)):
+        want = pc.match_substring_regex(part, batch._ODD_SPACE).to_numpy(zero_copy_only=False).nonzero()[0]
+        assert batch._odd_space_rows(*batch._utf8(part)).tolist() == want.tolist()
+    assert len(batch._odd_space_rows(*batch._utf8(a))) == 6 * len(ODD_SPACES) + 1
+
+
+@pytest.mark.parametrize("space", ODD_SPACES, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_chunk_with_each_odd_whitespace_character_equals_the_reference(space):
+    bodies = [f"A heading{space}here\n\nFirst sentence.{space}Second{space}one! {NEAR_MISSES} Third?\n\n"
+              f"- item{space}one\n-{space}item two",
+              "Plain prose. Two sentences.", f"{space}", f"Ends with it.{space}", NEAR_MISSES,
+              f"One\r\nline{space}\r\n\r\nTwo. Three."]
+    chunk = batch.Chunk(bodies, [None] * len(bodies))
+    for i, body in enumerate(bodies):
+        assert not _same(text.analyse(body, None), chunk, i), (i, body)
+
+
+def test_sentence_ends_marked_on_the_bytes_equal_the_reference_on_every_string():
+    """Random strings over the characters the marking looks at (terminators, closers, spaces, line
+    feeds, multi-byte letters), in arrays and slices of them: strings that end in a terminator next
+    to strings that start with a closer or a space, two spaces, empty strings."""
+    rng = random.Random(7)
+    alphabet = [" ", "\n", ".", "?", "!", '"', "'", ")", "]", "”", "’", "a", "é", "x", "\x01", "—"]
+    for _ in range(300):
+        strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(rng.randint(1, 30))]
+        a = pa.array(strings, pa.large_string())
+        for part in (a, a.slice(1), a.slice(len(a) // 2)):
+            want = [text._mark_sentence_ends(" ".join(s.split())) for s in part.to_pylist()]
+            assert batch._sentence_marked(part).to_pylist() == want, part.to_pylist()
+    ends = pa.array(["One.", ") two. Three", "x.", " y. z", "a!", "” b? c", ""], pa.large_string())
+    assert batch._sentence_marked(ends).to_pylist() == ["One.", ") two.\x1fThree", "x.", "y.\x1fz", "a!", "” b?\x1fc", ""]
+
+
+def test_prepared_bodies_split_at_double_line_feeds_into_the_blocks_of_the_block_break_expression():
+    """Block breaks with spaces (and odd whitespace) are made "\n\n" in the few bodies that have them:
+    the blocks are then those the regular expression "\n *\n" cuts the translated body into."""
+    rng = random.Random(11)
+    alphabet = ["a", " ", " ", "\n", "\n", "\t", "\r", "\u00a0", "é"]
+    bodies = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(3000)]
+    bodies += ["a \n\nb", "a\n \n \nb", "a\n \n\n\nb", "a\n\n \n\nb", " \n", "a\n \n", "x"]
+    prepared = batch._prepared(bodies)
+    translated = pa.array([b.replace("\r\n", "\n").replace("\r", "\n").translate({ord(c): " " for c in ODD_SPACES})
+                           for b in bodies], pa.large_string())
+    assert pc.split_pattern(prepared, "\n\n").equals(pc.split_pattern_regex(translated, "\n *\n"))
+    assert len(batch._space_newline_rows(*batch._utf8(pa.array(bodies, pa.large_string())))) > 500
+    assert batch._space_newline_rows(*batch._utf8(pa.array(["a \n", "b\n c", " \nx", "", "y \n"], pa.large_string()))).tolist() == [0, 2, 4]
