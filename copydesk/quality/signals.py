@@ -5,7 +5,7 @@
 The parser processes call it on every chunk they have just parsed (the each-chunk stage
 :func:`chunk_signals`, which also reports the text of the chunk's prose sentences new to the
 process); the after-import stage calls it for the current revisions that still have no
-signals (:func:`compute_missing`)"""
+signals (:func:`compute_missing`)."""
 
 from __future__ import annotations
 
