@@ -417,8 +417,8 @@ def _joined(results: list[tuple], firsts: list[int], first: int) -> tuple[pa.Tab
     Part ``k`` numbered its revisions from ``firsts[k]``; they are renumbered to follow the
     revisions of the parts before it, from ``first``: the ids are those the chunk parsed whole
     would have (a rejected or unchanged input takes no id; a chunk's unused ids stay unused at
-    its end).  The each-chunk stages' results (Arrow tables, ``copydesk.hooks``) are renumbered
-    the same way and joined."""
+    its end).  The each-chunk stages' results (Arrow tables or tuples of them, ``copydesk.hooks``)
+    are renumbered the same way and joined."""
     if len(results) == 1:                   # (a whole chunk: numbered from ``first`` already)
         revs, ledger, counts, extras = results[0]
         return _load_spilled(revs), ledger, counts, extras
@@ -429,14 +429,25 @@ def _joined(results: list[tuple], firsts: list[int], first: int) -> tuple[pa.Tab
         for name, result in part_extras.items():
             extras.setdefault(name, [])
             if result is not None:           # (a stage that failed on a part lost only that part's result)
-                extras[name].append(_renumbered(result, next_id - part_first))
+                shift = next_id - part_first
+                extras[name].append(tuple(_renumbered(t, shift) for t in result) if isinstance(result, tuple)
+                                    else _renumbered(result, shift))
         next_id += table.num_rows
         revs.append(table)
         ledgers.append(ledger)
         for k, v in part_counts.items():
             counts[k] = counts.get(k, 0) + v
-    extras = {name: pa.concat_tables(tables) if tables else None for name, tables in extras.items()}
+    extras = {name: _concatenated(tables) for name, tables in extras.items()}
     return pa.concat_tables(revs), pa.concat_tables(ledgers), counts, extras
+
+
+def _concatenated(results: list) -> pa.Table | tuple | None:
+    """One each-chunk stage's results of several parts as one (a table, or a tuple of tables)."""
+    if not results:
+        return None
+    if isinstance(results[0], tuple):
+        return tuple(pa.concat_tables(list(tables)) for tables in zip(*results))
+    return pa.concat_tables(results)
 
 
 def _load_spilled(revs: pa.Table | str | Shard) -> pa.Table:
@@ -515,11 +526,13 @@ class _RunState:
 
     Into an empty database nothing can be ``unchanged`` or ``updated`` (a run sees each
     source file once), and a post exists only if this run wrote it: the look-ups that
-    would scan the growing tables for every chunk are skipped.
+    would scan the growing tables for every chunk are skipped, and the current row of a post
+    is looked up by its revision id (``run_ids``), which DuckDB finds without a scan.
     """
     db_had_files: bool
     db_had_posts: bool
-    run_ids: set = field(default_factory=set)
+    # the posts this run wrote -> the revision id of their current row (-1: not known)
+    run_ids: dict = field(default_factory=dict)
 
 
 def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, tuple[str, str]]:
@@ -570,7 +583,12 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
         queries.run(con, "ingest/count_batch", batch_id=batch_id, files_seen=ledger.num_rows,
                     **{k: counts[k] for k in (*OUTCOMES, "warnings")})
     if state is not None:
-        state.run_ids.update(chunk_ids)
+        run_ids = state.run_ids
+        for pid, rid in zip(chunk_ids, revs.column("revision_id").to_pylist()):
+            if rid in current:
+                run_ids[pid] = rid
+            elif pid not in run_ids:
+                run_ids[pid] = -1
 
 
 def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast: set[str],
@@ -583,7 +601,7 @@ def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast
         # Only posts this run already wrote, or that come twice in this chunk, can have a
         # current row to compare with; the others are current as they are.
         seen: set[str] = set()
-        maybe = fast & state.run_ids
+        maybe = fast & state.run_ids.keys()
         for pid in chunk_ids:
             if pid in seen:
                 maybe.add(pid)
@@ -593,11 +611,27 @@ def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast
     if fast:
         register("chunk_fast", pa.table({"post_id": pa.array(sorted(fast), _STR)}))
         register("chunk_revisions", revs)
-        winners = queries.run(con, "ingest/chunk_winners").fetchall()
+        # into an empty database the run knows the current row of each post it wrote (no update
+        # re-derives a post): it is looked up by revision id rather than by a scan of post_revisions
+        by_id = state is not None and not state.db_had_files
+        if by_id:
+            held = {pid: state.run_ids[pid] for pid in fast if pid in state.run_ids}
+            by_id = -1 not in held.values()
+        if by_id:
+            register("chunk_current", pa.table({"revision_id": pa.array(list(held.values()), _INT)}))
+            winners = queries.run(con, "ingest/chunk_winners_by_id").fetchall()
+        else:
+            winners = queries.run(con, "ingest/chunk_winners").fetchall()
         if winners:
-            register("chunk_winners", pa.table({"post_id": pa.array([w[0] for w in winners], _STR),
-                                                "revision_id": pa.array([w[1] for w in winners], _INT)}))
-            queries.run(con, "ingest/retire_current")
+            if by_id:
+                retired = [held[w[0]] for w in winners if w[0] in held]
+                if retired:
+                    register("chunk_retired", pa.table({"revision_id": pa.array(retired, _INT)}))
+                    queries.run(con, "ingest/retire_revisions")
+            else:
+                register("chunk_winners", pa.table({"post_id": pa.array([w[0] for w in winners], _STR),
+                                                    "revision_id": pa.array([w[1] for w in winners], _INT)}))
+                queries.run(con, "ingest/retire_current")
             current.update(w[1] for w in winners)
     return current
 

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from copydesk.db import open_db
-from copydesk import importer
+from copydesk import importer, queries
 from copydesk.importer import import_paths
 from copydesk.sources import iter_items
 from sql_support import q
@@ -318,6 +318,39 @@ def test_revisions_split_across_chunks_of_a_first_import(tmp_path, db_file, temp
     import_paths([d], db_file, workers=1, batch_size=3)
     assert q(db_file, "SELECT title FROM posts WHERE post_id = 'alphanode-000005'") == [("newer",)]
     assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 7
+
+
+def test_a_first_import_finds_current_rows_by_revision_id_as_the_scan_would(tmp_path, template, monkeypatch):
+    """Into an empty database the importer tracks the current revision of each post it wrote and
+    looks it up by id; into a database that had files it scans post_revisions for it.  Chunks of
+    2 files, a post's revisions spread over them (a newer one later, then an older one): both
+    paths flag the same current rows."""
+    d = tmp_path / "spread"
+    d.mkdir()
+    (d / "a.txt").write_text(make_page(template, 5, version="2.0.0", title="first"))
+    (d / "b.txt").write_text(make_page(template, 6, version="1.0.0", title="six"))
+    (d / "c.txt").write_text(make_page(template, 7, version="1.0.0", title="seven"))
+    (d / "m.txt").write_text(make_page(template, 5, version="3.0.0", title="newest"))
+    (d / "n.txt").write_text(make_page(template, 6, version="0.9.0", title="six, older"))
+    (d / "z.txt").write_text(make_page(template, 5, version="1.0.0", title="oldest"))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.txt").write_text(make_page(template, 99, title="unrelated"))
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 2)
+    ran = []
+    run = queries.run
+    monkeypatch.setattr(queries, "run", lambda con, name, *a, **k: (ran.append(name), run(con, name, *a, **k))[1])
+    fresh, scanned = tmp_path / "fresh.duckdb", tmp_path / "scanned.duckdb"
+    import_paths([d], fresh, workers=1)
+    assert "ingest/retire_revisions" in ran and "ingest/chunk_winners" not in ran
+    import_paths([other], scanned, workers=1)
+    ran.clear()
+    import_paths([d], scanned, workers=1)
+    assert "ingest/chunk_winners" in ran and "ingest/chunk_winners_by_id" not in ran
+    current = "SELECT post_id, title, is_current FROM post_revisions WHERE post_id <> 'alphanode-000099' ORDER BY ALL"
+    assert q(fresh, current) == q(scanned, current)
+    assert q(fresh, "SELECT post_id, title FROM posts ORDER BY 1") == [
+        ("alphanode-000005", "newest"), ("alphanode-000006", "six"), ("alphanode-000007", "seven")]
 
 
 def test_a_database_of_the_first_layout_is_migrated(tmp_path, db_file, template):

@@ -13,7 +13,7 @@ import pytest
 from copydesk import db as dbmod
 from copydesk import freshness
 from copydesk.importer import import_paths
-from copydesk.quality import corpus
+from copydesk.quality import batch, corpus, signals
 from quality_support import page, write
 
 CONTRACT = {
@@ -291,25 +291,37 @@ def test_bad_bodies_are_imported_with_null_or_zero_signals(tmp_path):
     assert r["big-1"]["template_share"] == 0.0
 
 
-def test_a_synthetic_corpus_after_import_alone(tmp_path):
+def test_a_synthetic_corpus_after_import_alone(tmp_path, monkeypatch):
     """2,000 generated posts (where DuckDB 2.0.0 once failed on a join fed by UNNEST): after the
-    import alone every post is scored, the boilerplate is found as text, and a full recompute agrees."""
+    import alone every post is scored, the boilerplate is found as text, and a full recompute agrees.
+
+    The import takes the template sentences' text from what its parser processes reported
+    (``quality_pending_texts``), without splitting a body again; the recompute, which has no
+    reported texts, splits the example posts: both give the same texts."""
     from copydesk.synth import generate
     generate(tmp_path / "corpus", 2000, seed=5)
     db = tmp_path / "s.duckdb"
+    monkeypatch.setattr(signals, "_REPORTED", set())    # (the parser processes fork from this one)
+    split_for = []
+    real_split = batch.sentence_texts
+    monkeypatch.setattr(batch, "sentence_texts", lambda bodies, wanted: split_for.append(len(wanted)) or real_split(bodies, wanted))
     summary = import_paths([tmp_path / "corpus" / "pages"], db)
     assert summary.status == "finished"
+    assert split_for == []                               # every text came from the parser processes
     with dbmod.session(db, read_only=True) as con:
         incremental = _state(con)
         unscored = con.execute("SELECT count(*) FROM post_quality WHERE computed_quality IS NULL").fetchall()
         top = con.execute("SELECT sentence, posts FROM template_sentences ORDER BY posts DESC LIMIT 1").fetchall()
+        pending = con.execute("SELECT count(*) FROM quality_pending_texts").fetchall()
     assert unscored == [(0,)] and len(incremental[1]) == summary.posts_total
     assert top and top[0][1] > 100 and top[0][0] == top[0][0].lower()
+    assert pending == [(0,)]                             # the stage emptied the work table
     full = tmp_path / "full.duckdb"
     shutil.copy(db, full)
     con = dbmod.open_db(full)
     try:
         corpus.recompute(con)
+        assert split_for and split_for[0] == len(incremental[2])   # all of them split again, and found
         assert _state(con) == incremental
     finally:
         con.close()

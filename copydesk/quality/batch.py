@@ -516,6 +516,7 @@ class Chunk:
         hashes[used] = np.fromiter((text.sentence_hash(s.lower()) for s in texts),
                                    np.uint64, len(texts))
         self.hashes = hashes[self.sentence_ids]
+        self._distinct_hashes, self._real = hashes, used
 
     # --- per post ---------------------------------------------------------------------------------
     def _finish(self, checklists) -> None:
@@ -567,6 +568,11 @@ class Chunk:
         o = self.sentence_offsets
         return self.hashes[o[i]:o[i + 1]].tolist()
 
+    def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
+        """The distinct prose sentences of the chunk: (their hashes, their texts, whitespace
+        collapsed but not lower-cased)."""
+        return self._distinct_hashes[self._real], pc.filter(self._sentences, pa.array(self._real))
+
     def sentences_of(self, i: int) -> list[str]:
         """The prose sentences of body ``i``, whitespace collapsed (not lower-cased)."""
         o = self.sentence_offsets
@@ -599,7 +605,11 @@ def _floats(a: np.ndarray) -> pa.Array:
 
 def columns(bodies, checklists=None) -> dict[str, pa.Array]:
     """The ``quality_signals`` columns (all but ``revision_id``) of a chunk of bodies."""
-    c = Chunk(bodies, checklists)
+    return chunk_columns(Chunk(bodies, checklists))
+
+
+def chunk_columns(c: Chunk) -> dict[str, pa.Array]:
+    """The ``quality_signals`` columns (all but ``revision_id``) of an analysed chunk."""
     i32 = pa.int32()
     return {
         "word_count": pa.array(c.word_count, i32), "sentence_count": pa.array(c.sentence_count, i32),

@@ -2,11 +2,10 @@
 
 :func:`table` is pure (no database): it takes the ``revision_id``, ``body`` and
 ``checklist`` columns of a chunk of revisions and returns their ``quality_signals`` rows.
-It is what the after-import stage calls today for the current revisions that have no
-signals yet (:func:`compute_missing`), and what a parser worker can call on the chunk it
-has just parsed (``copydesk.importer._process_chunk``) once the importer carries the
-result to :func:`store`.
-"""
+The parser processes call it on every chunk they have just parsed (the each-chunk stage
+:func:`chunk_signals`, which also reports the text of the chunk's prose sentences new to the
+process); the after-import stage calls it for the current revisions that still have no
+signals (:func:`compute_missing`)."""
 
 from __future__ import annotations
 
@@ -49,6 +48,12 @@ def table(revisions: pa.Table | pa.RecordBatch) -> pa.Table:
     a body over :data:`MAX_BODY_CHARS` is not analysed.  Should a slice fail on some input, each of
     its revisions is analysed on its own (:func:`copydesk.quality.text.safe_analyse`, which never
     raises): a signal never fails an import."""
+    return _table(revisions)
+
+
+def _table(revisions: pa.Table | pa.RecordBatch, sentences: list | None = None) -> pa.Table:
+    """:func:`table`; with a list ``sentences``, each slice also appends its distinct prose
+    sentences to it as (hashes, texts) (:meth:`copydesk.quality.batch.Chunk.distinct_sentences`)."""
     if not revisions.num_rows:
         return SCHEMA.empty_table()
     if isinstance(revisions, pa.RecordBatch):
@@ -57,19 +62,22 @@ def table(revisions: pa.Table | pa.RecordBatch) -> pa.Table:
     parts, start, size = [], 0, 0
     for i, n in enumerate(lengths):
         if i > start and (size + n > SLICE_CHARS or n > MAX_BODY_CHARS or lengths[i - 1] > MAX_BODY_CHARS):
-            parts.append(_slice(revisions.slice(start, i - start)))
+            parts.append(_slice(revisions.slice(start, i - start), sentences))
             start, size = i, 0
         size += n
-    parts.append(_slice(revisions.slice(start)))
+    parts.append(_slice(revisions.slice(start), sentences))
     return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
 
 
-def _slice(revisions: pa.Table) -> pa.Table:
+def _slice(revisions: pa.Table, sentences: list | None) -> pa.Table:
     ids = revisions.column("revision_id").cast(pa.int64())
     if revisions.num_rows == 1 and (pc.utf8_length(revisions.column("body"))[0].as_py() or 0) > MAX_BODY_CHARS:
         return _one_by_one(ids, [None], [None])            # too long to analyse: zeros and NULLs
     try:
-        columns = batch.columns(revisions.column("body"), revisions.column("checklist"))
+        chunk = batch.Chunk(revisions.column("body"), revisions.column("checklist"))
+        columns = batch.chunk_columns(chunk)
+        if sentences is not None:
+            sentences.append(chunk.distinct_sentences())
     except Exception:                                     # noqa: BLE001 - see table()
         return _one_by_one(ids, revisions.column("body").to_pylist(), revisions.column("checklist").to_pylist())
     ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
@@ -92,21 +100,64 @@ def _one_by_one(ids, bodies: list, checklists: list) -> pa.Table:
     return pa.Table.from_arrays([arrays[name] for name in SCHEMA.names], schema=SCHEMA)
 
 
-def store(con, signals: pa.Table) -> None:
-    """Append ``signals`` (rows of :func:`table`) to ``quality_signals``."""
-    if not signals.num_rows:
+TEXTS_SCHEMA = pa.schema([("sentence_hash", pa.uint64()), ("sentence", pa.string())])
+# The sentence hashes whose text this process has reported (:func:`chunk_signals`), forgotten
+# when there are more than _REPORTED_MOST (memory stays bounded; a sentence reported again is harmless).
+_REPORTED: set[int] = set()
+_REPORTED_MOST = 2_000_000
+
+
+def _new_texts(found: list[tuple]) -> pa.Table:
+    """The (hash, normalised text) of the sentences of ``found`` (pairs of hashes and texts) that
+    this process has not reported yet."""
+    hashes: list[int] = []
+    texts: list[str] = []
+    for slice_hashes, slice_texts in found:
+        values = slice_hashes.tolist()
+        new = [i for i, h in enumerate(values) if h not in _REPORTED]
+        if not new:
+            continue
+        if len(_REPORTED) + len(new) > _REPORTED_MOST:
+            _REPORTED.clear()
+        picked = [values[i] for i in new]
+        _REPORTED.update(picked)
+        hashes += picked
+        texts += [t.lower() for t in pc.take(slice_texts, pa.array(new, pa.int64())).to_pylist()]
+    return pa.Table.from_arrays([pa.array(hashes, pa.uint64()), pa.array(texts, pa.string())], schema=TEXTS_SCHEMA)
+
+
+def _insert(con, name: str, rows: pa.Table, query: str) -> None:
+    if not rows.num_rows:
         return
-    con.register("quality_chunk", signals)
+    con.register(name, rows)
     try:
-        queries.run(con, "quality/insert_signals")
+        queries.run(con, query)
     finally:
-        con.unregister("quality_chunk")
+        con.unregister(name)
+
+
+def store_signals(con, signals: pa.Table) -> None:
+    """Append ``signals`` (rows of :func:`table`) to ``quality_signals``."""
+    _insert(con, "quality_chunk", signals, "quality/insert_signals")
+
+
+def store(con, result: tuple[pa.Table, pa.Table]) -> None:
+    """Store a result of :func:`chunk_signals`: the signals in ``quality_signals``, the sentence
+    texts in ``quality_pending_texts``."""
+    signals, texts = result
+    store_signals(con, signals)
+    _insert(con, "quality_chunk_texts", texts, "quality/insert_pending_texts")
 
 
 @hooks.each_chunk("quality_signals", store)
-def chunk_signals(revisions: pa.Table) -> pa.Table:
-    """Each-chunk stage: the signals of the revisions a parser process has just parsed."""
-    return table(revisions.select(["revision_id", "body", "checklist"]))
+def chunk_signals(revisions: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Each-chunk stage: the signals of the revisions a parser process has just parsed, and the
+    normalised text of their prose sentences that this process has not reported before.  The
+    after-import stage takes the text of a new template sentence from these
+    (``quality_pending_texts``) instead of splitting an example post again."""
+    found: list = []
+    signals = _table(revisions.select(["revision_id", "body", "checklist"]), found)
+    return signals, _new_texts(found)
 
 
 def compute_missing(con, rows: int = SLICE_ROWS, workers: int | None = None) -> int:
@@ -132,17 +183,17 @@ def compute_missing(con, rows: int = SLICE_ROWS, workers: int | None = None) -> 
         pending: deque = deque()
         for batch in queries.statement("quality/missing_signals").reader(reader_con, rows):
             if pool is None:
-                store(con, table(batch))
+                store_signals(con, table(batch))
                 done += batch.num_rows
                 continue
             pending.append(pool.apply_async(table, (batch,)))
             while len(pending) > 2 * workers:
                 result = pending.popleft().get()
-                store(con, result)
+                store_signals(con, result)
                 done += result.num_rows
         while pending:
             result = pending.popleft().get()
-            store(con, result)
+            store_signals(con, result)
             done += result.num_rows
     finally:
         reader_con.close()
