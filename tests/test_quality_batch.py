@@ -239,7 +239,8 @@ def test_sentence_ends_marked_on_the_bytes_equal_the_reference_on_every_string()
             want = [text._mark_sentence_ends(" ".join(s.split())) for s in part.to_pylist()]
             assert batch._sentence_marked(part).to_pylist() == want, part.to_pylist()
     ends = pa.array(["One.", ") two. Three", "x.", " y. z", "a!", "” b? c", ""], pa.large_string())
-    assert batch._sentence_marked(ends).to_pylist() == ["One.", ") two.\x1fThree", "x.", "y.\x1fz", "a!", "” b?\x1fc", ""]
+    assert batch._sentence_marked(ends).to_pylist() == ["One.", ") two.\x1fThree", "x.", "y.\x1fz", "a!", "” b?\x1fc",
+                                                        ""]
 
 
 def test_prepared_bodies_split_at_double_line_feeds_into_the_blocks_of_the_block_break_expression():
@@ -254,7 +255,8 @@ def test_prepared_bodies_split_at_double_line_feeds_into_the_blocks_of_the_block
                            for b in bodies], pa.large_string())
     assert pc.split_pattern(prepared, "\n\n").equals(pc.split_pattern_regex(translated, "\n *\n"))
     assert len(batch._space_newline_rows(*batch._utf8(pa.array(bodies, pa.large_string())))) > 500
-    assert batch._space_newline_rows(*batch._utf8(pa.array(["a \n", "b\n c", " \nx", "", "y \n"], pa.large_string()))).tolist() == [0, 2, 4]
+    spaced = pa.array(["a \n", "b\n c", " \nx", "", "y \n"], pa.large_string())
+    assert batch._space_newline_rows(*batch._utf8(spaced)).tolist() == [0, 2, 4]
 
 
 def test_lines_read_from_the_bytes_equal_the_regular_expressions_on_the_split_lines():
@@ -279,7 +281,8 @@ def test_lines_read_from_the_bytes_equal_the_regular_expressions_on_the_split_li
         assert got.block.tolist() == want_block.tolist()
         assert got.bullet.tolist() == want_bullet.tolist()
         assert got.ends_heading.tolist() == pc.match_substring_regex(lines, batch._ENDS_HEADING).to_pylist()
-        want_items = pc.utf8_trim(pc.replace_substring_regex(pc.filter(lines, pa.array(want_bullet)), batch._BULLET, ""), " ")
+        listed = pc.filter(lines, pa.array(want_bullet))
+        want_items = pc.utf8_trim(pc.replace_substring_regex(listed, batch._BULLET, ""), " ")
         assert got.items(got.bullet).to_pylist() == want_items.to_pylist()
     assert sum(got.bullet) > 100
 
@@ -313,7 +316,8 @@ def test_word_counts_read_from_the_bytes_equal_the_tokens_with_a_letter_or_digit
     """Random strings of tokens: ASCII letters, digits and punctuation, "_", bullets, dashes, accented
     and non-Latin letters, combining marks, symbols, spaces and line feeds anywhere."""
     rng = random.Random(13)
-    pieces = [" ", " ", "\n", "a", "Z", "7", "_", "-", "•", "—", "é", "ж", "中", "\u0301", "™", "²", ".", "*", "«", "\x01"]
+    pieces = [" ", " ", "\n", "a", "Z", "7", "_", "-", "•", "—", "é", "ж", "中", "\u0301", "™", "²", ".", "*", "«",
+              "\x01"]
     strings = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
     strings += ["", " ", "•", "• item", "_ __", "² ³", "x\ny", "a" * 50]
     a = pa.array(strings, pa.large_string())
@@ -336,6 +340,6 @@ def test_spaced_tokens_give_the_words_and_syllables_of_the_split_tokens():
         assert len(tokens) == len(string_of)
         got = np.bincount(string_of, weights=batch._token_values(tokens, trim=True), minlength=len(part))
         toks_l = pc.split_pattern(part, " ")
-        want = np.bincount(pc.list_parent_indices(toks_l).to_numpy(), weights=batch._token_values(pc.list_flatten(toks_l)),
-                           minlength=len(part))
+        want = np.bincount(pc.list_parent_indices(toks_l).to_numpy(),
+                           weights=batch._token_values(pc.list_flatten(toks_l)), minlength=len(part))
         assert got.tolist() == want.tolist()

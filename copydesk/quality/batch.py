@@ -1,11 +1,15 @@
-"""Per-post signals of a whole chunk of bodies at once, with Arrow kernels.
+"""Per-post signals of a whole chunk of bodies at once, with Arrow kernels and numpy.
 
 The definitions are those of :mod:`copydesk.quality.text` (its docstring; README "Quality
 signals"); this module is how they are computed.  Instead of walking each body in Python,
-a chunk's bodies are cut into blocks, lines, sentences and tokens by vectorised
-``pyarrow.compute`` kernels over the whole chunk, and counted with ``numpy.bincount`` over
-the parent indices.  Each distinct block and each distinct sentence of the chunk is read once
-(a templated corpus repeats them: see :class:`Chunk`).  Python only sees what cannot be vectorised:
+a chunk's bodies are cut into blocks, lines, sentences and tokens over the whole chunk, by
+``pyarrow.compute`` kernels (splits, dictionary encodings) and by numpy passes over the
+strings' UTF-8 bytes (which whitespace, which lines are bullets, where sentences end: a few
+comparisons per byte, where a regular expression costs several times more), and counted with
+``numpy.bincount`` over the parent indices.  Each distinct block and each distinct sentence of
+the chunk is read once (a templated corpus repeats them: see :class:`Chunk`).  Python only sees
+what cannot be vectorised, and the rare strings a byte-level rule does not cover (each such
+function says which):
 
 * the distinct tokens of the chunk (a dictionary encoding), looked up in the per-token
   syllable cache of :mod:`copydesk.quality.text` (corpora repeat words: a chunk of 1,000
@@ -13,8 +17,8 @@ the parent indices.  Each distinct block and each distinct sentence of the chunk
 * the distinct prose sentences, lower-cased and hashed (:func:`copydesk.quality.text.sentence_hash`);
 * the checklist comparison, for the posts that have a meta checklist.
 
-Whitespace is Python's (``str.isspace``) everywhere, spelt out as an RE2 class, so the
-blocks, words and sentences are the same as ``str.split`` would give.
+Whitespace is Python's (``str.isspace``) everywhere (spelt out as an RE2 class and as its UTF-8
+byte sequences), so the blocks, words and sentences are the same as ``str.split`` would give.
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ def _sentence_marked(a: pa.Array) -> pa.Array:
     size = len(data)
     if not size:
         return a
-    buffer = pa.allocate_buffer(size)             # from Arrow's pool: no fresh pages each chunk
+    buffer = pa.allocate_buffer(size)                       # the result's bytes
     out = np.frombuffer(buffer, np.uint8)
     np.equal(data, np.uint8(0x0A), out=out.view(bool))
     np.multiply(out, np.uint8(0x0A ^ 0x20), out=out)
@@ -372,7 +376,7 @@ class _Lines:
         first = _skip(data, starts, ends, b" ")
         keep = first < ends                                # not blank ("^ *$")
         starts, ends, first = starts[keep], ends[keep], first[keep]
-        self.block = np.searchsorted(offsets, starts, "right") - 1
+        self.block = _row_of(offsets, starts)
         last = _skip_back(data, ends, first) - 1           # the last byte that is no space
         self.ends_heading = _isin(data[last], b".!?:;")
         # a bullet: one of * - (one byte) or a run of digits then . or ) (at least two), or "•"
