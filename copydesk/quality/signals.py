@@ -58,7 +58,10 @@ def _table(revisions: pa.Table | pa.RecordBatch, sentences: list | None = None) 
         return SCHEMA.empty_table()
     if isinstance(revisions, pa.RecordBatch):
         revisions = pa.Table.from_batches([revisions])
-    lengths = pc.fill_null(pc.utf8_length(revisions.column("body")), 0).to_numpy(zero_copy_only=False).tolist()
+    lengths = pc.fill_null(pc.utf8_length(revisions.column("body")), 0).to_numpy(zero_copy_only=False)
+    if lengths.sum() <= SLICE_CHARS and lengths.max() <= MAX_BODY_CHARS:      # (a parse part: one slice)
+        return _slice(revisions, sentences)
+    lengths = lengths.tolist()
     parts, start, size = [], 0, 0
     for i, n in enumerate(lengths):
         if i > start and (size + n > SLICE_CHARS or n > MAX_BODY_CHARS or lengths[i - 1] > MAX_BODY_CHARS):
