@@ -296,12 +296,13 @@ def test_a_synthetic_corpus_after_import_alone(tmp_path, monkeypatch):
     import alone every post is scored, the boilerplate is found as text, and a full recompute agrees.
 
     The import takes the template sentences' text from what its parser processes reported
-    (``quality_pending_texts``), without splitting a body again; the recompute, which has no
+    (``signals.take_pending_texts``), without splitting a body again; the recompute, which has no
     reported texts, splits the example posts: both give the same texts."""
     from copydesk.synth import generate
     generate(tmp_path / "corpus", 2000, seed=5)
     db = tmp_path / "s.duckdb"
     monkeypatch.setattr(signals, "_REPORTED", set())    # (the parser processes fork from this one)
+    monkeypatch.setattr(signals, "_PENDING", [])
     split_for = []
     real_split = batch.sentence_texts
     monkeypatch.setattr(batch, "sentence_texts", lambda bodies, wanted: split_for.append(len(wanted)) or real_split(bodies, wanted))
@@ -312,10 +313,9 @@ def test_a_synthetic_corpus_after_import_alone(tmp_path, monkeypatch):
         incremental = _state(con)
         unscored = con.execute("SELECT count(*) FROM post_quality WHERE computed_quality IS NULL").fetchall()
         top = con.execute("SELECT sentence, posts FROM template_sentences ORDER BY posts DESC LIMIT 1").fetchall()
-        pending = con.execute("SELECT count(*) FROM quality_pending_texts").fetchall()
     assert unscored == [(0,)] and len(incremental[1]) == summary.posts_total
     assert top and top[0][1] > 100 and top[0][0] == top[0][0].lower()
-    assert pending == [(0,)]                             # the stage emptied the work table
+    assert signals._PENDING == []                        # the stage took them
     full = tmp_path / "full.duckdb"
     shutil.copy(db, full)
     con = dbmod.open_db(full)

@@ -85,18 +85,22 @@ def _finish(con, policy, batch_id, params) -> int:
 def _record_texts(con, min_posts: int) -> int:
     """Keep ``template_sentence_texts`` in step with the counts: forget the texts of sentences that
     are no longer template text (or whose example post changed), and record the text of the new
-    ones.  Only hashes are stored per revision: the text comes from ``quality_pending_texts`` (what
-    the parser processes of the imports since the last computation reported) or, for a sentence
-    not there, from splitting an example post's body again.  ``quality_pending_texts`` is emptied."""
+    ones.  Only hashes are stored per revision: the text comes from what the parser processes of
+    this process's imports reported since the last computation (:func:`signals.take_pending_texts`)
+    or, for a sentence not there, from splitting an example post's body again."""
+    reported = signals.take_pending_texts()
     queries.run(con, "quality/forget_sentence_texts", template_min_posts=min_posts)
     queries.run(con, "quality/needed_sentence_texts", template_min_posts=min_posts)
     needed = int(queries.statement("quality/needed_count").scalar(con))
     if not needed:
-        queries.run(con, "quality/clear_pending_texts")
         return 0
     queries.run(con, "quality/needed_examples")
-    queries.run(con, "quality/pending_sentence_texts")
-    queries.run(con, "quality/clear_pending_texts")
+    if reported.num_rows:
+        con.register("quality_reported_texts", reported)
+        try:
+            queries.run(con, "quality/reported_sentence_texts")
+        finally:
+            con.unregister("quality_reported_texts")
     # Arrow from end to end: the bodies never become Python strings
     examples = queries.statement("quality/example_bodies").arrow(con)
     if not examples.num_rows:

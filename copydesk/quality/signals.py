@@ -144,12 +144,29 @@ def store_signals(con, signals: pa.Table) -> None:
     _insert(con, "quality_chunk", signals, "quality/insert_signals")
 
 
+# The sentence texts the parser processes reported (:func:`chunk_signals`), kept in this process
+# until the next quality computation takes them (:func:`take_pending_texts`); forgotten beyond
+# _PENDING_MOST rows (the computation then splits example bodies again).
+_PENDING: list[pa.Table] = []
+_PENDING_MOST = 4_000_000
+
+
 def store(con, result: tuple[pa.Table, pa.Table]) -> None:
-    """Store a result of :func:`chunk_signals`: the signals in ``quality_signals``, the sentence
-    texts in ``quality_pending_texts``."""
+    """Store a result of :func:`chunk_signals`: the signals in ``quality_signals``; the sentence
+    texts are kept in memory for the after-import stage (:func:`take_pending_texts`)."""
     signals, texts = result
     store_signals(con, signals)
-    _insert(con, "quality_chunk_texts", texts, "quality/insert_pending_texts")
+    if texts.num_rows:
+        if sum(t.num_rows for t in _PENDING) + texts.num_rows > _PENDING_MOST:
+            _PENDING.clear()
+        _PENDING.append(texts)
+
+
+def take_pending_texts() -> pa.Table:
+    """The (hash, normalised text) pairs reported since the last call (repeats possible), forgotten here."""
+    tables = [TEXTS_SCHEMA.empty_table(), *_PENDING]
+    _PENDING.clear()
+    return pa.concat_tables(tables)
 
 
 @hooks.each_chunk("quality_signals", store)
@@ -157,7 +174,7 @@ def chunk_signals(revisions: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Each-chunk stage: the signals of the revisions a parser process has just parsed, and the
     normalised text of their prose sentences that this process has not reported before.  The
     after-import stage takes the text of a new template sentence from these
-    (``quality_pending_texts``) instead of splitting an example post again."""
+    (:func:`take_pending_texts`) instead of splitting an example post again."""
     found: list = []
     signals = _table(revisions.select(["revision_id", "body", "checklist"]), found)
     return signals, _new_texts(found)

@@ -37,14 +37,6 @@ CREATE TABLE IF NOT EXISTS template_sentence_texts (
     example_post_id VARCHAR NOT NULL
 );
 
--- A work table: the normalised text of prose sentences (by hash) that imports have parsed since the
--- last quality computation, reported by the parser processes.  The after-import quality stage
--- takes the text of new template sentences from it, then empties it.  Repeats are possible.
-CREATE TABLE IF NOT EXISTS quality_pending_texts (
-    sentence_hash UBIGINT NOT NULL,
-    sentence      VARCHAR NOT NULL
-);
-
 -- One row per current post, as of the last quality computation: the signals that depend on
 -- the corpus or on the policy, the sub-scores, the computed quality and the findings.
 CREATE TABLE IF NOT EXISTS quality_scores (
