@@ -619,7 +619,8 @@ def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast
             by_id = -1 not in held.values()
         if by_id:
             register("chunk_current", pa.table({"revision_id": pa.array(list(held.values()), _INT)}))
-            winners = queries.run(con, "ingest/chunk_winners_by_id").fetchall()
+            winners = queries.run(con, "ingest/chunk_winners",
+                                  parts={"current_rows": "ingest/_current_rows_by_id"}).fetchall()
         else:
             winners = queries.run(con, "ingest/chunk_winners").fetchall()
         if winners:

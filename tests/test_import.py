@@ -342,11 +342,11 @@ def test_a_first_import_finds_current_rows_by_revision_id_as_the_scan_would(tmp_
     monkeypatch.setattr(queries, "run", lambda con, name, *a, **k: (ran.append(name), run(con, name, *a, **k))[1])
     fresh, scanned = tmp_path / "fresh.duckdb", tmp_path / "scanned.duckdb"
     import_paths([d], fresh, workers=1)
-    assert "ingest/retire_revisions" in ran and "ingest/chunk_winners" not in ran
+    assert "ingest/retire_revisions" in ran and "ingest/retire_current" not in ran
     import_paths([other], scanned, workers=1)
     ran.clear()
     import_paths([d], scanned, workers=1)
-    assert "ingest/chunk_winners" in ran and "ingest/chunk_winners_by_id" not in ran
+    assert "ingest/retire_current" in ran and "ingest/retire_revisions" not in ran
     current = "SELECT post_id, title, is_current FROM post_revisions WHERE post_id <> 'alphanode-000099' ORDER BY ALL"
     assert q(fresh, current) == q(scanned, current)
     assert q(fresh, "SELECT post_id, title FROM posts ORDER BY 1") == [

@@ -1,5 +1,6 @@
 -- name: ingest/chunk_winners
--- Revisions of this chunk (chunk_revisions) that beat the current row of their post (posts of chunk_fast): higher version, then later last_reviewed, then later import.
+-- Revisions of this chunk (chunk_revisions) that beat the current row of their post (posts of chunk_fast, current rows from {{current_rows}}): higher version, then later last_reviewed, then later import.
+-- part: current_rows = ingest/_current_rows_by_post
 -- input: chunk_fast
 -- input: chunk_revisions
 WITH candidates AS (
@@ -8,8 +9,7 @@ WITH candidates AS (
     WHERE post_id IN (SELECT post_id FROM chunk_fast)
     UNION ALL
     SELECT post_id, -1 AS revision_id, version, last_reviewed, imported_at   -- the current row: older than any chunk revision
-    FROM post_revisions
-    WHERE is_current AND post_id IN (SELECT post_id FROM chunk_fast)
+    FROM {{current_rows}} AS c
 )
 SELECT post_id, revision_id
 FROM candidates
