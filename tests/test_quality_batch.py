@@ -154,6 +154,41 @@ def test_the_import_stores_signals_computed_in_the_parser_processes(tmp_path, mo
     del corpus
 
 
+def test_a_process_reports_each_sentence_text_once_and_keeps_what_it_holds_bounded(monkeypatch):
+    """chunk_signals reports the (hash, normalised text) of each distinct prose sentence the first
+    time this process sees it; the importing process keeps the reports until the quality stage
+    takes them, and forgets them (and what it reported) beyond their bounds."""
+    monkeypatch.setattr(signals, "_REPORTED", set())
+    monkeypatch.setattr(signals, "_PENDING", [])
+
+    def chunk(first_id, bodies):
+        return pa.table({"revision_id": pa.array(range(first_id, first_id + len(bodies)), pa.int64()),
+                         "body": pa.array(bodies), "checklist": pa.array([None] * len(bodies), pa.list_(pa.string()))})
+    rows, texts = signals.chunk_signals(chunk(1, ["One  Shared.  Two here.", "one shared. Three!", "Heading\n\nTwo here."]))
+    assert rows.num_rows == 3
+    assert sorted(texts.column("sentence").to_pylist()) == ["one shared.", "three!", "two here."]
+    assert texts.column("sentence_hash").to_pylist() == [text.sentence_hash(t) for t in texts.column("sentence").to_pylist()]
+    _, again = signals.chunk_signals(chunk(4, ["Two here. Four now."]))
+    assert again.column("sentence").to_pylist() == ["four now."]           # only what is new to the process
+    signals.store(_NoDatabase(), (rows.slice(0, 0), texts))
+    signals.store(_NoDatabase(), (rows.slice(0, 0), again))
+    assert signals.take_pending_texts().num_rows == 4 and signals.take_pending_texts().num_rows == 0
+    monkeypatch.setattr(signals, "_PENDING_MOST", 5)
+    for _ in range(3):
+        signals.store(_NoDatabase(), (rows.slice(0, 0), texts))           # 3 + 3 > 5: the older ones go
+    assert signals.take_pending_texts().num_rows == 3
+    monkeypatch.setattr(signals, "_REPORTED_MOST", 4)
+    _, fresh = signals.chunk_signals(chunk(5, ["Five is new. Six is new."]))    # 4 + 2 > 4: forgotten first
+    assert fresh.num_rows == 2 and len(signals._REPORTED) == 2
+
+
+class _NoDatabase:
+    """A connection that fails the test if anything is written (an empty signals table is not)."""
+
+    def register(self, *args):
+        pytest.fail("nothing to write")
+
+
 def test_a_failing_chunk_stage_loses_nothing_but_its_result(tmp_path, monkeypatch):
     out = synth.generate(tmp_path / "c", 60, seed=2)
 

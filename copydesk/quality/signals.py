@@ -117,12 +117,15 @@ def _new_texts(found: list[tuple]) -> pa.Table:
     texts: list[str] = []
     for slice_hashes, slice_texts in found:
         values = slice_hashes.tolist()
-        new = [i for i, h in enumerate(values) if h not in _REPORTED]
+        new, picked = [], {}                  # (texts differing in case only share a hash: one report)
+        for i, h in enumerate(values):
+            if h not in _REPORTED and h not in picked:
+                picked[h] = None
+                new.append(i)
         if not new:
             continue
         if len(_REPORTED) + len(new) > _REPORTED_MOST:
             _REPORTED.clear()
-        picked = [values[i] for i in new]
         _REPORTED.update(picked)
         hashes += picked
         texts += [t.lower() for t in pc.take(slice_texts, pa.array(new, pa.int64())).to_pylist()]
