@@ -394,7 +394,10 @@ def quality_cmd(db, as_json):
     """Recompute copydesk's own quality signals, template sentences and scores; print a summary."""
     import time
 
+    import duckdb
+
     from . import quality
+    from .quality import corpus
 
     path = dbmod.db_path(db)
     if not path.exists():
@@ -406,6 +409,11 @@ def quality_cmd(db, as_json):
     except dbmod.DatabaseBusy as exc:
         fail(str(exc))
     try:
+        try:
+            corpus.limit_memory(con)
+        except duckdb.Error as exc:
+            fail(f"COPYDESK_QUALITY_MEMORY is not a memory size DuckDB accepts: {corpus.MEMORY_LIMIT!r} "
+                 f"({str(exc).splitlines()[0]})")
         done = quality.recompute(con, policy)
         out = {**quality.summary(con, policy), "analysed": done["analysed"],
                "seconds": round(time.perf_counter() - t0, 2)}

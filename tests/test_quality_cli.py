@@ -67,6 +67,31 @@ def test_quality_command_recomputes_and_summarises(tmp_path):
 def test_quality_command_errors_are_one_line(tmp_path):
     proc = run("quality", "--db", str(tmp_path / "missing.duckdb"))
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    _corpus(tmp_path / "p")
+    db = tmp_path / "q.duckdb"
+    import_paths([tmp_path / "p"], db, workers=1)
+    before = _state(db)
+    bad = subprocess.run([*COPYDESK, "quality", "--db", str(db)], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "COPYDESK_QUALITY_MEMORY": "lots"})
+    assert bad.returncode == 2 and bad.stderr.startswith("error: COPYDESK_QUALITY_MEMORY") and "'lots'" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and _state(db) == before
+    ok = subprocess.run([*COPYDESK, "quality", "--db", str(db), "--json"], capture_output=True, text=True,
+                        timeout=300, env={**os.environ, "COPYDESK_QUALITY_MEMORY": "300MB"})
+    assert ok.returncode == 0 and json.loads(ok.stdout)["scored"] == 9 and _state(db) == before
+
+
+def test_the_recomputation_caps_duckdbs_memory(tmp_path):
+    from copydesk import db as dbmod
+    from copydesk.quality import corpus
+    con = dbmod.open_db(tmp_path / "m.duckdb")
+    try:
+        corpus.limit_memory(con, "300MB")
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("286.1 MiB", "300.0 MB")
+        corpus.limit_memory(con)
+        assert corpus.MEMORY_LIMIT == os.environ.get("COPYDESK_QUALITY_MEMORY", "1GB")
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("953.6 MiB", "1.0 GB")
+    finally:
+        con.close()
 
 
 def test_quality_exports_follow_the_formula_rule(tmp_path):

@@ -144,7 +144,8 @@ def flows_db(tmp_path_factory):
             assert trends.posts_count(con, policy, {}, AS_OF) == len(trends.posts_page(con, policy, {}, AS_OF,
                                                                                        limit=10_000))
             queue.fetch_page_with_count(con, policy, {}, as_of=AS_OF)
-            quality.recompute(con)                        # what `copydesk quality` does
+            quality.corpus.limit_memory(con)             # what `copydesk quality` does
+            quality.recompute(con)
             quality.summary(con)
             figures.page_figures(con, policy, {}, AS_OF)   # the Quality page and the quality card
             figures.page_figures(con, policy, {"band": ["stale"]}, AS_OF)     # a sidebar filter: via post_freshness
