@@ -98,31 +98,27 @@ def _record_texts(con, min_posts: int) -> int:
     if not needed:
         return 0
     queries.run(con, "quality/needed_examples")
-    if reported.num_rows:
-        con.register("quality_reported_texts", reported)
-        try:
-            queries.run(con, "quality/reported_sentence_texts")
-        finally:
-            con.unregister("quality_reported_texts")
-    # Arrow from end to end: the bodies never become Python strings
+    _record_found(con, reported)
+    # the sentences not reported: their example posts' bodies split again (Arrow from end to end)
     examples = queries.statement("quality/example_bodies").arrow(con)
-    if not examples.num_rows:
-        return needed
-    held = examples.column("hashes").combine_chunks()
-    hashes = pc.list_flatten(held)
-    wanted = hashes.to_pylist()
-    texts = batch.sentence_texts(examples.column("body").combine_chunks(), set(wanted))
-    example = pc.list_parent_indices(held).cast(pa.int64())
-    rows = pa.table({"revision_id": pc.take(examples.column("revision_id").combine_chunks(), example).cast(pa.int64()),
-                     "post_id": pc.take(examples.column("post_id").combine_chunks(), example).cast(pa.string()),
-                     "sentence_hash": hashes.cast(pa.uint64()),
-                     "sentence": pa.array([texts.get(h) for h in wanted], pa.string())})
-    con.register("quality_texts", rows.filter(pc.is_valid(rows.column("sentence"))))
-    try:
-        queries.run(con, "quality/insert_sentence_texts")
-    finally:
-        con.unregister("quality_texts")
+    if examples.num_rows:
+        wanted = set(pc.list_flatten(examples.column("hashes").combine_chunks()).to_pylist())
+        found = batch.sentence_texts(examples.column("body").combine_chunks(), wanted)
+        _record_found(con, pa.Table.from_arrays([pa.array(list(found), pa.uint64()),
+                                                 pa.array(list(found.values()), pa.string())],
+                                                schema=signals.TEXTS_SCHEMA))
     return needed
+
+
+def _record_found(con, texts: pa.Table) -> None:
+    """Record the text of the needed sentences that ``texts`` (hash, normalised text) holds."""
+    if not texts.num_rows:
+        return
+    con.register("quality_found_texts", texts)
+    try:
+        queries.run(con, "quality/record_sentence_texts")
+    finally:
+        con.unregister("quality_found_texts")
 
 
 def update(con, policy: freshness.QualityPolicy | None = None, batch_id: int | None = None) -> dict:
