@@ -516,11 +516,11 @@ class Chunk:
         used = np.zeros(nd, bool)
         used[real_of] = True
         hashes = np.zeros(nd, np.uint64)
-        texts = pc.filter(sentences, pa.array(used)).to_pylist()
-        hashes[used] = np.fromiter((text.sentence_hash(s.lower()) for s in texts),
-                                   np.uint64, len(texts))
+        self._real_texts = pc.filter(sentences, pa.array(used))
+        hashes[used] = np.fromiter((text.sentence_hash(s.lower()) for s in self._real_texts.to_pylist()),
+                                   np.uint64, len(self._real_texts))
         self.hashes = hashes[self.sentence_ids]
-        self._distinct_hashes, self._real = hashes, used
+        self._real_hashes = hashes[used]
 
     # --- per post ---------------------------------------------------------------------------------
     def _finish(self, checklists) -> None:
@@ -575,7 +575,7 @@ class Chunk:
     def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
         """The distinct prose sentences of the chunk: (their hashes, their texts, whitespace
         collapsed but not lower-cased)."""
-        return self._distinct_hashes[self._real], pc.filter(self._sentences, pa.array(self._real))
+        return self._real_hashes, self._real_texts
 
     def sentences_of(self, i: int) -> list[str]:
         """The prose sentences of body ``i``, whitespace collapsed (not lower-cased)."""
@@ -605,11 +605,6 @@ def sentence_texts(bodies, wanted: set[int]) -> dict[int, str]:
 
 def _floats(a: np.ndarray) -> pa.Array:
     return pa.array(a, pa.float64(), mask=np.isnan(a))
-
-
-def columns(bodies, checklists=None) -> dict[str, pa.Array]:
-    """The ``quality_signals`` columns (all but ``revision_id``) of a chunk of bodies."""
-    return chunk_columns(Chunk(bodies, checklists))
 
 
 def chunk_columns(c: Chunk) -> dict[str, pa.Array]:

@@ -132,19 +132,15 @@ def _new_texts(found: list[tuple]) -> pa.Table:
     return pa.Table.from_arrays([pa.array(hashes, pa.uint64()), pa.array(texts, pa.string())], schema=TEXTS_SCHEMA)
 
 
-def _insert(con, name: str, rows: pa.Table, query: str) -> None:
-    if not rows.num_rows:
-        return
-    con.register(name, rows)
-    try:
-        queries.run(con, query)
-    finally:
-        con.unregister(name)
-
-
 def store_signals(con, signals: pa.Table) -> None:
     """Append ``signals`` (rows of :func:`table`) to ``quality_signals``."""
-    _insert(con, "quality_chunk", signals, "quality/insert_signals")
+    if not signals.num_rows:
+        return
+    con.register("quality_chunk", signals)
+    try:
+        queries.run(con, "quality/insert_signals")
+    finally:
+        con.unregister("quality_chunk")
 
 
 # The sentence texts the parser processes reported (:func:`chunk_signals`), kept in this process
