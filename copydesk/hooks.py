@@ -2,14 +2,14 @@
 
 Two kinds of stage:
 
-* **each chunk** (``@hooks.each_chunk(name, store)``): ``fn(revisions) -> pa.Table | tuple | None`` runs
-  in the parser processes on every chunk of revisions they have just parsed (an Arrow table of
-  ``post_revisions`` rows), so that per-post work is spread over the cores with the parsing;
+* **each chunk** (``@hooks.each_chunk(name, store)``): ``fn(revisions) -> pa.Table | tuple | None``
+  runs in the parser processes on every chunk of revisions they have just parsed (an Arrow table
+  of ``post_revisions`` rows), so that per-post work is spread over the cores with the parsing;
   the main process then calls ``store(con, result)`` inside the transaction that writes the
   chunk.  The parser processes parse a chunk in parts: the result is an Arrow table, a tuple of
   them, or None; the importer joins the parts' results (table by table) and renumbers their
-  ``revision_id`` columns with the revisions.  A stage that raises loses only its own result for that chunk (the after-import
-  stages compute what is missing), never the import.  Registered by :data:`CHUNK_MODULES`,
+  ``revision_id`` columns with the revisions.  A stage that raises loses only its own result for
+  that chunk (the after-import stages compute what is missing), never the import.  Registered by :data:`CHUNK_MODULES`,
   imported before the parser processes start.
 * **after import**, below.
 

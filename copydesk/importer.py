@@ -402,8 +402,11 @@ def _parts(chunk: list, most: int) -> list[tuple[int, list]]:
     return [(bounds[k], chunk[bounds[k]:bounds[k + 1]]) for k in range(n)]
 
 
-def _renumbered(table: pa.Table, shift: int) -> pa.Table:
-    """``table`` with ``shift`` added to its ``revision_id`` column (when it has one)."""
+def _renumbered(table: pa.Table | tuple, shift: int) -> pa.Table | tuple:
+    """``table`` with ``shift`` added to its ``revision_id`` column (when it has one); a tuple of
+    tables (an each-chunk stage's result) table by table."""
+    if isinstance(table, tuple):
+        return tuple(_renumbered(t, shift) for t in table)
     i = table.schema.get_field_index("revision_id")
     if not shift or i < 0:
         return table
@@ -429,9 +432,7 @@ def _joined(results: list[tuple], firsts: list[int], first: int) -> tuple[pa.Tab
         for name, result in part_extras.items():
             extras.setdefault(name, [])
             if result is not None:           # (a stage that failed on a part lost only that part's result)
-                shift = next_id - part_first
-                extras[name].append(tuple(_renumbered(t, shift) for t in result) if isinstance(result, tuple)
-                                    else _renumbered(result, shift))
+                extras[name].append(_renumbered(result, next_id - part_first))
         next_id += table.num_rows
         revs.append(table)
         ledgers.append(ledger)
