@@ -100,7 +100,7 @@ def _fresh_dictionary(monkeypatch, cache):
     monkeypatch.setattr(text, "_PYPHEN", None)
     monkeypatch.setattr(pyphen, "hdcache", {})
     from textstat.backend.utils import get_pyphen
-    get_pyphen.cache_clear() if hasattr(get_pyphen, "cache_clear") else None
+    get_pyphen.cache_clear()                         # (textstat keeps its Pyphen in an lru_cache)
 
 
 def test_the_syllable_dictionary_is_read_back_from_its_cache_files_and_a_bad_cache_is_rebuilt(tmp_path, monkeypatch):
