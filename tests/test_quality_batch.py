@@ -261,21 +261,55 @@ def test_a_chunk_with_each_odd_whitespace_character_equals_the_reference(space):
         assert not _same(text.analyse(body, None), chunk, i), (i, body)
 
 
-def test_sentence_ends_marked_on_the_bytes_equal_the_reference_on_every_string():
-    """Random strings over the characters the marking looks at (terminators, closers, spaces, line
+def test_sentence_pieces_collapse_into_the_sentences_the_reference_cuts_on_every_string():
+    """Random strings over the characters the cutting looks at (terminators, closers, spaces, line
     feeds, multi-byte letters), in arrays and slices of them: strings that end in a terminator next
-    to strings that start with a closer or a space, two spaces, empty strings."""
+    to strings that start with a closer or a space, runs of whitespace, empty strings.  The pieces of
+    each string, collapsed, are ``text.sentences_of`` of it (what _sentence_pieces replaces: marking
+    the collapsed text and splitting it)."""
     rng = random.Random(7)
     alphabet = [" ", "\n", ".", "?", "!", '"', "'", ")", "]", "”", "’", "a", "é", "x", "\x01", "—"]
-    for _ in range(300):
-        strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(rng.randint(1, 30))]
-        a = pa.array(strings, pa.large_string())
-        for part in (a, a.slice(1), a.slice(len(a) // 2)):
-            want = [text._mark_sentence_ends(" ".join(s.split())) for s in part.to_pylist()]
-            assert batch._sentence_marked(part).to_pylist() == want, part.to_pylist()
-    ends = pa.array(["One.", ") two. Three", "x.", " y. z", "a!", "” b? c", ""], pa.large_string())
-    assert batch._sentence_marked(ends).to_pylist() == ["One.", ") two.\x1fThree", "x.", "y.\x1fz", "a!", "” b?\x1fc",
-                                                        ""]
+    strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(6000)]
+    strings += ["One.", ") two. Three", "x.", " y. z", "a!", "” b? c", "", "a.      b", "a.\n\n \nb", "a.\"  \n", " ",
+                "Hi. " + " " * 12 + "there.\n", '"Stop." He left.  ', "a?!  b", "a.’ b", "a.’’ b"]
+    a = pa.array(strings, pa.large_string())
+    for part in (a, a.slice(1), a.slice(len(a) // 2), a.slice(len(a) - 3), a.slice(0, 0)):
+        pieces, string_of = batch._sentence_pieces(part)
+        assert len(pieces) == len(string_of) and pieces.validate(full=True) is None
+        got = [[] for _ in range(len(part))]
+        for i, sentence in zip(string_of.tolist(), batch._collapsed(pieces).to_pylist()):
+            got[i].append(sentence)
+        assert got == [text.sentences_of(s) for s in part.to_pylist()]
+    assert sum(len(text.sentences_of(s)) > 1 for s in strings) > 600           # many strings had several
+
+
+def test_collapsed_strings_equal_the_joined_split():
+    """Random strings of words, spaces and line feeds anywhere (leading, trailing, in runs)."""
+    rng = random.Random(8)
+    pieces = [" ", " ", "\n", "a", "Bc", "é", "."]
+    strings = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(4000)] + ["", " ", "\n"]
+    a = pa.array(strings, pa.large_string())
+    for part in (a, a.slice(3, 2000)):
+        assert batch._collapsed(part).to_pylist() == [" ".join(s.split()) for s in part.to_pylist()]
+
+
+def test_lower_hashes_equal_the_sentence_hash_of_the_lower_cased_text():
+    """ASCII strings (hashed on bytes lower-cased with numpy) and strings whose lower case is
+    Python's own beyond ASCII (the dotted capital I, a final sigma, sharp s, accents)."""
+    rng = random.Random(9)
+    pieces = ["A", "z", "Q", "@", "[", "`", "{", " ", ".", "7", "É", "İ", "ΟΔΟΣ", "ß", "Ω", "—"]
+    strings = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(4000)] + [""]
+    a = pa.array(strings, pa.large_string())
+    for part in (a, a.slice(11, 2000), a.slice(0, 0)):
+        want = [text.sentence_hash(s.lower()) for s in part.to_pylist()]
+        got = batch._lower_hashes(part)
+        assert got.dtype == np.uint64 and got.tolist() == want
+
+
+def test_unique_equals_numpy_unique():
+    rng = np.random.default_rng(4)
+    for values in (rng.integers(0, 50, 1000), rng.integers(-5, 10**12, 300), np.zeros(0, np.int64), np.array([3])):
+        assert batch._unique(values).tolist() == np.unique(values).tolist()
 
 
 def test_prepared_bodies_split_at_double_line_feeds_into_the_blocks_of_the_block_break_expression():

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import text
+from xxhash import xxh3_64_intdigest as _xxh3
 
 _SPACE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 # Every whitespace character but the line feed reads as a space (str.split and the block rules
@@ -65,9 +66,16 @@ def _row_of(offsets: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 
 # A sentence ends at a terminator (. ! ?), optionally followed by one closing quote or bracket, then
-# a space: that space becomes "\x1f" (text._mark_sentence_ends)
+# whitespace (text._mark_sentence_ends, on the collapsed text)
 _TERMINATORS = b".?!"
 _CLOSER_BYTES = [c.encode() for c in text._CLOSERS]
+
+
+def _unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an integer array (its distinct values, sorted) by a sort and one comparison:
+    numpy 2.4's ``np.unique`` hashes the values first, twenty times slower on 20k of them."""
+    x = np.sort(x)
+    return x[np.concatenate([[True], x[1:] != x[:-1]])] if len(x) else x
 
 
 def _nonzero(mask: np.ndarray) -> np.ndarray:
@@ -79,64 +87,83 @@ def _nonzero(mask: np.ndarray) -> np.ndarray:
     return hit[i >> 3] * 8 + (i & 7)
 
 
-def _sentence_marked(a: pa.Array) -> pa.Array:
-    """``text._mark_sentence_ends(" ".join(s.split()))`` of every string ``s`` of ``a`` (large_string,
-    whitespace " " and "\n"): each "\n" becomes a space and each space after a sentence end "\x1f",
-    byte for byte with numpy (the string keeps its length); the rare strings with a space at an end
-    or two in a row are collapsed and marked in Python."""
+def _sentence_pieces(a: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(the sentences of the strings of ``a`` (large_string, whitespace " " and "\n") as raw pieces,
+    and the string of each): zero-copy views of ``a``'s bytes, cut where a sentence ends (where
+    ``text.sentences_of`` cuts: a terminator, optionally one closer, then whitespace) after the
+    whitespace that follows it, unless only whitespace follows.  ``" ".join(piece.split())`` of each
+    piece (:func:`_collapsed`) is that sentence; a string is one piece or more, an empty one too."""
     data, offsets = _utf8(a)
-    size = len(data)
-    if not size:
-        return a
-    buffer = pa.allocate_buffer(size)                       # the result's bytes
-    out = np.frombuffer(buffer, np.uint8)
-    np.equal(data, np.uint8(0x0A), out=out.view(bool))
-    np.multiply(out, np.uint8(0x0A ^ 0x20), out=out)
-    np.bitwise_xor(out, data, out=out)                      # "\n" -> " "
-    padded = -size % 8 + size
-    space = np.zeros(padded, bool)
-    np.equal(out, np.uint8(0x20), out=space[:size])
-    mask = np.zeros(padded, bool)
-    np.logical_and(space[:size - 1], space[1:size], out=mask[:size - 1])
-    twice = _nonzero(mask)                                  # a space then a space
-    starts, ends = offsets[:-1], offsets[1:]
-    edge = (starts < ends) & (space[np.minimum(starts, size - 1)] | space[ends - 1])
-    # a sentence end: a terminator, optionally one closer, then a space (of the same string: a
-    # space starting the next string makes it an edge one, collapsed in Python)
-    m, other = mask[:size], space[:size]
-    first, *more = _TERMINATORS
-    np.equal(out, np.uint8(first), out=m)
-    for byte in more:
-        m |= np.equal(out, np.uint8(byte), out=other)
-    t = _nonzero(mask)
-    t = t[t + 1 < size]
-    if len(t):
-        nxt = out[t + 1]
-        ends_at = [t[nxt == 0x20] + 1]
-        closed = np.zeros(len(t), bool)
-        for first in {c[0] for c in _CLOSER_BYTES}:
-            closed |= nxt == first
-        t = t[closed]
-        if len(t):
-            row_end = ends[_row_of(offsets, t)]
+    size, n = len(data), len(a)
+    base = int(np.frombuffer(a.buffers()[1], np.int64, 1, a.offset * 8)[0]) if n else 0
+    cuts = row = np.zeros(0, np.int64)
+    if size > 1:
+        found = np.zeros(-size % 8 + size, bool)
+        other = np.zeros(size, bool)
+        first, *more = _TERMINATORS
+        np.equal(data, np.uint8(first), out=found[:size])
+        for byte in more:
+            np.logical_or(found[:size], np.equal(data, np.uint8(byte), out=other), out=found[:size])
+        t = _nonzero(found)
+        row = _row_of(offsets, t)
+        row_end = offsets[1:][row]
+        # the whitespace ending the sentence: right after the terminator, or after one closer
+        nxt = data[np.minimum(t + 1, size - 1)]
+        space = (t + 1 < row_end) & _isin(nxt, b" \n")
+        at, at_row = [t[space] + 1], [row[space]]
+        lead = _isin(nxt, bytes({c[0] for c in _CLOSER_BYTES}))
+        if lead.any():
+            t, row, row_end = t[lead], row[lead], row_end[lead]
             for closer in _CLOSER_BYTES:
                 k = len(closer)
                 hit = t + k + 1 < row_end
                 for j in range(k):
-                    hit &= out[np.minimum(t + 1 + j, size - 1)] == closer[j]
-                hit &= out[np.minimum(t + k + 1, size - 1)] == 0x20
-                ends_at.append(t[hit] + k + 1)
-        out[np.concatenate(ends_at)] = 0x1F
-    marked = pa.LargeStringArray.from_buffers(len(a), pa.py_buffer(offsets), buffer)
-    rows = edge
-    rows[_row_of(offsets, twice)] = True
-    if not rows.any():
-        return marked
-    rows = np.flatnonzero(rows)
-    fixed = [text._mark_sentence_ends(" ".join(v.split())) for v in pc.take(a, pa.array(rows)).to_pylist()]
+                    hit &= data[np.minimum(t + 1 + j, size - 1)] == closer[j]
+                hit &= _isin(data[np.minimum(t + k + 1, size - 1)], b" \n")
+                at.append(t[hit] + k + 1)
+                at_row.append(row[hit])
+        at, row = np.concatenate(at), np.concatenate(at_row)
+        stop = offsets[1:][row]
+        cuts = _skip(data, at, stop, b" \n")
+        inside = cuts < stop
+        cuts, row = cuts[inside], row[inside]
+    bounds = np.concatenate([offsets, cuts])
+    bounds.sort(kind="stable")
+    string_of = np.repeat(np.arange(n), np.bincount(row, minlength=n) + 1)
+    pieces = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds + base),
+                                              a.buffers()[2] if size else pa.py_buffer(b""))
+    return pieces, string_of
+
+
+def _collapsed(a: pa.Array) -> pa.Array:
+    """``" ".join(s.split())`` of every string ``s`` of ``a`` (large_string, whitespace " " and "\n"):
+    trailing whitespace trimmed by a kernel; the rare strings with whitespace at the start, a line
+    feed or two spaces in a row before their end in Python."""
+    trimmed = pc.utf8_rtrim(a, " \n")
+    data, offsets = _utf8(a)
+    size = len(data)
+    if not size:
+        return trimmed
+    _, kept = _utf8(trimmed)
+    starts = offsets[:-1]
+    end = starts + np.diff(kept)                          # each string's end once trimmed
+    odd = np.zeros(-size % 8 + size, bool)
+    space = np.zeros(size, bool)
+    np.equal(data, np.uint8(0x20), out=space)
+    np.logical_and(space[:-1], space[1:], out=odd[:size - 1])
+    odd[:size] |= np.equal(data, np.uint8(0x0A), out=space)
+    at = _nonzero(odd)
+    rows = _row_of(offsets, at)
+    rows = rows[at < end[rows]]
+    lead = np.flatnonzero(end > starts)
+    lead = lead[data[starts[lead]] == 0x20]
+    rows = _unique(np.concatenate([rows, lead]))
+    if not len(rows):
+        return trimmed
+    fixed = [" ".join(v.split()) for v in pc.take(a, pa.array(rows)).to_pylist()]
     mask = np.zeros(len(a), bool)
     mask[rows] = True
-    return pc.replace_with_mask(marked, pa.array(mask), pa.array(fixed, pa.large_string()))
+    return pc.replace_with_mask(trimmed, pa.array(mask), pa.array(fixed, pa.large_string()))
 
 
 def _word_counts(a: pa.Array) -> np.ndarray:
@@ -212,6 +239,25 @@ def _spaced_tokens(a: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return tokens, string_of
 
 
+def _lower_hashes(a: pa.Array) -> np.ndarray:
+    """``text.sentence_hash(s.lower())`` of every string ``s`` of ``a`` (large_string, no NULL), as
+    uint64.  An ASCII string is lower-cased on its UTF-8 bytes with numpy (A-Z only: what
+    ``str.lower`` does to ASCII) and its bytes hashed without a ``str`` being made; the others
+    (accents, dashes, curly quotes: ``str.lower`` has rules of its own beyond ASCII) in Python."""
+    n = len(a)
+    if not n:
+        return np.zeros(0, np.uint64)
+    data, offsets = _utf8(a)
+    upper = (data - np.uint8(ord("A"))) < 26
+    low = np.bitwise_or(data, upper.view(np.uint8) << 5)      # "A"-"Z" + 0x20 = "a"-"z"
+    lowered = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(low)])
+    hashes = np.fromiter(map(_xxh3, lowered.to_pylist()), np.uint64, n)
+    other = np.flatnonzero(~pc.string_is_ascii(a).to_numpy(zero_copy_only=False))
+    if len(other):
+        hashes[other] = [text.sentence_hash(s.lower()) for s in pc.take(a, pa.array(other)).to_pylist()]
+    return hashes
+
+
 def _counts(parents: np.ndarray, n: int, weights=None) -> np.ndarray:
     if weights is None:
         return np.bincount(parents, minlength=n).astype(np.int64, copy=False)
@@ -266,7 +312,7 @@ def _prepared(bodies) -> pa.Array:
         bodies = bodies.combine_chunks()
     bodies = pc.fill_null(bodies.cast(pa.large_string()), "")
     data, offsets = _utf8(bodies)
-    rows = np.union1d(_odd_space_rows(data, offsets), _space_newline_rows(data, offsets))
+    rows = _unique(np.concatenate([_odd_space_rows(data, offsets), _space_newline_rows(data, offsets)]))
     if not len(rows):
         return bodies
     mask = np.zeros(len(bodies), bool)
@@ -289,7 +335,7 @@ def _space_newline_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     np.equal(data[:2 * half].view(np.uint16), pair, out=found[:half])
     np.equal(data[1:2 * half + 1].view(np.uint16), pair, out=at_odd[:half])
     at = np.concatenate([_nonzero(found) * 2, _nonzero(at_odd) * 2 + 1])
-    return np.unique(_row_of(offsets, at))
+    return _unique(_row_of(offsets, at))
 
 
 def _odd_space_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -317,27 +363,27 @@ def _odd_space_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     for k, codes in enumerate(_ODD_BYTES, 1):
         prefix = code >> (8 * (3 - k))
         odd |= codes[np.minimum(np.searchsorted(codes, prefix), len(codes) - 1)] == prefix
-    return np.unique(_row_of(offsets, at[odd]))
+    return _unique(_row_of(offsets, at[odd]))
 
 
-_DIGITS = re.compile(rb"[0-9]*")
-_SPACES = re.compile(rb" *")
+_DIGITS = b"0123456789"
+_RUNS = {b" ": re.compile(rb" *"), b" \n": re.compile(rb"[ \n]*"), _DIGITS: re.compile(rb"[0-9]*")}
 
 
 def _skip(data: np.ndarray, pos: np.ndarray, stop: np.ndarray, run: bytes) -> np.ndarray:
-    """Each position of ``pos`` moved forward over the bytes of ``run`` (b" " or b"0123456789"), not
-    beyond ``stop``: a few vectorised steps, then the long runs (deep indentation) in Python."""
+    """Each position of ``pos`` moved forward over the bytes of ``run`` (b" ", b" \n" or b"0123456789"),
+    not beyond ``stop``: a few vectorised steps, then the long runs (deep indentation) in Python."""
     pos = pos.copy()
     todo = np.flatnonzero(pos < stop)
     for _ in range(4):
         if not len(todo):
             return pos
         at = data[pos[todo]]
-        hit = at == run[0] if len(run) == 1 else (at >= run[0]) & (at <= run[-1])
+        hit = (at >= run[0]) & (at <= run[-1]) if run == _DIGITS else _isin(at, run)
         todo = todo[hit]
         pos[todo] += 1
         todo = todo[pos[todo] < stop[todo]]
-    pattern = _SPACES if run == b" " else _DIGITS
+    pattern = _RUNS[run]
     for i in todo.tolist():
         pos[i] += pattern.match(data[pos[i]:stop[i]].tobytes()).end()
     return pos
@@ -383,7 +429,7 @@ class _Lines:
         # (three: e2 80 a2); then a space or the end of the line
         b0 = data[first]
         after = np.where(_isin(b0, b"*-"), first + 1, -1)
-        digits = _skip(data, first, ends, b"0123456789")
+        digits = _skip(data, first, ends, _DIGITS)
         numbered = (digits > first) & (digits < ends)
         numbered[numbered] = _isin(data[digits[numbered]], b".)")
         after[numbered] = digits[numbered] + 1
@@ -475,10 +521,12 @@ class Chunk:
     def _prose(self) -> None:
         prose_idx = np.flatnonzero(self.prose)
         paragraphs = pc.take(self.blocks, pa.array(prose_idx, pa.int64()))
-        sent_l = pc.split_pattern(_sentence_marked(paragraphs), "\x1f")
-        sent_par = _parents(sent_l)
-        # distinct sentences: tokenised, counted and hashed once each
-        sentences, sentence_of = _distinct(pc.list_flatten(sent_l))
+        pieces, sent_par = _sentence_pieces(paragraphs)
+        # distinct sentences: tokenised, counted and hashed once each (the distinct pieces first, then
+        # the distinct sentences they collapse to, both in order of first appearance)
+        forms, form_of = _distinct(pieces)
+        sentences, sentence_of = _distinct(_collapsed(forms))
+        sentence_of = sentence_of[form_of]
         tokens, tok_sent = _spaced_tokens(sentences)
         values = _token_values(tokens, self.syllables_wanted, trim=True)
         nd = len(sentences)
@@ -517,8 +565,7 @@ class Chunk:
         used[real_of] = True
         hashes = np.zeros(nd, np.uint64)
         self._real_texts = pc.filter(sentences, pa.array(used))
-        hashes[used] = np.fromiter((text.sentence_hash(s.lower()) for s in self._real_texts.to_pylist()),
-                                   np.uint64, len(self._real_texts))
+        hashes[used] = _lower_hashes(self._real_texts)
         self.hashes = hashes[self.sentence_ids]
         self._real_hashes = hashes[used]
 
@@ -594,12 +641,13 @@ def sentence_texts(bodies, wanted: set[int]) -> dict[int, str]:
         return found
     bodies = _prepared(bodies)
     blocks, _ = _distinct(pc.list_flatten(pc.split_pattern(bodies, "\n\n")))
-    pieces, _ = _distinct(pc.list_flatten(pc.split_pattern(_sentence_marked(blocks), "\x1f")))
-    for piece in pieces.to_pylist():
-        low = piece.lower()
-        h = text.sentence_hash(low)
-        if h in wanted and h not in found:
-            found[h] = low
+    forms, _ = _distinct(_sentence_pieces(blocks)[0])
+    pieces, _ = _distinct(_collapsed(forms))
+    hashes = _lower_hashes(pieces)
+    hit = [i for i, h in enumerate(hashes.tolist()) if h in wanted]
+    for h, piece in zip(hashes[hit].tolist(), pc.take(pieces, pa.array(hit, pa.int64())).to_pylist()):
+        if h not in found:
+            found[h] = piece.lower()
     return found
 
 
