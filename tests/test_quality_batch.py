@@ -412,3 +412,52 @@ def test_spaced_tokens_give_the_words_and_syllables_of_the_split_tokens():
         want = np.bincount(pc.list_parent_indices(toks_l).to_numpy(),
                            weights=batch._token_values(pc.list_flatten(toks_l)), minlength=len(part))
         assert got.tolist() == want.tolist()
+
+
+def test_replaced_strings_equal_replace_with_mask():
+    """Rows replaced by longer, shorter and empty strings, at the ends too, in an array and a slice."""
+    rng = random.Random(21)
+    strings = ["".join(rng.choice("ab é\n") for _ in range(rng.randint(0, 9))) for _ in range(500)]
+    a = pa.array(strings, pa.large_string())
+    for part in (a, a.slice(7, 300)):
+        for rows in ([0], [len(part) - 1], [3, 4, 90], sorted(rng.sample(range(len(part)), 60)), []):
+            values = pa.array(["x" * rng.randint(0, 30) + "ü" for _ in rows], pa.large_string())
+            mask = np.zeros(len(part), bool)
+            mask[rows] = True
+            want = pc.replace_with_mask(part, pa.array(mask), values) if rows else part
+            got = batch._replaced(part, np.array(rows, np.int64), values)
+            assert got.validate(full=True) is None and got.to_pylist() == want.to_pylist()
+
+
+def test_substrings_cut_out_in_order_or_gathered_equal_the_slices():
+    """Byte ranges in order (cut as views and taken), touching, empty, at both ends; and out of order
+    or overlapping (gathered)."""
+    data = np.frombuffer("héllo wörld, some more text — and the end".encode(), np.uint8)
+    raw = data.tobytes()
+    cases = [([0, 6, 12], [5, 11, 16]), ([0, 5], [5, 10]), ([3, 3], [3, 7]), ([len(raw) - 3], [len(raw)]),
+             ([7, 0], [13, 6]), ([0, 3], [6, 13]), ([], [])]
+    for start, end in cases:
+        got = batch._substrings(data, np.array(start, np.int64), np.array(end, np.int64))
+        assert got.to_pylist() == [raw[s:e].decode() for s, e in zip(start, end)]
+
+
+def test_lower_equals_utf8_lower_on_ascii_and_other_strings():
+    rng = random.Random(22)
+    pieces = ["A", "b", "Z", "@", "[", "É", "İ", "ΟΔΟΣ", "ß", " ", "-"]
+    strings = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(3000)] + [""]
+    a = pa.array(strings, pa.large_string())
+    for part in (a, a.slice(13, 1000), a.slice(0, 0)):
+        assert batch._lower(part).to_pylist() == pc.utf8_lower(part).to_pylist()
+
+
+def test_rows_of_sorted_positions_equal_the_binary_search_of_each():
+    """Fewer and more positions than rows, empty rows among them: each position's row is the one whose
+    bytes hold it."""
+    rng = np.random.default_rng(23)
+    for rows, positions in ((5, 1000), (300, 200), (1000, 50_000)):
+        lengths = rng.integers(0, 40, rows)                                  # empty rows too
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        at = np.sort(rng.integers(0, offsets[-1], positions))
+        got = batch._row_of_sorted(offsets, at).tolist()
+        assert got == batch._row_of(offsets, at).tolist()
+        assert got[::7] == [next(r for r in range(rows) if offsets[r] <= p < offsets[r + 1]) for p in at[::7].tolist()]

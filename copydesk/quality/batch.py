@@ -65,6 +65,14 @@ def _row_of(offsets: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.searchsorted(offsets, at, "right") - 1
 
 
+def _row_of_sorted(offsets: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """:func:`_row_of` of sorted positions: where there are more positions than rows, the rows' starts
+    are looked up among the positions instead (numpy's binary search costs per value looked up)."""
+    if len(at) <= 2 * len(offsets):
+        return _row_of(offsets, at)
+    return np.repeat(np.arange(len(offsets) - 1), np.diff(np.searchsorted(at, offsets, "left")))
+
+
 # A sentence ends at a terminator (. ! ?), optionally followed by one closing quote or bracket, then
 # whitespace (text._mark_sentence_ends, on the collapsed text)
 _TERMINATORS = b".?!"
@@ -105,7 +113,7 @@ def _sentence_pieces(a: pa.Array) -> tuple[pa.Array, np.ndarray]:
         for byte in more:
             np.logical_or(found[:size], np.equal(data, np.uint8(byte), out=other), out=found[:size])
         t = _nonzero(found)
-        row = _row_of(offsets, t)
+        row = _row_of_sorted(offsets, t)
         row_end = offsets[1:][row]
         # the whitespace ending the sentence: right after the terminator, or after one closer
         nxt = data[np.minimum(t + 1, size - 1)]
@@ -153,7 +161,7 @@ def _collapsed(a: pa.Array) -> pa.Array:
     np.logical_and(space[:-1], space[1:], out=odd[:size - 1])
     odd[:size] |= np.equal(data, np.uint8(0x0A), out=space)
     at = _nonzero(odd)
-    rows = _row_of(offsets, at)
+    rows = _row_of_sorted(offsets, at)
     rows = rows[at < end[rows]]
     lead = np.flatnonzero(end > starts)
     lead = lead[data[starts[lead]] == 0x20]
@@ -161,9 +169,7 @@ def _collapsed(a: pa.Array) -> pa.Array:
     if not len(rows):
         return trimmed
     fixed = [" ".join(v.split()) for v in pc.take(a, pa.array(rows)).to_pylist()]
-    mask = np.zeros(len(a), bool)
-    mask[rows] = True
-    return pc.replace_with_mask(trimmed, pa.array(mask), pa.array(fixed, pa.large_string()))
+    return _replaced(trimmed, rows, pa.array(fixed, pa.large_string()))
 
 
 def _word_counts(a: pa.Array) -> np.ndarray:
@@ -192,16 +198,26 @@ def _word_counts(a: pa.Array) -> np.ndarray:
     other = np.flatnonzero(~word)
     if len(other):
         word[other] = _token_values(_substrings(data, start[other], end[other]), False) > 0
-    return np.bincount(_row_of(offsets, start[word]), minlength=len(a)).astype(np.int64, copy=False)
+    return np.bincount(_row_of_sorted(offsets, start[word]), minlength=len(a)).astype(np.int64, copy=False)
 
 
 def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:
-    """The strings ``data[start:end]`` (UTF-8 bytes cut at character boundaries) as a large_string array."""
+    """The strings ``data[start:end]`` (UTF-8 bytes cut at character boundaries) as a large_string array.
+
+    When they follow each other in ``data`` (the usual case: lines, tokens in order), ``data`` is cut
+    into them and the gaps between them (zero-copy views), and they are taken from those by a kernel;
+    else their bytes are gathered with numpy."""
+    n = len(start)
     length = np.maximum(end - start, 0)
-    offsets = np.zeros(len(start) + 1, np.int64)
+    if n and start[0] >= 0 and end[-1] <= len(data) and np.all(start[1:] >= end[:-1]):
+        bounds = np.empty(2 * n + 1, np.int64)
+        bounds[0] = 0
+        bounds[1::2], bounds[2::2] = start, start + length
+        views = pa.LargeStringArray.from_buffers(2 * n, pa.py_buffer(bounds), pa.py_buffer(data))
+        return pc.take(views, pa.array(np.arange(1, 2 * n, 2)))
+    offsets = np.zeros(n + 1, np.int64)
     np.cumsum(length, out=offsets[1:])
-    return pa.LargeStringArray.from_buffers(len(start), pa.py_buffer(offsets),
-                                            pa.py_buffer(data[_ranges(start, length)]))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data[_ranges(start, length)]))
 
 
 def _is_word(token: str) -> int:
@@ -308,20 +324,41 @@ def _prepared(bodies) -> pa.Array:
     expression would have matched there first)."""
     if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
         bodies = pa.array(bodies, pa.large_string())
-    if isinstance(bodies, pa.ChunkedArray):
-        bodies = bodies.combine_chunks()
+    bodies = _one_chunk(bodies)
     bodies = pc.fill_null(bodies.cast(pa.large_string()), "")
     data, offsets = _utf8(bodies)
     rows = _unique(np.concatenate([_odd_space_rows(data, offsets), _space_newline_rows(data, offsets)]))
     if not len(rows):
         return bodies
-    mask = np.zeros(len(bodies), bool)
-    mask[rows] = True
     # those rows: "\r\n" and "\r" as "\n", then the others as " " (str.translate would read them a
     # character at a time in Python), then the block breaks
     odd = pc.replace_substring(pc.replace_substring(pc.take(bodies, pa.array(rows)), "\r\n", "\n"), "\r", "\n")
     odd = pc.replace_substring_regex(pc.replace_substring_regex(odd, _ODD_SPACE, " "), _BLOCK_BREAK, "\n\n")
-    return pc.replace_with_mask(bodies, pa.array(mask), odd)
+    return _replaced(bodies, rows, odd)
+
+
+def _one_chunk(a):
+    """An array of a chunked array (its one chunk as it is: ``combine_chunks`` would copy it)."""
+    if isinstance(a, pa.ChunkedArray):
+        return a.chunk(0) if a.num_chunks == 1 else a.combine_chunks()
+    return a
+
+
+def _replaced(a: pa.Array, rows: np.ndarray, values: pa.Array) -> pa.Array:
+    """``a`` (large_string) with its strings at ``rows`` (sorted, distinct) replaced by ``values``: the
+    bytes between them copied in one concatenation (``pc.replace_with_mask`` is several times slower)."""
+    data, offsets = _utf8(a)
+    new_data, new_offsets = _utf8(values.cast(pa.large_string()))
+    lengths = np.diff(offsets)
+    lengths[rows] = np.diff(new_offsets)
+    pieces, at = [], 0
+    for i, row in enumerate(rows.tolist()):
+        pieces += [data[at:offsets[row]], new_data[new_offsets[i]:new_offsets[i + 1]]]
+        at = offsets[row + 1]
+    pieces.append(data[at:])
+    out = np.zeros(len(a) + 1, np.int64)
+    np.cumsum(lengths, out=out[1:])
+    return pa.LargeStringArray.from_buffers(len(a), pa.py_buffer(out), pa.py_buffer(np.concatenate(pieces)))
 
 
 def _space_newline_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -363,7 +400,7 @@ def _odd_space_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     for k, codes in enumerate(_ODD_BYTES, 1):
         prefix = code >> (8 * (3 - k))
         odd |= codes[np.minimum(np.searchsorted(codes, prefix), len(codes) - 1)] == prefix
-    return _unique(_row_of(offsets, at[odd]))
+    return _unique(_row_of_sorted(offsets, at[odd]))
 
 
 _DIGITS = b"0123456789"
@@ -422,7 +459,7 @@ class _Lines:
         first = _skip(data, starts, ends, b" ")
         keep = first < ends                                # not blank ("^ *$")
         starts, ends, first = starts[keep], ends[keep], first[keep]
-        self.block = _row_of(offsets, starts)
+        self.block = _row_of_sorted(offsets, starts)
         last = _skip_back(data, ends, first) - 1           # the last byte that is no space
         self.ends_heading = _isin(data[last], b".!?:;")
         # a bullet: one of * - (one byte) or a run of digits then . or ) (at least two), or "•"
@@ -451,6 +488,18 @@ def _isin(values: np.ndarray, byte_set: bytes) -> np.ndarray:
     for b in byte_set[1:]:
         found |= values == b
     return found
+
+
+def _lower(a: pa.Array) -> pa.Array:
+    """``pc.utf8_lower`` of every string of ``a`` (large_string): ``pc.ascii_lower`` (the same on ASCII,
+    several times faster), then the strings holding a byte from 0x80 by ``pc.utf8_lower``."""
+    data, offsets = _utf8(a)
+    size = len(data)
+    high = np.zeros(-size % 8 + size, bool)
+    np.greater_equal(data, np.uint8(0x80), out=high[:size])
+    rows = _unique(_row_of_sorted(offsets, _nonzero(high)))
+    low = pc.ascii_lower(a)
+    return _replaced(low, rows, pc.utf8_lower(pc.take(a, pa.array(rows, pa.int64())))) if len(rows) else low
 
 
 class Chunk:
@@ -588,8 +637,7 @@ class Chunk:
         items compared as (post, lower-cased text) keys with one set look-up each."""
         if not isinstance(checklists, (pa.Array, pa.ChunkedArray)):
             checklists = pa.array([text._as_list(c) for c in checklists], pa.list_(pa.string()))
-        if isinstance(checklists, pa.ChunkedArray):
-            checklists = checklists.combine_chunks()
+        checklists = _one_chunk(checklists)
         has = pc.is_valid(checklists)
         meta = pc.list_flatten(checklists)
         meta_post = _parents(checklists)
@@ -598,7 +646,7 @@ class Chunk:
         meta_post = meta_post[valid.to_numpy(zero_copy_only=False)]
 
         # (post, lower-cased text) as one integer: the post, and the text's number among the distinct ones
-        low = pc.utf8_lower(pa.concat_arrays([self.items.cast(pa.large_string()), meta.cast(pa.large_string())]))
+        low = _lower(pa.concat_arrays([self.items.cast(pa.large_string()), meta.cast(pa.large_string())]))
         _, text_of = _distinct(low)
         width = int(text_of.max()) + 1 if len(text_of) else 1
         n_items = len(self.items)
