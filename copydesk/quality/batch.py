@@ -383,15 +383,16 @@ def _odd_space_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     size = len(data)
     if not size:
         return np.zeros(0, np.int64)
-    # byte ^ 0x15 as a signed byte is below 31 for a byte below 0x20 but "\n" (0x0a -> 31) and
-    # from 0x80 (a lead or continuation byte); in place, in one buffer padded to 8 bytes
+    # (byte ^ 0x15) + 0x3e (modulo 256) is below 0x5d for a byte below 0x20 but "\n" (0x0a -> 0x5d)
+    # and for a lead byte (from 0xc0) but 0xd4 and 0xd5 (no whitespace starts with those): the xor
+    # keeps 0xc0-0xff among themselves and 0x00-0x1f too, the addition puts 0xc2-0xff (after the
+    # xor) at 0x00-0x3d and 0x00-0x1f at 0x3e-0x5d.  In place, in one buffer padded to 8 bytes.
     maybe = np.empty(-size % 8 + size, np.uint8)
     np.bitwise_xor(data, np.uint8(0x15), out=maybe[:size])
-    maybe[size:] = 0x40
-    np.less(maybe.view(np.int8), np.int8(31), out=maybe.view(bool))
+    np.add(maybe[:size], np.uint8(0x3e), out=maybe[:size])
+    maybe[size:] = 0xff
+    np.less(maybe, np.uint8(0x5d), out=maybe.view(bool))
     at = _nonzero(maybe.view(bool))
-    first = data[at]
-    at = at[(first < 0x20) | (first >= 0xc2)]                # continuation bytes cannot start one
     code = data[at].astype(np.int64)
     for k in (1, 2):
         code <<= 8
@@ -562,7 +563,7 @@ class Chunk:
             is_checklist[heading_idx] = pc.match_substring(names, text._CHECKLIST_HEADING).to_numpy(zero_copy_only=False)
         nall = len(block_of)
         last = np.maximum.accumulate(np.where(heading_b, np.arange(nall), -1)) if nall else np.zeros(0, np.int64)
-        first_of_post = np.searchsorted(block_post, block_post, side="left")
+        first_of_post = np.searchsorted(block_post, np.arange(n), side="left")[block_post]   # (a search per post)
         under = (last >= first_of_post) & is_checklist[block_of[np.maximum(last, 0)]] if nall else np.zeros(0, bool)
         self.item_under_checklist = np.repeat(under, b_items)
 
