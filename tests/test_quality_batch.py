@@ -294,10 +294,13 @@ def test_collapsed_strings_equal_the_joined_split():
 
 
 def test_lower_hashes_equal_the_sentence_hash_of_the_lower_cased_text():
-    """ASCII strings (hashed on bytes lower-cased with numpy) and strings whose lower case is
-    Python's own beyond ASCII (the dotted capital I, a final sigma, sharp s, accents)."""
+    """ASCII strings and strings whose other characters have no case (dashes, arrows, quotes, CJK:
+    hashed on bytes lower-cased with numpy), and strings whose lower case is Python's own beyond
+    ASCII (the dotted capital I, a final sigma, accents, a Deseret capital, a Roman numeral, a
+    title-case digraph)."""
     rng = random.Random(9)
-    pieces = ["A", "z", "Q", "@", "[", "`", "{", " ", ".", "7", "É", "İ", "ΟΔΟΣ", "ß", "Ω", "—"]
+    pieces = ["A", "z", "Q", "@", "[", "`", "{", " ", ".", "7", "É", "İ", "ΟΔΟΣ", "ß", "Ω", "—", "→", "–", "’", "é", "Ω",
+              "中", "\U0001d41f", "\U00010405", "Ⅻ", "ǅ"]
     strings = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(4000)] + [""]
     a = pa.array(strings, pa.large_string())
     for part in (a, a.slice(11, 2000), a.slice(0, 0)):
@@ -461,3 +464,19 @@ def test_rows_of_sorted_positions_equal_the_binary_search_of_each():
         got = batch._row_of_sorted(offsets, at).tolist()
         assert got == batch._row_of(offsets, at).tolist()
         assert got[::7] == [next(r for r in range(rows) if offsets[r] <= p < offsets[r + 1]) for p in at[::7].tolist()]
+
+
+def test_code_points_and_letter_or_digit_tokens_read_from_the_bytes_equal_python():
+    """Tokens of ASCII punctuation, letters and digits, two-, three- and four-byte characters with and
+    without a letter or digit (combining marks, symbols, CJK, superscripts, Deseret)."""
+    rng = random.Random(24)
+    pieces = ["-", "(", "_", "a", "7", "é", "\u0301", "—", "™", "²", "中", "•", "\U00010401", "\U0001f601", "«", "Ⅻ"]
+    tokens = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 5))) for _ in range(3000)]
+    raw = "".join(tokens).encode()
+    data = np.frombuffer(raw, np.uint8)
+    lengths = np.array([len(t.encode()) for t in tokens])
+    start = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    got = batch._has_alnum(data, start, start + lengths)
+    assert got.tolist() == [bool(text._HAS_ALNUM.search(t)) for t in tokens]
+    leads = batch._leads(data)
+    assert batch._code_points(data, leads).tolist() == [ord(c) for c in raw.decode() if ord(c) >= 0x80]

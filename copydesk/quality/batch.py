@@ -172,11 +172,64 @@ def _collapsed(a: pa.Array) -> pa.Array:
     return _replaced(trimmed, rows, pa.array(fixed, pa.large_string()))
 
 
+class _CharTable:
+    """A property of characters, as a table by code point: each code point met is read by ``rule``
+    in Python once, then looked up for whole arrays of code points."""
+
+    def __init__(self, rule):
+        self.rule = rule
+        self.known = np.full(0x110000, -1, np.int8)
+
+    def __call__(self, code_points: np.ndarray) -> np.ndarray:
+        found = self.known[code_points]
+        new = code_points[found < 0]
+        if len(new):
+            for c in _unique(new).tolist():
+                self.known[c] = bool(self.rule(chr(c)))
+            found = self.known[code_points]
+        return found.astype(bool)
+
+
+_CASELESS = _CharTable(lambda c: c.lower() == c)               # str.lower leaves it as it is
+_ALNUM = _CharTable(lambda c: text._HAS_ALNUM.search(c))        # a letter or digit (text's rule for a word)
+
+
+def _leads(data: np.ndarray) -> np.ndarray:
+    """The positions of the first bytes of the multi-byte characters of UTF-8 ``data``."""
+    size = len(data)
+    lead = np.zeros(-size % 8 + size, bool)
+    np.greater_equal(data, np.uint8(0xC0), out=lead[:size])
+    return _nonzero(lead)
+
+
+def _code_points(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The code point of the character of valid UTF-8 ``data`` whose first byte (from 0xc0) is at
+    each position of ``at``."""
+    last = len(data) - 1
+    b0 = data[at].astype(np.int64)
+    b1, b2, b3 = (data[np.minimum(at + k, last)].astype(np.int64) & 0x3F for k in (1, 2, 3))
+    return np.where(b0 < 0xE0, (b0 & 0x1F) << 6 | b1,
+                    np.where(b0 < 0xF0, (b0 & 0x0F) << 12 | b1 << 6 | b2, (b0 & 0x07) << 18 | b1 << 12 | b2 << 6 | b3))
+
+
+def _has_alnum(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Whether each token ``data[start:end]`` (UTF-8) holds a letter or digit (``text._HAS_ALNUM``):
+    an ASCII one, or a multi-byte character that is one (:data:`_ALNUM`)."""
+    length = end - start
+    at = _ranges(start, length)
+    token = np.repeat(np.arange(len(start)), length)
+    b = data[at]
+    hit = ((b | np.uint8(0x20)) - np.uint8(ord("a")) < 26) | (b - np.uint8(ord("0")) < 10)
+    lead = np.flatnonzero(b >= 0xC0)
+    hit[lead] = _ALNUM(_code_points(data, at[lead]))
+    return np.bincount(token[hit], minlength=len(start)) > 0
+
+
 def _word_counts(a: pa.Array) -> np.ndarray:
     """The words of each string of ``a`` (large_string, whitespace " " and "\n"): its tokens with a
     letter or digit (``text._HAS_ALNUM``), read from the UTF-8 bytes with numpy.  A token starting
-    with an ASCII letter or digit is a word; the others ("•", "—", "(see", "é") are looked up in
-    Python, once per distinct text."""
+    with an ASCII letter or digit is a word; the others ("•", "—", "(see", "é") are read byte by byte
+    (:func:`_has_alnum`)."""
     data, offsets = _utf8(a)
     size = len(data)
     if not size:
@@ -197,7 +250,7 @@ def _word_counts(a: pa.Array) -> np.ndarray:
     word |= lead - np.uint8(ord("0")) < 10
     other = np.flatnonzero(~word)
     if len(other):
-        word[other] = _token_values(_substrings(data, start[other], end[other]), False) > 0
+        word[other] = _has_alnum(data, start[other], end[other])
     return np.bincount(_row_of_sorted(offsets, start[word]), minlength=len(a)).astype(np.int64, copy=False)
 
 
@@ -257,9 +310,10 @@ def _spaced_tokens(a: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 def _lower_hashes(a: pa.Array) -> np.ndarray:
     """``text.sentence_hash(s.lower())`` of every string ``s`` of ``a`` (large_string, no NULL), as
-    uint64.  An ASCII string is lower-cased on its UTF-8 bytes with numpy (A-Z only: what
-    ``str.lower`` does to ASCII) and its bytes hashed without a ``str`` being made; the others
-    (accents, dashes, curly quotes: ``str.lower`` has rules of its own beyond ASCII) in Python."""
+    uint64.  A string is lower-cased on its UTF-8 bytes with numpy (A-Z only: what ``str.lower`` does
+    to ASCII) and its bytes hashed without a ``str`` being made, unless it holds a character that
+    ``str.lower`` changes beyond ASCII (accented capitals, Greek: rules of its own): those in Python.
+    Dashes, arrows and curly quotes have no case."""
     n = len(a)
     if not n:
         return np.zeros(0, np.uint64)
@@ -268,7 +322,8 @@ def _lower_hashes(a: pa.Array) -> np.ndarray:
     low = np.bitwise_or(data, upper.view(np.uint8) << 5)      # "A"-"Z" + 0x20 = "a"-"z"
     lowered = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(low)])
     hashes = np.fromiter(map(_xxh3, lowered.to_pylist()), np.uint64, n)
-    other = np.flatnonzero(~pc.string_is_ascii(a).to_numpy(zero_copy_only=False))
+    lead = _leads(data)
+    other = _unique(_row_of_sorted(offsets, lead[~_CASELESS(_code_points(data, lead))]))
     if len(other):
         hashes[other] = [text.sentence_hash(s.lower()) for s in pc.take(a, pa.array(other)).to_pylist()]
     return hashes
