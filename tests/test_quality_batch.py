@@ -386,12 +386,14 @@ def test_checklists_are_compared_per_post_and_case_blind():
 
 def test_word_counts_read_from_the_bytes_equal_the_tokens_with_a_letter_or_digit():
     """Random strings of tokens: ASCII letters, digits and punctuation, "_", bullets, dashes, accented
-    and non-Latin letters, combining marks, symbols, spaces and line feeds anywhere."""
+    and non-Latin letters, combining marks, symbols, spaces and line feeds anywhere; long tokens that
+    do not start with a letter or digit."""
     rng = random.Random(13)
     pieces = [" ", " ", "\n", "a", "Z", "7", "_", "-", "•", "—", "é", "ж", "中", "\u0301", "™", "²", ".", "*", "«",
               "\x01"]
     strings = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
-    strings += ["", " ", "•", "• item", "_ __", "² ³", "x\ny", "a" * 50]
+    strings += ["", " ", "•", "• item", "_ __", "² ³", "x\ny", "a" * 50, "(" + "b" * 40, "—" * 12, "-" * 30 + "\n" + "_" * 20,
+                "«" * 9 + "é", "(" * 7 + "\n" + "x"]                       # long tokens not starting with a letter
     a = pa.array(strings, pa.large_string())
     for part in (a, a.slice(9, 3000)):
         want = [sum(1 for t in s.split() if text._HAS_ALNUM.search(t)) for s in part.to_pylist()]

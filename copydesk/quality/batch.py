@@ -246,21 +246,19 @@ def _word_counts(a: pa.Array) -> np.ndarray:
         return np.zeros(len(a), np.int64)
     solid = (data != 0x20) & (data != 0x0A)
     # a token's first byte: solid, first in its string or after whitespace; its last likewise
-    full = offsets[:-1] < offsets[1:]
-    starts, ends = offsets[:-1][full], offsets[1:][full] - 1
+    starts = offsets[:-1][offsets[:-1] < offsets[1:]]
     first = solid.copy()
     first[1:] &= ~solid[:-1]
     first[starts] = solid[starts]
-    last = solid.copy()
-    last[:-1] &= ~solid[1:]
-    last[ends] = solid[ends]
-    start, end = np.flatnonzero(first), np.flatnonzero(last) + 1
+    start = np.flatnonzero(first)
     lead = data[start]
     word = (lead | np.uint8(0x20)) - np.uint8(ord("a")) < 26
     word |= lead - np.uint8(ord("0")) < 10
     other = np.flatnonzero(~word)
     if len(other):
-        word[other] = _has_alnum(data, start[other], end[other])
+        begin = start[other]
+        stop = offsets[1:][_row_of(offsets, begin)]
+        word[other] = _has_alnum(data, begin, _skip(data, begin, stop, _SOLID))   # each to the next whitespace
     return np.bincount(_row_of_sorted(offsets, start[word]), minlength=len(a)).astype(np.int64, copy=False)
 
 
@@ -470,19 +468,27 @@ def _odd_space_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 _DIGITS = b"0123456789"
-_RUNS = {b" ": re.compile(rb" *"), b" \n": re.compile(rb"[ \n]*"), _DIGITS: re.compile(rb"[0-9]*")}
+_SOLID = b"not whitespace"          # (for _skip: every byte but " " and "\n")
+_RUNS = {b" ": re.compile(rb" *"), b" \n": re.compile(rb"[ \n]*"), _DIGITS: re.compile(rb"[0-9]*"),
+         _SOLID: re.compile(rb"[^ \n]*")}
 
 
 def _skip(data: np.ndarray, pos: np.ndarray, stop: np.ndarray, run: bytes) -> np.ndarray:
-    """Each position of ``pos`` moved forward over the bytes of ``run`` (b" ", b" \n" or b"0123456789"),
-    not beyond ``stop``: a few vectorised steps, then the long runs (deep indentation) in Python."""
+    """Each position of ``pos`` moved forward over the bytes of ``run`` (b" ", b" \n", b"0123456789" or
+    :data:`_SOLID`: all but those two), not beyond ``stop``: a few vectorised steps, then the long
+    runs (deep indentation, long tokens) in Python."""
     pos = pos.copy()
     todo = np.flatnonzero(pos < stop)
     for _ in range(4):
         if not len(todo):
             return pos
         at = data[pos[todo]]
-        hit = (at >= run[0]) & (at <= run[-1]) if run == _DIGITS else _isin(at, run)
+        if run == _DIGITS:
+            hit = (at >= run[0]) & (at <= run[-1])
+        elif run == _SOLID:
+            hit = ~_isin(at, b" \n")
+        else:
+            hit = _isin(at, run)
         todo = todo[hit]
         pos[todo] += 1
         todo = todo[pos[todo] < stop[todo]]
