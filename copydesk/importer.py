@@ -573,22 +573,30 @@ def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, 
     return {src: (sha, post_id) for src, sha, post_id in rows}
 
 
-def _file_index(con) -> tuple[np.ndarray, np.ndarray]:
-    """The live revisions' file-name hashes (sorted) and their revision ids, in step: a file of
-    the run not among the hashes is new, and one among them is looked up by those ids.  Built
+def _file_index(con) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The live revisions' file-name hashes (sorted) and their revision ids, in step (and whether
+    a hash is shared): a file of the run not among the hashes is new, and one among them is
+    looked up by those ids.  Built
     once per run: the files of a run are each seen once, so the revisions the run adds are
     never looked up again."""
     t = queries.statement("ingest/file_index").arrow(con)
     hashes, ids = t.column("file_hash").to_numpy(), t.column("revision_id").to_numpy()
     order = np.argsort(hashes, kind="stable")
-    return hashes[order], ids[order]
+    hashes = hashes[order]
+    return hashes, ids[order], bool(np.any(hashes[1:] == hashes[:-1]))
 
 
-def _candidates(index: tuple[np.ndarray, np.ndarray], hashes: np.ndarray) -> pa.Array:
+def _candidates(index: tuple[np.ndarray, np.ndarray, bool], hashes: np.ndarray) -> pa.Array:
     """The revision ids whose file-name hash is one of ``hashes`` (every one of a hash shared by
     several names: ``ingest/known_files_by_id`` keeps those of the chunk's names)."""
-    known, ids = index
-    lo, hi = np.searchsorted(known, hashes, "left"), np.searchsorted(known, hashes, "right")
+    known, ids, shared = index
+    hashes = np.sort(hashes)               # sorted keys: each binary search starts where the last ended
+    lo = np.searchsorted(known, hashes, "left")
+    if not shared:                         # the usual case: one revision at most per hash
+        found = lo < len(known)
+        found[found] = known[lo[found]] == hashes[found]
+        return pa.array(ids[lo[found]], pa.int64())
+    hi = np.searchsorted(known, hashes, "right")
     n = hi - lo
     total = int(n.sum())
     starts = np.repeat(lo, n) + (np.arange(total) - np.repeat(np.cumsum(n) - n, n))

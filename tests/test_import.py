@@ -108,10 +108,13 @@ def test_known_files_found_through_the_run_index_as_by_the_scan(corpus, tmp_path
 
 def test_candidates_of_a_hash_shared_by_several_names_are_all_asked_for():
     import numpy as np
-    index = (np.array([1, 2, 2, 5], dtype=np.uint64), np.array([10, 20, 21, 50]))
+    index = (np.array([1, 2, 2, 5], dtype=np.uint64), np.array([10, 20, 21, 50]), True)
     hashes = np.array([2, 3, 5, 0, 2], dtype=np.uint64)
-    assert importer._candidates(index, hashes).to_pylist() == [20, 21, 50, 20, 21]
+    assert sorted(importer._candidates(index, hashes).to_pylist()) == [20, 20, 21, 21, 50]
     assert importer._candidates(index, np.array([], dtype=np.uint64)).to_pylist() == []
+    unshared = (np.array([1, 2, 5], dtype=np.uint64), np.array([10, 20, 50]), False)
+    assert sorted(importer._candidates(unshared, np.array([9, 2, 5, 0, 3], dtype=np.uint64)).to_pylist()) == [20, 50]
+    assert importer._candidates(unshared, np.array([], dtype=np.uint64)).to_pylist() == []
 
 
 def test_changed_file_updates_its_post(corpus, db_file, template):
