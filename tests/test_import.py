@@ -106,6 +106,32 @@ def test_known_files_found_through_the_run_index_as_by_the_scan(corpus, tmp_path
     assert ("alphanode-000001", "rewritten") in outcomes["index"][2]
 
 
+def test_a_due_commit_waits_until_the_parsers_hold_more_chunks(tmp_path, template, monkeypatch):
+    """With parser processes, a commit that is due (here every 6 files) is made once COMMIT_AHEAD more
+    chunks were handed out, so that they parse while the importing process commits; nothing is lost."""
+    src = tmp_path / "many"
+    src.mkdir()
+    for n in range(60):
+        (src / f"{n:03d}.txt").write_text(make_page(template, n, title=f"post {n}"))
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 3)
+    held = []
+    real = importer._ImportRun._commit
+
+    def spy(self, last=False):
+        held.append((last, len(self.pending)))
+        return real(self, last)
+    monkeypatch.setattr(importer._ImportRun, "_commit", spy)
+    s = import_paths([src], tmp_path / "a.duckdb", batch_size=6, workers=2)
+    assert (s.imported, s.files_seen) == (60, 60)
+    assert q(tmp_path / "a.duckdb", "SELECT count(*), count(DISTINCT post_id) FROM posts") == [(60, 60)]
+    early = [n for last, n in held if not last]
+    assert len(early) >= 4 and held[-1] == (True, 0)
+    assert all(n == 2 + importer.COMMIT_AHEAD for n in early[:-2])   # 2 workers' chunks + the ones ahead
+    held.clear()
+    s = import_paths([src], tmp_path / "b.duckdb", batch_size=6, workers=1)       # one process: at once
+    assert s.imported == 60 and held[0] == (False, 0)
+
+
 def test_candidates_of_a_hash_shared_by_several_names_are_all_asked_for():
     import numpy as np
     index = (np.array([1, 2, 2, 5], dtype=np.uint64), np.array([10, 20, 21, 50]), True)
