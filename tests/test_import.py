@@ -77,6 +77,72 @@ def test_every_file_accounted_for_and_reimport_changes_nothing(corpus, db_file):
     assert batches == [(1, "finished", 34, 31, 0, 3), (2, "finished", 34, 0, 31, 3)]
 
 
+def test_known_files_found_through_the_run_index_as_by_the_scan(corpus, tmp_path, template, monkeypatch):
+    """From its third chunk on, a run into a database holding files looks them up by the hashes of
+    their names (one index per run); the ledger, the revisions and the posts are those of the scan."""
+    first = tmp_path / "first.duckdb"
+    import_paths([corpus], first, workers=1)
+    (corpus / "001_0000000000000001.txt").write_text(make_page(template, 1, title="rewritten", version="1.8.0"))
+    (corpus / "sub" / "003_0000000000000003.txt").write_text(make_page(template, 3, title="also rewritten"))
+    (corpus / "sub" / "new_a.txt").write_text(make_page(template, 90, title="a new post"))
+    (corpus / "zz_new.txt").write_text(make_page(template, 91, title="another new post"))
+    (corpus / "004_0000000000000004.txt").unlink()
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 4)
+    built = []
+    real = importer._file_index
+    monkeypatch.setattr(importer, "_file_index", lambda con: built.append(1) or real(con))
+    outcomes = {}
+    for label, after in (("scan", 10**9), ("index", 0)):
+        db = tmp_path / f"{label}.duckdb"
+        db.write_bytes(first.read_bytes())
+        monkeypatch.setattr(importer, "INDEX_AFTER", after)
+        s = import_paths([corpus], db, workers=1)
+        assert (s.imported, s.updated, s.unchanged, s.rejected) == (2, 2, 28, 3)
+        outcomes[label] = (q(db, "SELECT source_file, sha256, outcome, post_id, message FROM import_files ORDER BY ALL"),
+                           q(db, "SELECT * EXCLUDE (imported_at) FROM post_revisions ORDER BY revision_id"),
+                           q(db, "SELECT post_id, title FROM posts ORDER BY ALL"))
+    assert built == [1]                             # the index run built it once, for 9 chunks
+    assert outcomes["index"] == outcomes["scan"]
+    assert ("alphanode-000001", "rewritten") in outcomes["index"][2]
+
+
+def test_a_due_commit_waits_until_the_parsers_hold_more_chunks(tmp_path, template, monkeypatch):
+    """With parser processes, a commit that is due (here every 6 files) is made once COMMIT_AHEAD more
+    chunks were handed out, so that they parse while the importing process commits; nothing is lost."""
+    src = tmp_path / "many"
+    src.mkdir()
+    for n in range(60):
+        (src / f"{n:03d}.txt").write_text(make_page(template, n, title=f"post {n}"))
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 3)
+    held = []
+    real = importer._ImportRun._commit
+
+    def spy(self, last=False):
+        held.append((last, len(self.pending)))
+        return real(self, last)
+    monkeypatch.setattr(importer._ImportRun, "_commit", spy)
+    s = import_paths([src], tmp_path / "a.duckdb", batch_size=6, workers=2)
+    assert (s.imported, s.files_seen) == (60, 60)
+    assert q(tmp_path / "a.duckdb", "SELECT count(*), count(DISTINCT post_id) FROM posts") == [(60, 60)]
+    early = [n for last, n in held if not last]
+    assert len(early) >= 4 and held[-1] == (True, 0)
+    assert all(n == 2 + importer.COMMIT_AHEAD for n in early[:-2])   # 2 workers' chunks + the ones ahead
+    held.clear()
+    s = import_paths([src], tmp_path / "b.duckdb", batch_size=6, workers=1)       # one process: at once
+    assert s.imported == 60 and held[0] == (False, 0)
+
+
+def test_candidates_of_a_hash_shared_by_several_names_are_all_asked_for():
+    import numpy as np
+    index = (np.array([1, 2, 2, 5], dtype=np.uint64), np.array([10, 20, 21, 50]), True)
+    hashes = np.array([2, 3, 5, 0, 2], dtype=np.uint64)
+    assert sorted(importer._candidates(index, hashes).to_pylist()) == [20, 20, 21, 21, 50]
+    assert importer._candidates(index, np.array([], dtype=np.uint64)).to_pylist() == []
+    unshared = (np.array([1, 2, 5], dtype=np.uint64), np.array([10, 20, 50]), False)
+    assert sorted(importer._candidates(unshared, np.array([9, 2, 5, 0, 3], dtype=np.uint64)).to_pylist()) == [20, 50]
+    assert importer._candidates(unshared, np.array([], dtype=np.uint64)).to_pylist() == []
+
+
 def test_changed_file_updates_its_post(corpus, db_file, template):
     import_paths([corpus], db_file, workers=1)
     target = corpus / "001_0000000000000001.txt"

@@ -144,14 +144,38 @@ def test_the_import_stores_signals_computed_in_the_parser_processes(tmp_path, mo
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM post_quality WHERE computed_quality IS NULL").fetchall() == [(0,)]
-        stored = con.execute("SELECT p.body, p.checklist, s.word_count, s.sentence_hashes FROM posts AS p "
-                             "JOIN quality_signals AS s USING (revision_id) ORDER BY p.post_id LIMIT 50").fetchall()
+        stored = con.execute("SELECT p.body, p.checklist, s.word_count, s.sentence_hashes, s.distinct_sentences "
+                             "FROM posts AS p JOIN quality_signals AS s USING (revision_id) "
+                             "ORDER BY p.post_id LIMIT 50").fetchall()
     finally:
         con.close()
-    for body, checklist, words, hashes in stored:
+    for body, checklist, words, hashes, distinct in stored:
         ref = text.analyse(body, checklist)
-        assert (words, tuple(hashes)) == (ref.word_count, ref.sentence_hashes)
+        assert (words, tuple(hashes), distinct) == (ref.word_count, *_distinct_first(ref.sentence_hashes))
+    assert any(distinct < len(hashes) for *_rest, hashes, distinct in stored)     # the synth corpus repeats sentences
     del corpus
+
+
+def _distinct_first(hashes: tuple) -> tuple[tuple, int]:
+    """The stored layout, written out plainly: the distinct hashes in the order they first occur,
+    then the repeats in order; and how many are distinct."""
+    distinct = tuple(dict.fromkeys(hashes))
+    repeats = tuple(h for i, h in enumerate(hashes) if h in hashes[:i])
+    return distinct + repeats, len(distinct)
+
+
+def test_the_stored_sentence_hashes_hold_the_distinct_ones_first():
+    bodies = ["a b. c d. a b. e f. c d. a b.", "", "one two three.", "x y. x y.\n\nx y. z w.", "a b. c d. a b."]
+    t = signals.table(pa.table({"revision_id": pa.array(range(len(bodies)), pa.int64()),
+                                "body": bodies, "checklist": pa.array([None] * len(bodies), pa.list_(pa.string()))}))
+    for body, hashes, distinct in zip(bodies, t.column("sentence_hashes").to_pylist(),
+                                      t.column("distinct_sentences").to_pylist()):
+        assert (tuple(hashes), distinct) == _distinct_first(text.analyse(body).sentence_hashes)
+    assert t.column("distinct_sentences").to_pylist() == [3, 0, 1, 2, 2]
+    # the one-by-one path (a chunk that fails in the vectorised kernels) stores the same layout
+    one = signals._one_by_one(t.column("revision_id"), bodies, [None] * len(bodies))
+    assert one.column("sentence_hashes").to_pylist() == t.column("sentence_hashes").to_pylist()
+    assert one.column("distinct_sentences").to_pylist() == [3, 0, 1, 2, 2]
 
 
 def test_a_process_reports_each_sentence_text_once_and_keeps_what_it_holds_bounded(monkeypatch):

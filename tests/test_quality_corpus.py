@@ -186,7 +186,8 @@ def _random_corpus(folder, rng, ids, pool, version="1.0.0"):
 def _state(con):
     counts = con.execute("SELECT sentence_hash, posts FROM template_sentence_counts ORDER BY ALL").fetchall()
     scores = con.execute("SELECT * FROM post_quality ORDER BY post_id").fetchall()
-    boilerplate = con.execute("SELECT sentence, posts FROM template_sentences ORDER BY ALL").fetchall()
+    # the example post too: the first current revision holding the sentence, whichever path found it
+    boilerplate = con.execute("SELECT sentence, posts, example_post_id FROM template_sentences ORDER BY ALL").fetchall()
     # every example post is current and holds its sentence
     assert con.execute("""
         SELECT count(*) FROM template_sentences AS t
@@ -228,6 +229,31 @@ def test_incremental_updates_equal_a_full_recompute_after_rewrites_and_deletions
     assert len(incremental[1]) > 50 and any(row[0].startswith("gone-") for row in incremental[1])
     flips = [row for row in incremental[1] if row[14] not in (None, 0.0)]
     assert flips and incremental[2]                         # some template text was found along the way
+
+
+def test_signals_of_an_older_layout_are_computed_again_with_the_same_outcome(tmp_path):
+    """A database whose signals are of version 1 (no distinct_sentences, hashes in text order) gains
+    the column when opened, and the next computation analyses every current post again: the counts,
+    scores and template sentences are those of a fresh import."""
+    src = tmp_path / "p"
+    _template_corpus(src)
+    fresh, old = tmp_path / "fresh.duckdb", tmp_path / "old.duckdb"
+    import_paths([src], fresh, workers=1)
+    shutil.copy(fresh, old)
+    con = duckdb.connect(str(old))
+    con.execute("ALTER TABLE quality_signals DROP COLUMN distinct_sentences")
+    con.execute("UPDATE quality_state SET signals_version = 1")
+    con.close()
+    con = dbmod.open_db(old)
+    try:
+        assert con.execute("SELECT count(*) FROM quality_signals WHERE distinct_sentences IS NULL").fetchall() == [(8,)]
+        assert corpus.update(con) == {"analysed": 8, "scored": 8, "flipped": 1, "full": True}
+        assert con.execute("SELECT count(*) FROM quality_signals WHERE distinct_sentences IS NULL").fetchall() == [(0,)]
+        again = _state(con)
+    finally:
+        con.close()
+    with dbmod.session(fresh, read_only=True) as con:
+        assert _state(con) == again
 
 
 # --- the policy -----------------------------------------------------------------------------------

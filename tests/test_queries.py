@@ -124,7 +124,9 @@ def flows_db(tmp_path_factory):
             duplicates.find_duplicates_df(con.execute("SELECT post_id, title, body FROM posts").df())
         for path in changed:      # new revisions: the incremental paths (a sentence now in 7 posts: template text)
             path.write_bytes(path.read_bytes().replace(b"\n\n", b"\n\nA new opening sentence.\n\n", 2))
-        import_paths([str(corpus / "pages")], db, workers=1)
+        with pytest.MonkeyPatch.context() as mp:        # known files looked up through the run's index
+            mp.setattr(importer, "INDEX_AFTER", 0)
+            import_paths([str(corpus / "pages")], db, workers=1)
         extra = tmp / "extra"        # a new file of a post the database holds: its current row is looked up
         extra.mkdir()
         (extra / "copy.txt").write_bytes(changed[1].read_bytes())

@@ -29,8 +29,9 @@ import pyarrow.compute as pc
 from .. import freshness, hooks, queries
 from . import batch, signals
 
-# Bumped when a definition in copydesk.quality.text changes: stored signals are then recomputed.
-SIGNALS_VERSION = 1
+# Bumped when a definition in copydesk.quality.text or the stored layout changes: stored signals are
+# then recomputed (2: sentence_hashes distinct first, with distinct_sentences).
+SIGNALS_VERSION = 2
 # DuckDB's memory cap for ``copydesk quality`` (at 1M posts: 1.7 GB peak with it, 3.6 GB without).
 MEMORY_LIMIT = os.environ.get("COPYDESK_QUALITY_MEMORY", "1GB")
 
@@ -85,19 +86,25 @@ def _finish(con, policy, batch_id, params) -> int:
     return scored
 
 
-def _record_texts(con, min_posts: int) -> int:
+def _record_texts(con, min_posts: int, delta: bool) -> int:
     """Keep ``template_sentence_texts`` in step with the counts: forget the texts of sentences that
     are no longer template text (or whose example post changed), and record the text of the new
     ones.  Only hashes are stored per revision: the text comes from what the parser processes of
     this process's imports reported since the last computation (:func:`signals.take_pending_texts`)
-    or, for a sentence not there, from splitting an example post's body again."""
+    or, for a sentence not there, from splitting an example post's body again.
+
+    The example post of a sentence is the first current revision holding it.  With ``delta`` (the
+    incremental path, after ``quality/sentence_delta``) a sentence only new posts hold takes it from
+    the delta; the others, and all of them without ``delta``, from a pass over the signals."""
     reported = signals.take_pending_texts()
     queries.run(con, "quality/forget_sentence_texts", template_min_posts=min_posts)
     queries.run(con, "quality/needed_sentence_texts", template_min_posts=min_posts)
     needed = int(queries.statement("quality/needed_count").scalar(con))
     if not needed:
         return 0
-    queries.run(con, "quality/needed_examples")
+    queries.run(con, "quality/new_sentence_examples" if delta else "quality/no_examples")
+    if int(queries.statement("quality/example_count").scalar(con)) < needed:
+        queries.run(con, "quality/needed_examples")
     _record_found(con, reported)
     # the sentences not reported: their example posts' bodies split again (Arrow from end to end)
     examples = queries.statement("quality/example_bodies").arrow(con)
@@ -137,7 +144,7 @@ def update(con, policy: freshness.QualityPolicy | None = None, batch_id: int | N
         queries.run(con, "quality/sentence_delta")
         flipped = int(queries.statement("quality/flipped_count", params).scalar(con))
         queries.run(con, "quality/apply_delta")
-        _record_texts(con, params["template_min_posts"])
+        _record_texts(con, params["template_min_posts"], delta=True)
         if full:
             queries.run(con, "quality/affected_all")
         else:
@@ -171,7 +178,7 @@ def recompute(con, policy: freshness.QualityPolicy | None = None) -> dict:
         queries.run(con, "quality/clear")
         queries.run(con, "quality/recount")
         queries.run(con, "quality/changes")           # every current post is new now (an empty quality_changes' old side)
-        _record_texts(con, params["template_min_posts"])
+        _record_texts(con, params["template_min_posts"], delta=False)
         queries.run(con, "quality/affected_all")
         scored = _finish(con, policy, None, params)
         return {"analysed": analysed, "scored": scored, "full": True}

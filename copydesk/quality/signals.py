@@ -14,6 +14,7 @@ import os
 from collections import deque
 from itertools import accumulate, chain
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,9 +29,11 @@ SCHEMA = pa.schema([
     ("avg_sentence_words", pa.float64()), ("long_sentence_share", pa.float64()),
     ("flesch_reading_ease", pa.float64()), ("longest_paragraph_words", pa.int32()),
     ("checklist_missing", pa.list_(pa.string())), ("checklist_extra", pa.list_(pa.string())),
-    ("sentence_hashes", pa.list_(pa.uint64())),
+    ("sentence_hashes", pa.list_(pa.uint64())), ("distinct_sentences", pa.int32()),
 ])
-assert SCHEMA.names[1:] == list(Signals._fields), "quality_signals columns follow text.Signals"
+# The stored row is text.Signals plus distinct_sentences, its sentence_hashes distinct first
+# (:func:`distinct_first`): the corpus counts read each post's distinct sentences as a slice.
+assert SCHEMA.names[1:-1] == list(Signals._fields), "quality_signals columns follow text.Signals"
 
 SLICE_ROWS = 4096          # revisions analysed per step of compute_missing (bounded memory)
 PARALLEL_FROM = 20_000     # fewer missing revisions than this are analysed in this process
@@ -84,7 +87,30 @@ def _slice(revisions: pa.Table, sentences: list | None) -> pa.Table:
     except Exception:                                     # noqa: BLE001 - see table()
         return _one_by_one(ids, revisions.column("body").to_pylist(), revisions.column("checklist").to_pylist())
     ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    columns["sentence_hashes"], columns["distinct_sentences"] = distinct_first(columns["sentence_hashes"])
     return pa.Table.from_arrays([ids, *(columns[name] for name in SCHEMA.names[1:])], schema=SCHEMA)
+
+
+def distinct_first(lists: pa.ListArray) -> tuple[pa.ListArray, pa.Array]:
+    """Each list of sentence hashes with its distinct hashes first (in the order they first occur),
+    then its repeats (in order); and how many are distinct.  ``list_slice(sentence_hashes, 1,
+    distinct_sentences)`` is then a post's distinct sentences, which DuckDB's ``list_distinct``
+    took 0.18 s to find at 100k posts; here they cost ~2 us a post, in the parser processes."""
+    offsets = lists.offsets.to_numpy()
+    offsets = offsets - offsets[0]
+    values = lists.flatten().to_numpy()
+    rows = np.repeat(np.arange(len(lists), dtype=np.int64), np.diff(offsets))
+    order = np.lexsort((values, rows))              # by post, then hash; stable: a repeat after the first
+    ordered, ordered_rows = values[order], rows[order]
+    first = np.ones(len(values), dtype=bool)
+    first[1:] = (ordered[1:] != ordered[:-1]) | (ordered_rows[1:] != ordered_rows[:-1])
+    repeat = np.empty(len(values), dtype=bool)
+    repeat[order] = ~first
+    distinct = np.bincount(rows[~repeat], minlength=len(lists)).astype(np.int32)
+    if repeat.any():
+        values = values[np.argsort(rows * 2 + repeat, kind="stable")]
+    return (pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(values, pa.uint64())),
+            pa.array(distinct, pa.int32()))
 
 
 def _one_by_one(ids, bodies: list, checklists: list) -> pa.Table:
@@ -98,8 +124,8 @@ def _one_by_one(ids, bodies: list, checklists: list) -> pa.Table:
     # the hash lists as one flat array and offsets: several times faster than nested sequences
     offsets = [0]
     offsets += accumulate(map(len, hashes))
-    arrays["sentence_hashes"] = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
-                                                         pa.array(list(chain.from_iterable(hashes)), pa.uint64()))
+    arrays["sentence_hashes"], arrays["distinct_sentences"] = distinct_first(pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.array(list(chain.from_iterable(hashes)), pa.uint64())))
     return pa.Table.from_arrays([arrays[name] for name in SCHEMA.names], schema=SCHEMA)
 
 

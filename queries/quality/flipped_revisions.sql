@@ -4,6 +4,6 @@
 -- DuckDB 2.0.0 fails on a hash join fed by the UNNEST of another join (see quality/needed_examples).
 CREATE OR REPLACE TEMP TABLE quality_flipped_revisions AS
 SELECT DISTINCT revision_id
-FROM (SELECT revision_id, unnest(sentence_hashes) AS sentence_hash FROM quality_signals)
+FROM (SELECT revision_id, unnest(list_slice(sentence_hashes, 1, distinct_sentences)) AS sentence_hash FROM quality_signals)
 WHERE sentence_hash IN (SELECT sentence_hash FROM quality_delta
                         WHERE (old_posts > $template_min_posts) <> (new_posts > $template_min_posts))

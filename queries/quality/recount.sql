@@ -4,7 +4,7 @@ DELETE FROM template_sentence_counts;
 INSERT INTO template_sentence_counts
 SELECT sentence_hash, count(*)::INTEGER AS posts
 FROM (
-    SELECT unnest(list_distinct(s.sentence_hashes)) AS sentence_hash
+    SELECT unnest(list_slice(s.sentence_hashes, 1, s.distinct_sentences)) AS sentence_hash
     FROM posts AS p JOIN quality_signals AS s ON s.revision_id = p.revision_id
 )
 GROUP BY sentence_hash;

@@ -14,7 +14,7 @@ WITH hits AS (
     LEFT JOIN template_sentence_counts AS c ON c.sentence_hash = u.sentence_hash
     GROUP BY u.revision_id
 ), measured AS (
-    SELECT a.post_id, a.revision_id, s.*  EXCLUDE (revision_id, sentence_hashes),
+    SELECT a.post_id, a.revision_id, s.*  EXCLUDE (revision_id, sentence_hashes, distinct_sentences),
            r.reading_time, r.paragraphs AS paragraphs_claimed,
            coalesce(h.template_sentences, 0) AS template_sentences,
            CASE WHEN s.sentence_count > 0 THEN coalesce(h.template_sentences, 0) / s.sentence_count END AS template_share,

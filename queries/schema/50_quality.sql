@@ -5,7 +5,9 @@
 
 -- Per-revision signals of the article text (copydesk.quality.text), computed once per revision
 -- and never changed: words, sentences, blocks, readability, the checklist comparison, and the
--- hashes of the normalised prose sentences (in order, repeats kept) for template detection.
+-- hashes of the normalised prose sentences for template detection: each distinct sentence once,
+-- in the order they first occur, then the repeats (in order); distinct_sentences says how many
+-- are distinct, so list_slice(sentence_hashes, 1, distinct_sentences) is the post's distinct sentences.
 CREATE TABLE IF NOT EXISTS quality_signals (
     revision_id             BIGINT NOT NULL,      -- post_revisions.revision_id
     word_count              INTEGER NOT NULL,
@@ -19,8 +21,11 @@ CREATE TABLE IF NOT EXISTS quality_signals (
     longest_paragraph_words INTEGER NOT NULL,
     checklist_missing       VARCHAR[],            -- NULL when the post has no meta checklist
     checklist_extra         VARCHAR[],            -- NULL when the post has no meta checklist
-    sentence_hashes         UBIGINT[] NOT NULL    -- XXH3-64 of the normalised prose sentences
+    sentence_hashes         UBIGINT[] NOT NULL,   -- XXH3-64 of the normalised prose sentences, distinct first
+    distinct_sentences      INTEGER               -- how many of sentence_hashes are distinct (NULL: signals of version 1)
 );
+-- A database of signals version 1 gains the column; its signals are computed again (signals_version).
+ALTER TABLE quality_signals ADD COLUMN IF NOT EXISTS distinct_sentences INTEGER;
 
 -- For every normalised prose sentence (by hash) held by a current post: how many current posts
 -- hold it.  Kept up to date incrementally after each import (new, changed and removed posts).
