@@ -689,6 +689,7 @@ class Chunk:
         hashes[used] = _lower_hashes(self._real_texts)
         self.hashes = hashes[self.sentence_ids]
         self._real_hashes = hashes[used]
+        self._distinct_hashes = hashes
 
     # --- per post ---------------------------------------------------------------------------------
     def _finish(self, checklists) -> None:
@@ -738,6 +739,35 @@ class Chunk:
     def hashes_of(self, i: int) -> list[int]:
         o = self.sentence_offsets
         return self.hashes[o[i]:o[i + 1]].tolist()
+
+    def hashes_distinct_first(self) -> tuple[pa.ListArray, pa.Array]:
+        """``signals.distinct_first`` of the ``sentence_hashes`` column (each post's hashes with its
+        distinct ones first, in the order they first occur, then the repeats in order; and how many
+        are distinct), from the chunk's numbering of its sentences: each hash is numbered among the
+        distinct sentences' (a dictionary encoding of a few thousand), and an occurrence is its
+        post's first of that number when the previous occurrence of the number (a stable sort of
+        the small numbers) lies before the post's first sentence."""
+        n, post, values = self.n, self.sentence_post, self.hashes
+        numbered = pc.dictionary_encode(pa.array(self._distinct_hashes, pa.uint64()))
+        number = numbered.indices.to_numpy(zero_copy_only=False)[self.sentence_ids]
+        if len(numbered.dictionary) <= 1 << 16:
+            number = number.astype(np.uint16)               # (a radix sort)
+        order = np.argsort(number, kind="stable")
+        previous = np.full(len(values), -1, np.int64)
+        same = number[order[1:]] == number[order[:-1]]
+        previous[order[1:][same]] = order[:-1][same]
+        start = self.sentence_offsets[:-1].astype(np.int64)
+        first = previous < start[post]
+        distinct = _counts(post[first], n)
+        # each post's firsts from its start, in order, then its repeats after them
+        firsts_before = np.cumsum(first) - first
+        repeats_before = np.arange(len(first)) - firsts_before
+        at = start[post]
+        at = np.where(first, at + firsts_before - firsts_before[at], at + distinct[post] + repeats_before - repeats_before[at])
+        ordered = np.empty(len(values), np.uint64)
+        ordered[at] = values
+        return (pa.ListArray.from_arrays(pa.array(self.sentence_offsets, pa.int32()), pa.array(ordered, pa.uint64())),
+                pa.array(distinct, pa.int32()))
 
     def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
         """The distinct prose sentences of the chunk: (their hashes, their texts, whitespace
