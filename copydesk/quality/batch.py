@@ -14,8 +14,15 @@ function says which):
 * the distinct tokens of the chunk (a dictionary encoding), looked up in the per-token
   syllable cache of :mod:`copydesk.quality.text` (corpora repeat words: a chunk of 1,000
   posts has ~265k tokens but a few thousand distinct ones, and most are cached already);
-* the distinct prose sentences, lower-cased and hashed (:func:`copydesk.quality.text.sentence_hash`);
+* the distinct prose sentences' hashes (:func:`copydesk.quality.text.sentence_hash` of the
+  lower-cased text): one call per sentence on its bytes, lower-cased with numpy; those with a
+  character ``str.lower`` changes beyond ASCII lower-cased in Python;
+* each new character (code point) met, once per process, for the per-character tables (has it a
+  case; is it a letter or digit);
 * the checklist comparison, for the posts that have a meta checklist.
+
+Sentences and, where they can be, other substrings are zero-copy views of the bytes they are in
+(offsets into the same buffer), not copies.
 
 Whitespace is Python's (``str.isspace``) everywhere (spelt out as an RE2 class and as its UTF-8
 byte sequences), so the blocks, words and sentences are the same as ``str.split`` would give.
@@ -270,10 +277,11 @@ def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Arra
     else their bytes are gathered with numpy."""
     n = len(start)
     length = np.maximum(end - start, 0)
-    if n and start[0] >= 0 and end[-1] <= len(data) and np.all(start[1:] >= end[:-1]):
+    stop = start + length
+    if n and start[0] >= 0 and stop[-1] <= len(data) and np.all(start[1:] >= stop[:-1]):
         bounds = np.empty(2 * n + 1, np.int64)
         bounds[0] = 0
-        bounds[1::2], bounds[2::2] = start, start + length
+        bounds[1::2], bounds[2::2] = start, stop
         views = pa.LargeStringArray.from_buffers(2 * n, pa.py_buffer(bounds), pa.py_buffer(data))
         return pc.take(views, pa.array(np.arange(1, 2 * n, 2)))
     offsets = np.zeros(n + 1, np.int64)
