@@ -323,8 +323,8 @@ def test_lower_hashes_equal_the_sentence_hash_of_the_lower_cased_text():
     ASCII (the dotted capital I, a final sigma, accents, a Deseret capital, a Roman numeral, a
     title-case digraph)."""
     rng = random.Random(9)
-    pieces = ["A", "z", "Q", "@", "[", "`", "{", " ", ".", "7", "É", "İ", "ΟΔΟΣ", "ß", "Ω", "—", "→", "–", "’", "é", "Ω",
-              "中", "\U0001d41f", "\U00010405", "Ⅻ", "ǅ"]
+    pieces = ["A", "z", "Q", "@", "[", "`", "{", " ", ".", "7", "É", "İ", "ΟΔΟΣ", "ß", "Ω", "—", "→", "–", "’", "é",
+              "Ω", "中", "\U0001d41f", "\U00010405", "Ⅻ", "ǅ"]
     strings = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(4000)] + [""]
     a = pa.array(strings, pa.large_string())
     for part in (a, a.slice(11, 2000), a.slice(0, 0)):
@@ -416,8 +416,9 @@ def test_word_counts_read_from_the_bytes_equal_the_tokens_with_a_letter_or_digit
     pieces = [" ", " ", "\n", "a", "Z", "7", "_", "-", "•", "—", "é", "ж", "中", "\u0301", "™", "²", ".", "*", "«",
               "\x01"]
     strings = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
-    strings += ["", " ", "•", "• item", "_ __", "² ³", "x\ny", "a" * 50, "(" + "b" * 40, "—" * 12, "-" * 30 + "\n" + "_" * 20,
-                "«" * 9 + "é", "(" * 7 + "\n" + "x"]                       # long tokens not starting with a letter
+    strings += ["", " ", "•", "• item", "_ __", "² ³", "x\ny", "a" * 50]
+    # long tokens that do not start with a letter or digit
+    strings += ["(" + "b" * 40, "—" * 12, "-" * 30 + "\n" + "_" * 20, "«" * 9 + "é", "(" * 7 + "\n" + "x"]
     a = pa.array(strings, pa.large_string())
     for part in (a, a.slice(9, 3000)):
         want = [sum(1 for t in s.split() if text._HAS_ALNUM.search(t)) for s in part.to_pylist()]
@@ -524,3 +525,12 @@ def test_hashes_distinct_first_equal_the_stored_layout(tmp_path):
         got = chunk.hashes_distinct_first()
         assert got[0].equals(want[0]) and got[1].equals(want[1])
     assert chunks[2].hashes_distinct_first()[1].to_pylist() == [2, 3, 0, 0, 2, 2]
+
+
+def test_many_replaced_rows_take_the_kernel_and_equal_it_too():
+    strings = [f"row {i}" for i in range(300)]
+    a = pa.array(strings, pa.large_string())
+    rows = np.arange(0, 300, 2)                                       # more than _replaced splices itself
+    values = pa.array([f"new {i}" for i in rows.tolist()], pa.large_string())
+    got = batch._replaced(a, rows, values).to_pylist()
+    assert got == [f"new {i}" if i % 2 == 0 else f"row {i}" for i in range(300)]

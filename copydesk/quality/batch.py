@@ -35,9 +35,9 @@ import re
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from xxhash import xxh3_64_intdigest as _xxh3
 
 from . import text
-from xxhash import xxh3_64_intdigest as _xxh3
 
 _SPACE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 # Every whitespace character but the line feed reads as a space (str.split and the block rules
@@ -252,7 +252,7 @@ def _word_counts(a: pa.Array) -> np.ndarray:
     if not size:
         return np.zeros(len(a), np.int64)
     solid = (data != 0x20) & (data != 0x0A)
-    # a token's first byte: solid, first in its string or after whitespace; its last likewise
+    # a token's first byte: solid, first in its string or after whitespace
     starts = offsets[:-1][offsets[:-1] < offsets[1:]]
     first = solid.copy()
     first[1:] &= ~solid[:-1]
@@ -417,7 +417,12 @@ def _one_chunk(a):
 
 def _replaced(a: pa.Array, rows: np.ndarray, values: pa.Array) -> pa.Array:
     """``a`` (large_string) with its strings at ``rows`` (sorted, distinct) replaced by ``values``: the
-    bytes between them copied in one concatenation (``pc.replace_with_mask`` is several times slower)."""
+    bytes between them copied in one concatenation (``pc.replace_with_mask`` is several times slower
+    on a few rows; on many it is used)."""
+    if len(rows) > 64 + len(a) // 16:
+        mask = np.zeros(len(a), bool)
+        mask[rows] = True
+        return pc.replace_with_mask(a, pa.array(mask), values.cast(pa.large_string()))
     data, offsets = _utf8(a)
     new_data, new_offsets = _utf8(values.cast(pa.large_string()))
     lengths = np.diff(offsets)
@@ -771,7 +776,8 @@ class Chunk:
         firsts_before = np.cumsum(first) - first
         repeats_before = np.arange(len(first)) - firsts_before
         at = start[post]
-        at = np.where(first, at + firsts_before - firsts_before[at], at + distinct[post] + repeats_before - repeats_before[at])
+        at = np.where(first, at + firsts_before - firsts_before[at],
+                      at + distinct[post] + repeats_before - repeats_before[at])
         ordered = np.empty(len(values), np.uint64)
         ordered[at] = values
         return (pa.ListArray.from_arrays(pa.array(self.sentence_offsets, pa.int32()), pa.array(ordered, pa.uint64())),
