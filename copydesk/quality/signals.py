@@ -144,13 +144,14 @@ def _new_texts(found: list[tuple]) -> pa.Table:
     texts: list[str] = []
     for slice_hashes, slice_texts in found:
         values = slice_hashes.tolist()
-        new, picked = [], {}                  # (texts differing in case only share a hash: one report)
-        for i, h in enumerate(values):
-            if h not in _REPORTED and h not in picked:
-                picked[h] = None
-                new.append(i)
-        if not new:
+        fresh = set(values).difference(_REPORTED)
+        if not fresh:
             continue
+        # the first position of each fresh hash, in order (texts differing in case only share a
+        # hash: one report); built by C-level dict and set operations, not a loop over every value
+        first = dict(zip(reversed(values), range(len(values) - 1, -1, -1)))
+        new = sorted(first[h] for h in fresh)
+        picked = [values[i] for i in new]
         if len(_REPORTED) + len(new) > _REPORTED_MOST:
             _REPORTED.clear()
         _REPORTED.update(picked)
