@@ -577,11 +577,10 @@ def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, 
 
 
 def _file_index(con) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The live revisions' file-name hashes (sorted) and their revision ids, in step (and whether
-    a hash is shared): a file of the run not among the hashes is new, and one among them is
-    looked up by those ids.  Built
-    once per run: the files of a run are each seen once, so the revisions the run adds are
-    never looked up again."""
+    """The live revisions' file-name hashes (sorted) and their revision ids, in step, and whether
+    a hash is shared: a file of the run not among the hashes is new, and one among them is looked
+    up by those ids.  Built once per run: the files of a run are each seen once, so the revisions
+    the run adds are never looked up again."""
     t = queries.statement("ingest/file_index").arrow(con)
     hashes, ids = t.column("file_hash").to_numpy(), t.column("revision_id").to_numpy()
     order = np.argsort(hashes, kind="stable")
