@@ -522,8 +522,8 @@ def test_code_points_and_letter_or_digit_tokens_read_from_the_bytes_equal_python
 
 def test_hashes_distinct_first_equal_the_stored_layout(tmp_path):
     """Chunk.hashes_distinct_first (from the chunk's sentence numbering) gives what
-    signals.distinct_first gives on the sentence_hashes column: a synthetic corpus chunk, the
-    hand-written cases, sentences differing only in case (one hash, two texts), repeats across and
+    signals.distinct_first gives on the in-order hashes, and chunk_columns stores it: a synthetic
+    corpus chunk, the hand-written cases, sentences differing only in case (one hash, two texts), repeats across and
     within posts, posts without a sentence, and a chunk without any."""
     bodies, checklists = _synthetic_posts(tmp_path, 300, seed=9)
     extra = ["Foo bar. foo bar. FOO BAR. Baz qux.", "a b. c d. a b. e f. c d. a b.", "", "no sentence here",
@@ -532,9 +532,13 @@ def test_hashes_distinct_first_equal_the_stored_layout(tmp_path):
               batch.Chunk([b for b, _c in HAND_CASES], [c for _b, c in HAND_CASES]),
               batch.Chunk(extra), batch.Chunk(["", "heading only"]), batch.Chunk([])]
     for chunk in chunks:
-        want = signals.distinct_first(batch.chunk_columns(chunk)["sentence_hashes"])
+        in_order = pa.ListArray.from_arrays(pa.array(chunk.sentence_offsets, pa.int32()),
+                                            pa.array(chunk.hashes, pa.uint64()))
+        want = signals.distinct_first(in_order)
         got = chunk.hashes_distinct_first()
         assert got[0].equals(want[0]) and got[1].equals(want[1])
+        columns = batch.chunk_columns(chunk)                 # the columns stored are those
+        assert columns["sentence_hashes"].equals(want[0]) and columns["distinct_sentences"].equals(want[1])
     assert chunks[2].hashes_distinct_first()[1].to_pylist() == [2, 3, 0, 0, 2, 2]
 
 

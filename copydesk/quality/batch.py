@@ -820,8 +820,10 @@ def _floats(a: np.ndarray) -> pa.Array:
 
 
 def chunk_columns(c: Chunk) -> dict[str, pa.Array]:
-    """The ``quality_signals`` columns (all but ``revision_id``) of an analysed chunk."""
+    """The ``quality_signals`` columns (all but ``revision_id``) of an analysed chunk, its sentence
+    hashes in the stored layout (:meth:`Chunk.hashes_distinct_first`)."""
     i32 = pa.int32()
+    hashes, distinct = c.hashes_distinct_first()
     return {
         "word_count": pa.array(c.word_count, i32), "sentence_count": pa.array(c.sentence_count, i32),
         "paragraph_count": pa.array(c.paragraph_count, i32), "heading_count": pa.array(c.heading_count, i32),
@@ -830,7 +832,6 @@ def chunk_columns(c: Chunk) -> dict[str, pa.Array]:
         "flesch_reading_ease": _floats(c.flesch_reading_ease),
         "longest_paragraph_words": pa.array(c.longest_paragraph_words, i32),
         "checklist_missing": c.missing_array, "checklist_extra": c.extra_array,
-        "sentence_hashes": pa.ListArray.from_arrays(pa.array(c.sentence_offsets, i32),
-                                                    pa.array(c.hashes, pa.uint64())),
+        "sentence_hashes": hashes, "distinct_sentences": distinct,
     }
 

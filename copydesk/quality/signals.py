@@ -87,7 +87,6 @@ def _slice(revisions: pa.Table, sentences: list | None) -> pa.Table:
     except Exception:                                     # noqa: BLE001 - see table()
         return _one_by_one(ids, revisions.column("body").to_pylist(), revisions.column("checklist").to_pylist())
     ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-    columns["sentence_hashes"], columns["distinct_sentences"] = chunk.hashes_distinct_first()
     return pa.Table.from_arrays([ids, *(columns[name] for name in SCHEMA.names[1:])], schema=SCHEMA)
 
 
