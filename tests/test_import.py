@@ -98,7 +98,8 @@ def test_known_files_found_through_the_run_index_as_by_the_scan(corpus, tmp_path
         monkeypatch.setattr(importer, "INDEX_AFTER", after)
         s = import_paths([corpus], db, workers=1)
         assert (s.imported, s.updated, s.unchanged, s.rejected) == (2, 2, 28, 3)
-        outcomes[label] = (q(db, "SELECT source_file, sha256, outcome, post_id, message FROM import_files ORDER BY ALL"),
+        outcomes[label] = (q(db, "SELECT source_file, sha256, outcome, post_id, message FROM import_files "
+                                 "ORDER BY ALL"),
                            q(db, "SELECT * EXCLUDE (imported_at) FROM post_revisions ORDER BY revision_id"),
                            q(db, "SELECT post_id, title FROM posts ORDER BY ALL"))
     assert built == [1]                             # the index run built it once, for 9 chunks

@@ -188,10 +188,12 @@ def test_a_process_reports_each_sentence_text_once_and_keeps_what_it_holds_bound
     def chunk(first_id, bodies):
         return pa.table({"revision_id": pa.array(range(first_id, first_id + len(bodies)), pa.int64()),
                          "body": pa.array(bodies), "checklist": pa.array([None] * len(bodies), pa.list_(pa.string()))})
-    rows, texts = signals.chunk_signals(chunk(1, ["One  Shared.  Two here.", "one shared. Three!", "Heading\n\nTwo here."]))
+    rows, texts = signals.chunk_signals(chunk(1, ["One  Shared.  Two here.", "one shared. Three!",
+                                                  "Heading\n\nTwo here."]))
     assert rows.num_rows == 3
     assert sorted(texts.column("sentence").to_pylist()) == ["one shared.", "three!", "two here."]
-    assert texts.column("sentence_hash").to_pylist() == [text.sentence_hash(t) for t in texts.column("sentence").to_pylist()]
+    assert texts.column("sentence_hash").to_pylist() == [text.sentence_hash(t)
+                                                         for t in texts.column("sentence").to_pylist()]
     _, again = signals.chunk_signals(chunk(4, ["Two here. Four now."]))
     assert again.column("sentence").to_pylist() == ["four now."]           # only what is new to the process
     signals.store(_NoDatabase(), (rows.slice(0, 0), texts))

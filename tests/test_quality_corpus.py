@@ -331,7 +331,8 @@ def test_a_synthetic_corpus_after_import_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(signals, "_PENDING", [])
     split_for = []
     real_split = batch.sentence_texts
-    monkeypatch.setattr(batch, "sentence_texts", lambda bodies, wanted: split_for.append(len(wanted)) or real_split(bodies, wanted))
+    monkeypatch.setattr(batch, "sentence_texts",
+                        lambda bodies, wanted: split_for.append(len(wanted)) or real_split(bodies, wanted))
     summary = import_paths([tmp_path / "corpus" / "pages"], db)
     assert summary.status == "finished"
     assert split_for == []                               # every text came from the parser processes

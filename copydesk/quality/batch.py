@@ -644,7 +644,8 @@ class Chunk:
         heading_idx = np.flatnonzero(heading)
         if len(heading_idx):
             names = pc.utf8_lower(pc.take(blocks, pa.array(heading_idx, pa.int64())))
-            is_checklist[heading_idx] = pc.match_substring(names, text._CHECKLIST_HEADING).to_numpy(zero_copy_only=False)
+            is_checklist[heading_idx] = pc.match_substring(names, text._CHECKLIST_HEADING).to_numpy(
+                zero_copy_only=False)
         nall = len(block_of)
         last = np.maximum.accumulate(np.where(heading_b, np.arange(nall), -1)) if nall else np.zeros(0, np.int64)
         first_of_post = np.searchsorted(block_post, np.arange(n), side="left")[block_post]   # (a search per post)
