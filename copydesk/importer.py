@@ -73,6 +73,12 @@ YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, re
 # Chunks handed to the parser processes ahead of a due commit (beyond the usual ``workers``): they
 # parse while this process commits (1M posts: 12 commits of ~2.4 s, the parsers idle for most of each).
 COMMIT_AHEAD = 4
+# The each-chunk stages (the quality signals) of parsed parts are held back, up to DEFER_SHARE of
+# the files of the open transaction (and DEFER_BYTES of their revisions), and handed to the parser
+# processes when a commit is due: the commit runs on one core, and the held-back stages then use
+# the other (100k posts: the last commit takes ~1.3 s alone).  0 turns it off (stages in the parse task).
+DEFER_SHARE = float(os.environ.get("COPYDESK_IMPORT_DEFER", "0.5"))
+DEFER_BYTES = 256 << 20
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
 MEMORY_LIMIT = os.environ.get("COPYDESK_IMPORT_MEMORY", "1GB")
 CHECKPOINT_THRESHOLD = os.environ.get("COPYDESK_IMPORT_CHECKPOINT", "256MB")
@@ -201,6 +207,26 @@ def _parse_chunk(items, known, batch_id, first_revision_id, imported_at, spill_t
                 pass
             return revs, ledger, counts, extras
         return spill_to, ledger, counts, extras
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _stages_of(parts: list) -> list[dict]:
+    """A parser process: the each-chunk stages' results (``copydesk.hooks``) for parts parsed
+    earlier, each given by its revisions or the spill file of that name (removed once mapped)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        out = []
+        for revs in parts:
+            if isinstance(revs, str):
+                with pa.memory_map(revs) as source:
+                    table = pa.ipc.open_file(source).read_all()
+                os.unlink(revs)
+                revs = table
+            out.append(hooks.run_each_chunk(revs, hooks.chunk_stages()) if revs.num_rows else {})
+        return out
     finally:
         if enabled:
             gc.enable()
@@ -422,30 +448,35 @@ def _renumbered(table: pa.Table | tuple, shift: int) -> pa.Table | tuple:
     return table.set_column(i, table.schema.field(i), pc.add(column, pa.scalar(shift, column.type)))
 
 
-def _joined(results: list[tuple], firsts: list[int], first: int) -> tuple[pa.Table, pa.Table, dict, dict]:
+def _joined(results: list[tuple], firsts: list[int], first: int,
+            deferred: list | None = None) -> tuple[pa.Table, pa.Table, dict, dict]:
     """The parse results of a chunk's parts as the chunk's (revisions, ledger, counts, stage results).
 
     Part ``k`` numbered its revisions from ``firsts[k]``; they are renumbered to follow the
     revisions of the parts before it, from ``first``: the ids are those the chunk parsed whole
     would have (a rejected or unchanged input takes no id; a chunk's unused ids stay unused at
     its end).  The each-chunk stages' results (Arrow tables or tuples of them, ``copydesk.hooks``)
-    are renumbered the same way and joined."""
-    if len(results) == 1:                   # (a whole chunk: numbered from ``first`` already)
-        revs, ledger, counts, extras = results[0]
-        return _load_spilled(revs), ledger, counts, extras
+    are renumbered the same way and joined.  With a list ``deferred`` (the parts were parsed
+    without the stages) each part's spill file is kept, and (the file or the part's table, the
+    shift of its ids, its rows, its bytes) appended to it for :func:`_stages_of`."""
     revs, ledgers, counts, extras = [], [], {}, {}
     next_id = first
     for (part_revs, ledger, part_counts, part_extras), part_first in zip(results, firsts):
-        table = _renumbered(_load_spilled(part_revs), next_id - part_first)
+        shift = next_id - part_first if len(results) > 1 else 0     # (a whole chunk: numbered from ``first``)
+        table = _renumbered(_load_spilled(part_revs, keep=deferred is not None), shift)
+        if deferred is not None and table.num_rows:
+            deferred.append((part_revs, shift, table.num_rows, table.nbytes))
         for name, result in part_extras.items():
             extras.setdefault(name, [])
             if result is not None:           # (a stage that failed on a part lost only that part's result)
-                extras[name].append(_renumbered(result, next_id - part_first))
+                extras[name].append(_renumbered(result, shift))
         next_id += table.num_rows
         revs.append(table)
         ledgers.append(ledger)
         for k, v in part_counts.items():
             counts[k] = counts.get(k, 0) + v
+    if len(results) == 1:
+        return revs[0], ledgers[0], counts, results[0][3]
     extras = {name: _concatenated(tables) for name, tables in extras.items()}
     return pa.concat_tables(revs), pa.concat_tables(ledgers), counts, extras
 
@@ -459,9 +490,9 @@ def _concatenated(results: list) -> pa.Table | tuple | None:
     return pa.concat_tables(results)
 
 
-def _load_spilled(revs: pa.Table | str | Shard) -> pa.Table:
-    """A chunk's revisions: the table itself, mapped from the worker's spill file, or read from
-    a Dask worker's Parquet shard (removed once read)."""
+def _load_spilled(revs: pa.Table | str | Shard, keep: bool = False) -> pa.Table:
+    """A chunk's revisions: the table itself, mapped from the worker's spill file (removed once
+    mapped, unless ``keep``), or read from a Dask worker's Parquet shard (removed once read)."""
     if isinstance(revs, Shard):
         table = revs.stage.read_table(revs.name)
         revs.stage.fs.rm(revs.stage.path(revs.name + ".parquet"))
@@ -469,7 +500,8 @@ def _load_spilled(revs: pa.Table | str | Shard) -> pa.Table:
     if isinstance(revs, str):
         with pa.memory_map(revs) as source:
             table = pa.ipc.open_file(source).read_all()
-        os.unlink(revs)            # the mapping stays valid until the table is released
+        if not keep:
+            os.unlink(revs)        # the mapping stays valid until the table is released
         return table
     return revs
 
@@ -833,6 +865,12 @@ class _ImportRun:
             self.pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
             self.spill = _spill_dir() if self.pool else None
             self.part_files = PART_FILES if self.pool else None
+        # The each-chunk stages held back (DEFER_SHARE): parts parsed without them, as (spill file or
+        # table, shift of the ids, rows, bytes); and those handed to the parser processes (result, shift).
+        self.defer = bool(self.chunk_stages) and self.part_files is not None and DEFER_SHARE > 0
+        self.held: deque = deque()
+        self.held_rows = self.held_bytes = 0
+        self.staged: deque = deque()
         self.n_parts = self.done = 0
         # per chunk: (its parts' parse results or futures, their first revision ids, the chunk's first
         # revision id, known files, number of inputs)
@@ -857,7 +895,8 @@ class _ImportRun:
             spill_to = os.path.join(self.spill, f"part-{self.n_parts}.arrow") if self.spill else None
             part_known = known if len(parts) == 1 else \
                 {i.source_file: known[i.source_file] for i in items if i.source_file in known}
-            args = (part_known, self.batch_id, first + offset, self.imported_at, spill_to, bool(self.chunk_stages))
+            args = (part_known, self.batch_id, first + offset, self.imported_at, spill_to,
+                    bool(self.chunk_stages) and not self.defer)
             results.append(self.pool.apply_async(_process_packed, (_pack(items), *args)) if self.pool
                            else _parse_chunk(items, *args))
             firsts.append(first + offset)
@@ -877,15 +916,19 @@ class _ImportRun:
             self._write_next()
         if self.tx_open:
             self._commit(last=True)
+        self._store_staged()
 
     def _write_next(self) -> None:
         results, firsts, first, known, n = self.pending.popleft()
-        revs, ledger, counts, extras = _joined([r.get() if self.pool else r for r in results], firsts, first)
+        deferred = [] if self.defer else None
+        revs, ledger, counts, extras = _joined([r.get() if self.pool else r for r in results], firsts, first,
+                                               deferred)
         if not self.tx_open:
             self.con.execute("BEGIN TRANSACTION")
             self.tx_open, self.tx_started, self.tx_bytes = True, time.monotonic(), 0
         _write_chunk(self.con, self.batch_id, revs, ledger, counts, known, self.state)
         hooks.store_each_chunk(self.con, extras, self.chunk_stages)
+        self._store_staged(ready_only=True)
         self.tx_chunks.append((counts, ledger.num_rows, ledger.select(["source_file", "outcome", "message"])
                                if counts["rejected"] else None))
         self.done += n
@@ -894,6 +937,7 @@ class _ImportRun:
         if revs.num_rows and revs.nbytes > LARGE_REVISION * revs.num_rows:
             self.tx_bytes += revs.nbytes            # large pages: DuckDB's COMMIT holds them several times
         batch_files = sum(files for _counts, files, _ledger in self.tx_chunks)
+        self._hold(deferred or (), DEFER_SHARE * batch_files)
         if (batch_files >= self.batch_size or self.tx_bytes >= TX_BYTES
                 or (self.yield_every and time.monotonic() - self.tx_started > self.yield_every)):
             if self.pool:
@@ -911,6 +955,8 @@ class _ImportRun:
         reopen = bool(self.yield_every) and time.monotonic() - self.opened > self.yield_every
         if last or reopen:
             queries.run(self.con, "ingest/checkpoint_threshold", size="0B")
+        self._hold((), 0)                   # the parser processes run the held-back stages while this commits
+        self._store_staged(ready_only=True)
         self.con.execute("COMMIT")
         self.tx_open, self.commit_due = False, False
         for counts, files, ledger in self.tx_chunks:      # the summary counts what is committed
@@ -920,6 +966,54 @@ class _ImportRun:
             self.con.close()      # let a reader in between two batches
             self.con = _open(self.db)
             self.opened = time.monotonic()
+
+    def _hold(self, parts, most: float) -> None:
+        """Hold back the each-chunk stages of ``parts`` (from :func:`_joined`); hand the oldest held
+        to the parser processes while more than ``most`` rows (or ``DEFER_BYTES``) are held, each as
+        a task, or all of them as one task when ``most`` is 0 (a commit: one parser process runs
+        them on the core the commit leaves free, the other stays off the commit's core)."""
+        for part in parts:
+            self.held.append(part)
+            self.held_rows += part[2]
+            self.held_bytes += part[3]
+        tasks = []
+        while self.held and (self.held_rows > most or self.held_bytes > DEFER_BYTES):
+            revs, shift, rows, nbytes = self.held.popleft()
+            self.held_rows -= rows
+            self.held_bytes -= nbytes
+            if most or not tasks:
+                tasks.append(([], []))
+            tasks[-1][0].append(revs)
+            tasks[-1][1].append(shift)
+        for revs, shifts in tasks:
+            self.staged.append((self.pool.apply_async(_stages_of, (revs,)), shifts))
+
+    def _store_staged(self, ready_only: bool = False) -> None:
+        """Store the results of the held-back stages that the parser processes have finished (all of
+        them, waiting, unless ``ready_only``; outside a transaction, in one of their own).  A stage
+        that failed stores nothing: the after-import stages make up for it (the quality signals of
+        a current post without any are computed there)."""
+        if not ready_only:
+            self._hold((), 0)
+        if not self.staged or (ready_only and not self.staged[0][0].ready()):
+            return
+        own = not self.tx_open
+        if own:
+            self.con.execute("BEGIN TRANSACTION")
+        results: dict[str, list] = {}
+        while self.staged and (not ready_only or self.staged[0][0].ready()):
+            result, shifts = self.staged.popleft()
+            try:
+                parts = result.get()
+            except Exception:               # noqa: BLE001 - see above
+                continue
+            for extras, shift in zip(parts, shifts):
+                for name, r in extras.items():
+                    if r is not None:
+                        results.setdefault(name, []).append(_renumbered(r, shift))
+        hooks.store_each_chunk(self.con, {name: _concatenated(r) for name, r in results.items()}, self.chunk_stages)
+        if own:
+            self.con.execute("COMMIT")
 
     def _count(self, counts: dict, files: int, ledger: pa.Table | None) -> None:
         summary = self.summary

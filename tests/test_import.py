@@ -312,7 +312,7 @@ def test_a_chunk_parsed_in_parts_is_numbered_as_if_parsed_whole(corpus, tmp_path
     monkeypatch.setattr(importer, "PART_FILES", 3)
     loaded = []
     load = importer._load_spilled
-    monkeypatch.setattr(importer, "_load_spilled", lambda revs: (loaded.append(revs), load(revs))[1])
+    monkeypatch.setattr(importer, "_load_spilled", lambda revs, **k: (loaded.append(revs), load(revs, **k))[1])
     import_paths([corpus], in_parts, workers=2)
     assert len(loaded) == 14                       # 34 files: chunks of 10, 10, 10, 4 in 4 + 4 + 4 + 2 parts
     names = [Path(i.source_file).name for i in iter_items([corpus])]
@@ -335,7 +335,7 @@ def test_chunks_reach_the_main_process_without_shared_memory(corpus, db_file, tm
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     handed_over = []
     load = importer._load_spilled
-    monkeypatch.setattr(importer, "_load_spilled", lambda revs: (handed_over.append(revs), load(revs))[1])
+    monkeypatch.setattr(importer, "_load_spilled", lambda revs, **k: (handed_over.append(revs), load(revs, **k))[1])
     s = import_paths([corpus], db_file, batch_size=7, workers=2)
     assert (s.imported, s.rejected) == (31, 3)
     assert handed_over and all(str(p).startswith(str(tmp_path)) for p in handed_over)

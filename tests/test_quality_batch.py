@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+import tempfile
 
 import duckdb
 import numpy as np
@@ -14,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from copydesk import hooks, synth
+from copydesk import hooks, importer, synth
 from copydesk.importer import import_paths
 from copydesk.parse import Rejected, parse_page
 from copydesk.quality import batch, signals, text
@@ -551,3 +552,67 @@ def test_many_replaced_rows_take_the_kernel_and_equal_it_too():
     values = pa.array([f"new {i}" for i in rows.tolist()], pa.large_string())
     got = batch._replaced(a, rows, values).to_pylist()
     assert got == [f"new {i}" if i % 2 == 0 else f"row {i}" for i in range(300)]
+
+
+def _signals_of(db, current: bool = False) -> list:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT * FROM quality_signals" + (" SEMI JOIN posts USING (revision_id)" if current else "")
+                           + " ORDER BY revision_id").fetchall()
+    finally:
+        con.close()
+
+
+def test_held_back_signals_are_computed_by_the_parser_processes_and_stored_by_the_import(tmp_path, monkeypatch):
+    """With two parser processes the signals of parsed parts are held back and handed over as tasks
+    of their own (one task for all those held when a commit is due): chunks of 40 files in parts of
+    15, commits every 100 files, so parts are held across chunks and commits.  Every revision gets
+    exactly the signals of a one-process import, stored by the import itself (the after-import stage
+    computes none), and no spill file is left behind."""
+    out = synth.generate(tmp_path / "c", 400, seed=4)
+    one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 40)
+    import_paths([out.pages_dir], one, workers=1)
+    monkeypatch.setattr(importer, "PART_FILES", 15)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(importer, "SHM_NEEDED", 2**62)       # spill files in tmp_path, where they can be seen
+    handed, computed_after = [], []
+    real_hold, real_missing = importer._ImportRun._hold, signals.compute_missing
+
+    def hold(run, parts, most):
+        handed.append((len(run.held) + len(parts), most))
+        return real_hold(run, parts, most)
+    monkeypatch.setattr(importer._ImportRun, "_hold", hold)
+
+    def missing(con, *a, **k):
+        computed_after.append(real_missing(con, *a, **k))
+        return computed_after[-1]
+    monkeypatch.setattr(signals, "compute_missing", missing)
+    s = import_paths([out.pages_dir], two, workers=2, batch_size=100)
+    assert s.status == "finished" and computed_after == [0]
+    assert any(most == 0 and held > 1 for held, most in handed)        # several parts handed over at a commit
+    assert any(most > 0 and held > 0 for held, most in handed)          # and parts held while parsing
+    rows = _signals_of(two)
+    assert rows == _signals_of(one) and len(rows) == s.imported
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("copydesk-import-")]
+
+
+def test_held_back_signals_that_fail_are_computed_after_the_import(tmp_path, monkeypatch):
+    out = synth.generate(tmp_path / "c", 120, seed=6)
+    one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 20)
+    import_paths([out.pages_dir], one, workers=1)
+    stages = hooks.chunk_stages()
+    real = stages["quality_signals"][0]
+
+    def flaky(revisions):             # a bug in a signal on some parts
+        if revisions.column("revision_id")[0].as_py() % 2:
+            raise RuntimeError("a bug in a signal")
+        return real(revisions)
+    monkeypatch.setitem(hooks._CHUNK_STAGES, "quality_signals", (flaky, *stages["quality_signals"][1:]))
+    monkeypatch.setattr(importer, "PART_FILES", 7)
+    s = import_paths([out.pages_dir], two, workers=2)
+    assert s.status == "finished"
+    # the after-import stage computed the lost signals of the current revisions (only theirs count)
+    assert _signals_of(two, current=True) == _signals_of(one, current=True)
+    assert len(_signals_of(two)) < len(_signals_of(one))          # the test did lose some
