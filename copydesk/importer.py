@@ -916,7 +916,13 @@ class _ImportRun:
             self._write_next()
         if self.tx_open:
             self._commit(last=True)
-        self._store_staged()
+        try:
+            self._store_staged()
+        except duckdb.Error:            # derived data: the after-import stage computes what is missing
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
 
     def _write_next(self) -> None:
         results, firsts, first, known, n = self.pending.popleft()

@@ -616,3 +616,31 @@ def test_held_back_signals_that_fail_are_computed_after_the_import(tmp_path, mon
     # the after-import stage computed the lost signals of the current revisions (only theirs count)
     assert _signals_of(two, current=True) == _signals_of(one, current=True)
     assert len(_signals_of(two)) < len(_signals_of(one))          # the test did lose some
+
+
+def test_held_back_signals_that_cannot_be_stored_after_the_last_commit_leave_the_import_finished(tmp_path, monkeypatch):
+    """The last held-back signals are stored after the import's last commit; should that fail (a
+    database error), the import is still finished and the after-import stage computes them."""
+    out = synth.generate(tmp_path / "c", 80, seed=8)
+    one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    import_paths([out.pages_dir], one, workers=1)
+    monkeypatch.setattr(importer, "DEFER_SHARE", 1.0)          # every part held until the last commit
+    committed, failed = [], []
+    real_commit = importer._ImportRun._commit
+
+    def commit(run, last=False):
+        real_commit(run, last)
+        committed.append(last)
+    stages = hooks.chunk_stages()
+    real_store = stages["quality_signals"][1]
+
+    def store(con, result):
+        if committed and committed[-1]:
+            failed.append(result)
+            raise duckdb.IOException("disk full")
+        return real_store(con, result)
+    monkeypatch.setattr(importer._ImportRun, "_commit", commit)
+    monkeypatch.setitem(hooks._CHUNK_STAGES, "quality_signals", (stages["quality_signals"][0], store))
+    s = import_paths([out.pages_dir], two, workers=2)
+    assert s.status == "finished" and failed
+    assert _signals_of(two, current=True) == _signals_of(one, current=True)
