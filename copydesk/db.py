@@ -18,12 +18,12 @@ from pathlib import Path
 
 import duckdb
 
-from . import queries
+from . import queries, settings
 from .errors import DatabaseBusy, DatabaseError  # noqa: F401  (re-exported)
 
 DEFAULT_DB = "copydesk.duckdb"
 ENV_DB = "COPYDESK_DB"
-LOCK_WAIT_SECONDS = float(os.environ.get("COPYDESK_LOCK_WAIT", "60"))
+LOCK_WAIT_SECONDS = settings.number("COPYDESK_LOCK_WAIT", 60.0, lo=0)
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -50,6 +50,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
         raise DatabaseError(f"database {p} does not exist (run 'copydesk import' or 'make run' first)")
     fall_back = read_only and open_read_write
     read_only = read_only and not open_read_write
+    settings.check("COPYDESK_LOCK_WAIT")
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
     delay = 0.05
     while True:
@@ -163,6 +164,7 @@ def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wai
     importer's own connection) passes it on every read.  The caller chooses, per call: no
     module-wide switch.
     """
+    settings.check("COPYDESK_LOCK_WAIT")
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
     _GATE.acquire(read_only, deadline)
     try:

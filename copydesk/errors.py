@@ -46,3 +46,7 @@ class InputError(CopydeskError, ValueError):
 class ImportFailed(CopydeskError):
     """An import that could not finish (disk full, out of memory, the lock lost between two
     batches): its batch is marked ``failed`` with this message."""
+
+
+class SettingError(CopydeskError, ValueError):
+    """An environment setting (``COPYDESK_*``) whose value cannot be used."""

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import db as dbmod
-from . import hooks, queries
+from . import hooks, queries, settings
 from .clock import utc_now
 from .errors import CopydeskError, ImportFailed
 from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
@@ -66,7 +66,7 @@ CHUNK_BYTES = 64 << 20     # ... or fewer: bytes of archive members / uploads / 
 # so a corpus of them still commits whole row groups.
 # (Lower is not better: with 256 MiB, DuckDB's automatic checkpoint of 60 MB pages ran out of
 # its 1 GB memory cap.)
-TX_BYTES = int(os.environ.get("COPYDESK_IMPORT_TX_BYTES", str(1 << 30)))
+TX_BYTES = settings.number("COPYDESK_IMPORT_TX_BYTES", 1 << 30, int, lo=1)
 LARGE_REVISION = 64 << 10
 SHM_NEEDED = 1 << 30       # bytes free in /dev/shm to hand chunks over there (else the temp folder)
 YIELD_EVERY = 15.0         # seconds: a batch that runs longer commits early, readers get a turn
@@ -77,14 +77,14 @@ COMMIT_AHEAD = 4
 # the files of the open transaction (and DEFER_BYTES of their revisions), and handed to the parser
 # processes when a commit is due: the commit runs on one core, and the held-back stages then use
 # the other (100k posts: the last commit takes ~1.3 s alone).  0 turns it off (stages in the parse task).
-DEFER_SHARE = float(os.environ.get("COPYDESK_IMPORT_DEFER", "0.5"))
+DEFER_SHARE = settings.number("COPYDESK_IMPORT_DEFER", 0.5, lo=0)
 DEFER_BYTES = 256 << 20
 # DuckDB caches up to 80 % of RAM by default; an import caps it so memory stays flat.
 MEMORY_LIMIT = os.environ.get("COPYDESK_IMPORT_MEMORY", "1GB")
 CHECKPOINT_THRESHOLD = os.environ.get("COPYDESK_IMPORT_CHECKPOINT", "256MB")
 # DuckDB threads while files are written: the parser processes use the other cores, and
 # more DuckDB threads only contend with them (1M posts: 83 s with 2 threads, 77 s with 1).
-THREADS = int(os.environ.get("COPYDESK_IMPORT_THREADS", "1"))
+THREADS = settings.number("COPYDESK_IMPORT_THREADS", 1, int, lo=1)
 
 # Arrow types of the parsed columns, matching queries/schema_10_import.sql.
 _STR, _INT, _BOOL, _LIST = pa.string(), pa.int64(), pa.bool_(), pa.list_(pa.string())
@@ -746,7 +746,33 @@ def _registered(con):
                 pass
 
 
+SETTINGS = ("COPYDESK_IMPORT_TX_BYTES", "COPYDESK_IMPORT_DEFER", "COPYDESK_IMPORT_THREADS")
+_SIZES_CHECKED: list = []
+
+
+def _check_settings() -> None:
+    """Raise :class:`~copydesk.errors.SettingError` for a ``COPYDESK_IMPORT_*`` setting that cannot be
+    used, before the database is opened (the sizes are tried once on an in-memory database)."""
+    settings.check(*SETTINGS)
+    sizes = (MEMORY_LIMIT, CHECKPOINT_THRESHOLD)
+    if sizes in _SIZES_CHECKED:
+        return
+    con = duckdb.connect()
+    try:
+        for name, query, args in (("COPYDESK_IMPORT_MEMORY", "ingest/memory_limit", {"limit": MEMORY_LIMIT}),
+                                  ("COPYDESK_IMPORT_CHECKPOINT", "ingest/checkpoint_threshold",
+                                   {"size": CHECKPOINT_THRESHOLD})):
+            try:
+                queries.run(con, query, **args)
+            except duckdb.Error as exc:
+                raise settings.size_error(name, next(iter(args.values())), exc) from None
+    finally:
+        con.close()
+    _SIZES_CHECKED.append(sizes)
+
+
 def _open(db):
+    _check_settings()
     con = dbmod.open_db(db)
     queries.run(con, "ingest/memory_limit", limit=MEMORY_LIMIT)
     queries.run(con, "ingest/checkpoint_threshold", size=CHECKPOINT_THRESHOLD)

@@ -101,3 +101,39 @@ def test_untrusted_names_reach_the_terminal_escaped(tmp_path, db_file):
     build_db(tmp_path / "q.duckdb", [post_row("id\x1b[31mred", needs_human_review=True)])
     out = run("queue", "--db", str(tmp_path / "q.duckdb"))
     assert out.returncode == 0 and "\x1b" not in out.stdout and "id\\x1b[31mred" in out.stdout, out.stdout
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("COPYDESK_IMPORT_THREADS", "abc", "is not a whole number of at least 1"),
+    ("COPYDESK_IMPORT_THREADS", "0", "is not a whole number of at least 1"),
+    ("COPYDESK_IMPORT_DEFER", "-1", "is not a number of at least 0"),
+    ("COPYDESK_IMPORT_DEFER", "nan", "is not a number"),
+    ("COPYDESK_IMPORT_TX_BYTES", "1e9", "is not a whole number"),
+    ("COPYDESK_IMPORT_MEMORY", "lots", "is not a size DuckDB accepts"),
+    ("COPYDESK_IMPORT_CHECKPOINT", "big", "is not a size DuckDB accepts"),
+    ("COPYDESK_LOCK_WAIT", "soon", "is not a number of at least 0"),
+])
+def test_a_tuning_setting_that_does_not_parse_is_a_one_line_error_and_nothing_is_written(tmp_path, name, value, says):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text("Title\n\nbody\n")
+    db = tmp_path / "c.duckdb"
+    one_line_error(run("import", str(pages), "--db", str(db), env={name: value}), f"{name}={value!r}", says)
+    assert not db.exists()
+    run("import", str(pages), "--db", str(db))          # the same import without the setting works
+    assert db.exists()
+    if name == "COPYDESK_LOCK_WAIT":                     # every command opens the database through it
+        one_line_error(run("queue", "--db", str(db), env={name: value}), name)
+
+
+def test_blank_settings_keep_their_defaults(monkeypatch):
+    from copydesk import settings
+    monkeypatch.setenv("COPYDESK_TEST_SETTING", "  ")
+    assert settings.number("COPYDESK_TEST_SETTING", 7, int, lo=1) == 7
+    settings.check("COPYDESK_TEST_SETTING")
+    monkeypatch.setenv("COPYDESK_TEST_SETTING", " 12 ")
+    assert settings.number("COPYDESK_TEST_SETTING", 7, int, lo=1, hi=20) == 12
+    monkeypatch.setenv("COPYDESK_TEST_SETTING", "21")
+    assert settings.number("COPYDESK_TEST_SETTING", 7, int, lo=1, hi=20) == 7
+    with pytest.raises(settings.SettingError, match="from 1 to 20"):
+        settings.check("COPYDESK_TEST_SETTING")
