@@ -39,7 +39,8 @@ with right:
                             width="stretch")
     st.caption(f"{len(figures.points):,} posts drawn: every post whose recorded and computed quality are "
                f"{policy.quality.disagreement_margin} or more apart (red; largest gaps first), then an even "
-               f"sample of the others, {q.MAX_POINTS:,} at most. Click a point to open the post.")
+               f"sample of the others, {q.MAX_POINTS:,} at most; a post without a recorded quality has no point. "
+               "Click a point to open the post.")
 picked = q.picked_post(event)
 if picked:
     q.review_link(picked, key="quality_open_post")

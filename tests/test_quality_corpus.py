@@ -352,3 +352,52 @@ def test_a_synthetic_corpus_after_import_alone(tmp_path, monkeypatch):
         assert _state(con) == incremental
     finally:
         con.close()
+
+
+def test_every_point_a_sub_score_loses_has_a_finding(tmp_path):
+    """README: every point lost has a finding.  Over a generated corpus plus texts without a sentence
+    (a heading alone, a list alone, an empty body) and a short one: each sub-score under 100 has at
+    least one finding of its kind (the quality card lists them under the sub-score)."""
+    from copydesk.app.quality import SUB_SCORE_FINDINGS
+    from copydesk.synth import generate
+    generate(tmp_path / "corpus", 300, seed=11)
+    src = tmp_path / "corpus" / "pages"
+    write(src, "zz-heading.txt", page("heading-1", "just a heading"))
+    write(src, "zz-list.txt", page("list-1", "Steps\n\n- one thing\n- another thing"))
+    write(src, "zz-empty.txt", "notes on nothing\n\nalphanode post meta\n\npayload\n  • source id: empty-1\n\nSimilar Posts\n")
+    short_body = "Setup\n\n" + " ".join(["The worker restarts after each change to the queue settings."] * 20)
+    write(src, "zz-short.txt", page("short-1", short_body))
+    db = tmp_path / "q.duckdb"
+    import_paths([src], db, workers=1)
+    r = rows(db)
+    unexplained = [(pid, name) for pid, row in r.items() for name, codes in SUB_SCORE_FINDINGS.items()
+                   if row[f"score_{name}"] < 100 and not set(codes) & set(row["finding_codes"])]
+    assert unexplained == []
+    for pid in ("heading-1", "list-1", "empty-1"):
+        assert (r[pid]["score_readability"], r[pid]["score_originality"]) == (0, 0)
+        assert "no prose sentences" in r[pid]["findings"]
+    short = r["short-1"]
+    assert short["word_count"] == 1 + 20 * 10 and short["score_substance"] == 67      # round(100 * 201 / 300)
+    assert "short: 201 words (substance counts up to 300)" in short["findings"]
+    assert not [f for f in short["findings"] if f.startswith("thin")]
+    assert all(not any(f.startswith("short:") for f in row["findings"]) for row in r.values()
+               if row["score_substance"] == 100)
+
+
+def test_scores_of_an_earlier_scoring_version_are_computed_again(tmp_path, monkeypatch):
+    """A database scored by an earlier version of quality/score_posts is rescored, every post, by the
+    next import (from the stored signals): its findings are then the new ones."""
+    src = tmp_path / "p"
+    write(src, "a.txt", page("heading-1", "just a heading"))
+    write(src, "b.txt", page("b-1", "Heading\n\nOne sentence here. And another one."))
+    db = tmp_path / "q.duckdb"
+    monkeypatch.setattr(corpus, "SCORING_VERSION", 1)
+    import_paths([src], db, workers=1)
+    with dbmod.session(db) as con:                       # what version 1 had stored: no such finding
+        con.execute("UPDATE quality_scores SET findings = [], finding_codes = []")
+    monkeypatch.setattr(corpus, "SCORING_VERSION", 2)
+    write(src, "c.txt", page("c-1", "Heading\n\nA third post arrives."))
+    import_paths([src], db, workers=1)
+    r = rows(db)
+    assert "no prose sentences" in r["heading-1"]["findings"]      # rescored though not re-imported
+    assert r["b-1"]["findings"]

@@ -35,14 +35,14 @@ POSTS_SHOWN = 200              # posts listed under a finding
 SUB_SCORE_FINDINGS = {
     "readability": ("hard_to_read", "long_sentences", "no_sentences"),
     "structure": ("no_paragraphs", "single_paragraph", "no_headings", "long_paragraph"),
-    "originality": ("template_text",),
+    "originality": ("template_text", "no_sentences"),
     "consistency": ("reading_time", "paragraph_claim", "checklist_missing", "checklist_extra"),
-    "substance": ("thin",),
+    "substance": ("thin", "short"),
 }
 FINDING_LABELS = {
     "template_text": "template text", "reading_time": "reading time off", "paragraph_claim": "paragraph claim off",
     "checklist_missing": "checklist item missing", "checklist_extra": "checklist item not in meta",
-    "thin": "thin", "no_paragraphs": "no prose paragraphs", "single_paragraph": "a single paragraph",
+    "thin": "thin", "short": "short", "no_paragraphs": "no prose paragraphs", "single_paragraph": "a single paragraph",
     "no_sentences": "no prose sentences", "no_headings": "no section headings", "long_paragraph": "wall of text",
     "hard_to_read": "hard to read", "long_sentences": "long sentences",
 }
@@ -184,7 +184,8 @@ def show_card(post: dict, policy: Policy) -> None:
     r = c.row
     share = r.get("template_share")
     st.text(f"computed quality {r['computed_quality']} · recorded {r.get('recorded_quality') if r.get('recorded_quality') is not None else '—'}"
-            f" · {r['word_count']} words, {r['sentence_count']} sentences, {r['paragraph_count']} paragraphs"
+            f" · {_count(r['word_count'])} words, {_count(r['sentence_count'])} sentences,"
+            f" {_count(r['paragraph_count'])} paragraphs"
             f" · template share {'—' if share is None else f'{share:.0%}'}")
     st.dataframe(c.sub_scores, hide_index=True, width="stretch", key=f"quality_card_scores_{post['post_id']}",
                  column_config={"score": st.column_config.ProgressColumn("score", min_value=0, max_value=100,
@@ -229,3 +230,7 @@ def table(df: pd.DataFrame, *, key: str, empty: str = "No rows for these filters
 
 def esc(value) -> str:
     return md_escape(value)
+
+
+def _count(n) -> str:
+    return "—" if n is None else f"{n:,}"

@@ -38,7 +38,7 @@ def quality_scatter(points: pd.DataFrame, margin: int) -> alt.LayerChart:
         size=alt.condition(pick, alt.value(size * 3), alt.value(size)),
     ).add_params(pick)
     band = pd.DataFrame({"x": [0, 100], "y": [0, 100], "lo": [-margin, 100 - margin], "hi": [margin, 100 + margin]})
-    area = alt.Chart(band).mark_area(opacity=0.08, color="#2e7d32").encode(
+    area = alt.Chart(band).mark_area(opacity=0.08, color="#2e7d32", clip=True).encode(
         x="x:Q", y=alt.Y("lo:Q", scale=scale), y2="hi:Q")
     diagonal = alt.Chart(band).mark_line(color="#2e7d32", strokeDash=[4, 4]).encode(x="x:Q", y="y:Q")
     return alt.layer(area, diagonal, points_layer).properties(height=380)
@@ -63,17 +63,21 @@ def sub_score_heatmap(breakdown: pd.DataFrame, dim: str) -> alt.LayerChart:
     on the fixed 0–100 scale."""
     cols = ["computed_quality", "recorded_quality", *SUB_SCORES]
     d = breakdown.melt(id_vars=["key", "posts"], value_vars=cols, var_name="measure", value_name="mean")
+    d["measure"] = d["measure"].str.replace("_quality", "")
+    names = [c.replace("_quality", "") for c in cols]
     base = alt.Chart(d).encode(
-        x=alt.X("measure:N", title=None, sort=cols),
-        y=alt.Y("key:N", title=dim, sort=list(breakdown["key"])),
+        x=alt.X("measure:N", title=None, sort=names, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("key:N", title=dim, sort=list(breakdown["key"]), axis=alt.Axis(labelLimit=220)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("mean:Q", title="Mean (0–100)", scale=alt.Scale(domain=[0, 100], scheme="redyellowgreen")),
         tooltip=[alt.Tooltip("key:N", title=dim), "measure:N", alt.Tooltip("mean:Q", format=".1f"),
                  alt.Tooltip("posts:Q", format=",")],
     )
-    text = base.mark_text(fontSize=11).encode(text=alt.Text("mean:Q", format=".0f"))
-    return alt.layer(cells, text).properties(height=max(120, 22 * len(breakdown)))
+    # (a group without a value, e.g. no recorded quality: an empty cell, no text)
+    text = base.mark_text(fontSize=11).encode(text=alt.Text("mean:Q", format=".0f")).transform_filter(
+        "isValid(datum.mean)")
+    return alt.layer(cells, text).properties(height=alt.Step(24))   # a row of 24 px each, however many
 
 
 def quality_trend(trend: pd.DataFrame) -> alt.Chart:

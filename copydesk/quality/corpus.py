@@ -49,8 +49,15 @@ def score_params(policy: freshness.QualityPolicy) -> dict:
     }
 
 
+# Bumped when quality/score_posts scores or words findings differently: the stored scores of every
+# post are then computed again (from the stored signals) by the next import or ``copydesk quality``
+# (2: ``no_sentences`` for every post without a sentence, ``short`` below ``substance_words``).
+SCORING_VERSION = 2
+
+
 def _settings_json(policy: freshness.QualityPolicy) -> str:
-    return json.dumps(policy.settings(), sort_keys=True)
+    """The settings stored with the scores: a change (or a new :data:`SCORING_VERSION`) rescores every post."""
+    return json.dumps({**policy.settings(), "scoring_version": SCORING_VERSION}, sort_keys=True)
 
 
 def _state(con) -> tuple[int, dict] | None:

@@ -1,11 +1,11 @@
 -- name: quality/score_posts
 -- Score the posts of quality_affected (their sentences in quality_affected_sentences): template share, reading-time estimate, the five sub-scores, computed quality (weighted mean) and the findings in words with their codes, into quality_scores.
 -- Sub-scores (each 0-100, README "Quality signals"; every point lost has a finding):
---   readability: 100 - (50 - Flesch reading ease, 0..50) - (% of sentences over 20 words - 20, 0..50); 0 without a sentence
+--   readability: 100 - (50 - Flesch reading ease, 0..50) - (% of sentences over 20 words - 20, 0..50); 0 without a sentence (finding no_sentences)
 --   structure:   100 - 50 no prose paragraph - 25 a single paragraph - 25 no heading in 250+ words - 25 a paragraph over 150 words
---   originality: 100 x (1 - template_share); 0 without a sentence
+--   originality: 100 x (1 - template_share); 0 without a sentence (finding no_sentences)
 --   consistency: 100 - 30 reading time off - 30 paragraph claim off - 10 per checklist item missing or extra (at most 40)
---   substance:   100 x word_count / substance_words, at most 100
+--   substance:   100 x word_count / substance_words, at most 100 (finding thin below thin_words, else short while it is under 100)
 INSERT INTO quality_scores BY NAME
 WITH hits AS (
     SELECT u.revision_id,
@@ -75,11 +75,12 @@ LATERAL (
           || list_transform(coalesce(checklist_extra, []), lambda i: {'code': 'checklist_extra', 'words':
                   'article checklist item "' || i || '" is not in the meta checklist'})
           || list_filter([
-              CASE WHEN word_count < $thin_words THEN {'code': 'thin', 'words': 'thin: ' || word_count || ' words'} END,
+              CASE WHEN word_count < $thin_words THEN {'code': 'thin', 'words': 'thin: ' || word_count || ' words'}
+                   WHEN score_substance < 100 THEN {'code': 'short', 'words':
+                  'short: ' || word_count || ' words (substance counts up to ' || $substance_words || ')'} END,
               CASE WHEN paragraph_count = 0 THEN {'code': 'no_paragraphs', 'words': 'no prose paragraphs'}
                    WHEN paragraph_count = 1 THEN {'code': 'single_paragraph', 'words': 'a single prose paragraph'} END,
-              CASE WHEN sentence_count = 0 AND paragraph_count > 0 THEN
-                  {'code': 'no_sentences', 'words': 'no prose sentences'} END,
+              CASE WHEN sentence_count = 0 THEN {'code': 'no_sentences', 'words': 'no prose sentences'} END,
               CASE WHEN heading_loss > 0 THEN {'code': 'no_headings', 'words':
                   'no section headings in ' || word_count || ' words'} END,
               CASE WHEN wall_loss > 0 THEN {'code': 'long_paragraph', 'words':
