@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import db as dbmod
+from .arrays import ranges
 from . import hooks, queries, settings
 from .clock import utc_now
 from .errors import CopydeskError, ImportFailed
@@ -631,10 +632,7 @@ def _candidates(index: tuple[np.ndarray, np.ndarray, bool], hashes: np.ndarray) 
         found[found] = known[lo[found]] == hashes[found]
         return pa.array(ids[lo[found]], pa.int64())
     hi = np.searchsorted(known, hashes, "right")
-    n = hi - lo
-    total = int(n.sum())
-    starts = np.repeat(lo, n) + (np.arange(total) - np.repeat(np.cumsum(n) - n, n))
-    return pa.array(ids[starts], pa.int64())
+    return pa.array(ids[ranges(lo, hi - lo)], pa.int64())
 
 
 def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: dict,
@@ -750,22 +748,26 @@ SETTINGS = ("COPYDESK_IMPORT_TX_BYTES", "COPYDESK_IMPORT_DEFER", "COPYDESK_IMPOR
 _SIZES_CHECKED: list = []
 
 
+def _size_settings() -> tuple[tuple[str, str, str, str], ...]:
+    """The sizes an import connection is given: (setting, query, its parameter, value)."""
+    return (("COPYDESK_IMPORT_MEMORY", "ingest/memory_limit", "limit", MEMORY_LIMIT),
+            ("COPYDESK_IMPORT_CHECKPOINT", "ingest/checkpoint_threshold", "size", CHECKPOINT_THRESHOLD))
+
+
 def _check_settings() -> None:
     """Raise :class:`~copydesk.errors.SettingError` for a ``COPYDESK_IMPORT_*`` setting that cannot be
     used, before the database is opened (the sizes are tried once on an in-memory database)."""
     settings.check(*SETTINGS)
-    sizes = (MEMORY_LIMIT, CHECKPOINT_THRESHOLD)
+    sizes = _size_settings()
     if sizes in _SIZES_CHECKED:
         return
     con = duckdb.connect()
     try:
-        for name, query, args in (("COPYDESK_IMPORT_MEMORY", "ingest/memory_limit", {"limit": MEMORY_LIMIT}),
-                                  ("COPYDESK_IMPORT_CHECKPOINT", "ingest/checkpoint_threshold",
-                                   {"size": CHECKPOINT_THRESHOLD})):
+        for name, query, param, value in sizes:
             try:
-                queries.run(con, query, **args)
+                queries.run(con, query, **{param: value})
             except duckdb.Error as exc:
-                raise settings.size_error(name, next(iter(args.values())), exc) from None
+                raise settings.size_error(name, value, exc) from None
     finally:
         con.close()
     _SIZES_CHECKED.append(sizes)
@@ -774,8 +776,8 @@ def _check_settings() -> None:
 def _open(db):
     _check_settings()
     con = dbmod.open_db(db)
-    queries.run(con, "ingest/memory_limit", limit=MEMORY_LIMIT)
-    queries.run(con, "ingest/checkpoint_threshold", size=CHECKPOINT_THRESHOLD)
+    for _name, query, param, value in _size_settings():
+        queries.run(con, query, **{param: value})
     queries.run(con, "ingest/threads", threads=THREADS)
     return con
 

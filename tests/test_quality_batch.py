@@ -19,6 +19,7 @@ from copydesk import hooks, importer, synth
 from copydesk.importer import import_paths
 from copydesk.parse import Rejected, parse_page
 from copydesk.quality import batch, signals, text
+from sql_support import q
 
 FIELDS = [f for f in text.Signals._fields if f != "sentence_hashes"]
 
@@ -555,12 +556,8 @@ def test_many_replaced_rows_take_the_kernel_and_equal_it_too():
 
 
 def _signals_of(db, current: bool = False) -> list:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("SELECT * FROM quality_signals" + (" SEMI JOIN posts USING (revision_id)" if current else "")
-                           + " ORDER BY revision_id").fetchall()
-    finally:
-        con.close()
+    return q(db, "SELECT * FROM quality_signals" + (" SEMI JOIN posts USING (revision_id)" if current else "")
+             + " ORDER BY revision_id")
 
 
 def test_held_back_signals_are_computed_by_the_parser_processes_and_stored_by_the_import(tmp_path, monkeypatch):

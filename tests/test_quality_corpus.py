@@ -287,9 +287,13 @@ def test_a_policy_change_rescores_every_post(tmp_path, monkeypatch):
 
 # --- bad input never fails an import ----------------------------------------------------------------
 
+# a page of a title and a meta box: an empty body
+TITLE_ONLY = "notes on nothing\n\nalphanode post meta\n\npayload\n  • source id: empty-1\n\nSimilar Posts\n"
+
+
 def test_bad_bodies_are_imported_with_null_or_zero_signals(tmp_path):
     src = tmp_path / "p"
-    write(src, "title-only.txt", "notes on nothing\n\nalphanode post meta\n\npayload\n  • source id: empty-1\n\nSimilar Posts\n")
+    write(src, "title-only.txt", TITLE_ONLY)
     write(src, "heading.txt", page("heading-1", "just a heading"))
     write(src, "no-meta.txt", "a post without a meta box\n\nIt has one paragraph. It has two sentences.\n")
     write(src, "russian.txt", page("ru-1", "Это предложение на русском языке. Второе предложение!"))
@@ -364,7 +368,7 @@ def test_every_point_a_sub_score_loses_has_a_finding(tmp_path):
     src = tmp_path / "corpus" / "pages"
     write(src, "zz-heading.txt", page("heading-1", "just a heading"))
     write(src, "zz-list.txt", page("list-1", "Steps\n\n- one thing\n- another thing"))
-    write(src, "zz-empty.txt", "notes on nothing\n\nalphanode post meta\n\npayload\n  • source id: empty-1\n\nSimilar Posts\n")
+    write(src, "zz-empty.txt", TITLE_ONLY)
     short_body = "Setup\n\n" + " ".join(["The worker restarts after each change to the queue settings."] * 20)
     write(src, "zz-short.txt", page("short-1", short_body))
     db = tmp_path / "q.duckdb"

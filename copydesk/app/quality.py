@@ -184,8 +184,8 @@ def show_card(post: dict, policy: Policy) -> None:
     r = c.row
     share = r.get("template_share")
     st.text(f"computed quality {r['computed_quality']} · recorded {r.get('recorded_quality') if r.get('recorded_quality') is not None else '—'}"
-            f" · {_count(r['word_count'])} words, {_count(r['sentence_count'])} sentences,"
-            f" {_count(r['paragraph_count'])} paragraphs"
+            f" · {_num(r['word_count'])} words, {_num(r['sentence_count'])} sentences,"
+            f" {_num(r['paragraph_count'])} paragraphs"
             f" · template share {'—' if share is None else f'{share:.0%}'}")
     st.dataframe(c.sub_scores, hide_index=True, width="stretch", key=f"quality_card_scores_{post['post_id']}",
                  column_config={"score": st.column_config.ProgressColumn("score", min_value=0, max_value=100,
@@ -209,18 +209,15 @@ def article_text(blocks: list) -> str:
 def headline_text(head: dict, policy: Policy) -> list[tuple[str, str, str]]:
     """The headline metrics as (label, value, help)."""
     q = policy.quality
-
-    def num(v, fmt="{:,}"):
-        return "—" if v is None else fmt.format(v)
     return [
-        ("Posts scored", f"{num(head.get('scored'))} of {num(head.get('posts'))}", "posts with a computed quality"),
-        ("Mean computed quality", num(head.get("mean_computed_quality"), "{:.1f}"),
-         f"median {num(head.get('median_computed_quality'), '{:.0f}')}"),
-        ("Mean recorded quality", num(head.get("mean_recorded_quality"), "{:.1f}"),
-         f"median {num(head.get('median_recorded_quality'), '{:.0f}')} (the page dumps' score block)"),
-        ("Disagreements", num(head.get("disagreements")), f"|recorded − computed| ≥ {q.disagreement_margin}"),
-        ("Template-heavy", num(head.get("template_heavy")), f"template share ≥ {q.template_heavy_share:.0%}"),
-        ("Computed quality low", num(head.get("computed_low")), f"computed quality < {q.computed_low}"),
+        ("Posts scored", f"{_num(head.get('scored'))} of {_num(head.get('posts'))}", "posts with a computed quality"),
+        ("Mean computed quality", _num(head.get("mean_computed_quality"), "{:.1f}"),
+         f"median {_num(head.get('median_computed_quality'), '{:.0f}')}"),
+        ("Mean recorded quality", _num(head.get("mean_recorded_quality"), "{:.1f}"),
+         f"median {_num(head.get('median_recorded_quality'), '{:.0f}')} (the page dumps' score block)"),
+        ("Disagreements", _num(head.get("disagreements")), f"|recorded − computed| ≥ {q.disagreement_margin}"),
+        ("Template-heavy", _num(head.get("template_heavy")), f"template share ≥ {q.template_heavy_share:.0%}"),
+        ("Computed quality low", _num(head.get("computed_low")), f"computed quality < {q.computed_low}"),
     ]
 
 
@@ -232,5 +229,6 @@ def esc(value) -> str:
     return md_escape(value)
 
 
-def _count(n) -> str:
-    return "—" if n is None else f"{n:,}"
+def _num(v, fmt: str = "{:,}") -> str:
+    """A figure for display: ``fmt`` (thousands separated by default), "—" when there is none."""
+    return "—" if v is None else fmt.format(v)

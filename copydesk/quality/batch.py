@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from xxhash import xxh3_64_intdigest as _xxh3
 
+from ..arrays import ranges
 from . import text
 
 _SPACE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -233,7 +234,7 @@ def _has_alnum(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarr
     """Whether each token ``data[start:end]`` (UTF-8) holds a letter or digit (``text._HAS_ALNUM``):
     an ASCII one, or a multi-byte character that is one (:data:`_ALNUM`)."""
     length = end - start
-    at = _ranges(start, length)
+    at = ranges(start, length)
     token = np.repeat(np.arange(len(start)), length)
     b = data[at]
     hit = ((b | np.uint8(0x20)) - np.uint8(ord("a")) < 26) | (b - np.uint8(ord("0")) < 10)
@@ -286,7 +287,7 @@ def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Arra
         return pc.take(views, pa.array(np.arange(1, 2 * n, 2)))
     offsets = np.zeros(n + 1, np.int64)
     np.cumsum(length, out=offsets[1:])
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data[_ranges(start, length)]))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data[ranges(start, length)]))
 
 
 def _is_word(token: str) -> int:
@@ -374,15 +375,6 @@ def _distinct(strings: pa.Array) -> tuple[pa.Array, np.ndarray]:
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
     return enc.dictionary, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The concatenation of ``range(s, s + k)`` for each (s, k) of ``starts`` and ``lengths``."""
-    total = int(lengths.sum()) if len(lengths) else 0
-    if not total:
-        return np.zeros(0, np.int64)
-    out_start = np.cumsum(lengths) - lengths
-    return np.arange(total, dtype=np.int64) - np.repeat(out_start - starts, lengths)
 
 
 def _prepared(bodies) -> pa.Array:
@@ -638,7 +630,7 @@ class Chunk:
         per_list = np.where(is_list, n_lines, 0)
         first_item = np.concatenate([[0], np.cumsum(per_list)])[:-1] if nb else np.zeros(0, np.int64)
         b_items = per_list[block_of]
-        self.items = pc.take(items_d, pa.array(_ranges(first_item[block_of], b_items), pa.int64()))
+        self.items = pc.take(items_d, pa.array(ranges(first_item[block_of], b_items), pa.int64()))
         self.item_post = np.repeat(block_post, b_items)
         is_checklist = np.zeros(nb, bool)
         heading_idx = np.flatnonzero(heading)
@@ -687,7 +679,7 @@ class Chunk:
         self.prose_words = _counts(post, n, b_words)
         self.syllables = _counts(post, n, par_syll[block_of])
         # every real sentence of the chunk, in order: the distinct sentence it is
-        self.sentence_ids = real_of[_ranges(first_real[block_of], b_real)]
+        self.sentence_ids = real_of[ranges(first_real[block_of], b_real)]
         self.sentence_post = np.repeat(post, b_real)
         self.sentence_count = _counts(self.sentence_post, n)
         self.long_sentences = _counts(self.sentence_post, n, d_words[self.sentence_ids] > text.LONG_SENTENCE_WORDS)

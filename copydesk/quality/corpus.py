@@ -51,7 +51,7 @@ def score_params(policy: freshness.QualityPolicy) -> dict:
 
 # Bumped when quality/score_posts scores or words findings differently: the stored scores of every
 # post are then computed again (from the stored signals) by the next import or ``copydesk quality``
-# (2: ``no_sentences`` for every post without a sentence, ``short`` below ``substance_words``).
+# (2: ``no_sentences`` for every post without a sentence, ``short`` while substance is under 100).
 SCORING_VERSION = 2
 
 

@@ -1,0 +1,14 @@
+"""numpy helpers shared by modules that do not import each other (the importer, the quality kernels)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenation of ``range(s, s + k)`` for each (s, k) of ``starts`` and ``lengths`` (int64)."""
+    total = int(lengths.sum()) if len(lengths) else 0
+    if not total:
+        return np.zeros(0, np.int64)
+    out_start = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) - np.repeat(out_start - starts, lengths)
