@@ -113,6 +113,19 @@ class Diff:
         return figures
 
 
+def fast_outcome(old, data: bytes):
+    """(the rev's ``parse_page`` as revision values, the fast path's) by column, or None when the
+    fast path does not take the page (``copydesk.fastpage``: it must be right where it says yes)."""
+    from copydesk import fastpage, importer
+    fast = fastpage.revision_values(data, "page.txt", "sha", importer._ROW_COLS)
+    if fast is None:
+        return None
+    row = outcome(old, "parse_page", data)
+    if isinstance(row, dict):
+        row = dict(zip(importer._ROW_COLS, importer.revision_row(row, "page.txt", "sha")))
+    return row, dict(zip(importer._ROW_COLS, fast))
+
+
 def outcome(module, fn: str, value):
     try:
         return getattr(module, fn)(value)
@@ -342,10 +355,18 @@ def run_pages(args) -> int:
                       ROOT / "data" / "example-page.txt"]
         print(f"parser of {args.rev} ({commit[:12]}) vs the working tree")
         t0 = time.perf_counter()
-        diff, pages = Diff(), []
+        diff, fast, pages = Diff(), Diff(), []
+
+        def compare_fast(kind: str, label: str, data: bytes) -> None:
+            pair = fast_outcome(old, data)
+            if pair is not None:
+                fast.compare(kind, label, *pair)
+
         for label, kind, value in corpus_inputs(corpus):
             fn = "parse_page" if kind == "page" else "parse_record"
             diff.compare(f"corpus {kind}", label, outcome(old, fn, value), outcome(parse_new, fn, value))
+            if kind == "page":
+                compare_fast(f"corpus {kind}", label, value)
             if kind == "page" and len(value) < 200_000 and isinstance(outcome(parse_new, fn, value), dict):
                 pages.append((label, value))       # a post: the seed of mutated pages
         if not pages:
@@ -358,14 +379,17 @@ def run_pages(args) -> int:
             kind = "mutated " + "+".join(sorted(names))
             old_row, new_row = outcome(old, "parse_page", mutated), outcome(parse_new, "parse_page", mutated)
             diff.compare("mutated page", f"{label} #{n} [{kind}]", old_row, new_row)
+            compare_fast("mutated page", f"{label} #{n} [{kind}]", mutated)
             base = new_row if isinstance(new_row, dict) else parse_new.parse_page(data)
             record = record_from(rng, base)
             diff.compare("record", f"{label} #{n} (record)", outcome(old, "parse_record", record),
                          outcome(parse_new, "parse_record", record))
         figures = diff.report("parse_page / parse_record")
+        fast_figures = fast.report("the fast path (copydesk.fastpage) on the pages it takes, against parse_page")
         print(f"({time.perf_counter() - t0:.1f} s)")
-        _save(args, {"mode": "pages", "rev": commit, "mutations": args.mutations, "seed": args.seed, **figures})
-        return 1 if diff.found else 0
+        _save(args, {"mode": "pages", "rev": commit, "mutations": args.mutations, "seed": args.seed, **figures,
+                     "fast_path": fast_figures})
+        return 1 if diff.found or fast.found else 0
 
 
 # =========================================================================== import mode

@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from . import db as dbmod
 from .arrays import ranges
-from . import hooks, queries, settings
+from . import fastpage, hooks, queries, settings
 from .clock import utc_now
 from .errors import CopydeskError, ImportFailed
 from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
@@ -274,13 +274,24 @@ class _ChunkLedger:
 
 def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
     ledger = _ChunkLedger(batch_id, imported_at)
-    revs = [row for row in (_process_item(item, known, ledger) for item in items) if row is not None]
-    return _revision_table(revs, first_revision_id, batch_id, imported_at), ledger.table(), ledger.counts
+    rows, matched, fast = [], [], []        # full parser's rows, the fast path's matches, which is which
+    for item in items:
+        row = _process_item(item, known, ledger, matched)
+        if row is not None:
+            fast.append(row is _FAST)
+            if row is not _FAST:
+                rows.append(row)
+    return _revision_table(rows, first_revision_id, batch_id, imported_at, matched, fast), ledger.table(), ledger.counts
 
 
-def _process_item(item: Item, known: dict[str, tuple[str, str]], ledger: _ChunkLedger) -> tuple | None:
-    """One input: read, hash, parse; records its ledger row and returns its revision row
-    (None when it is rejected or unchanged)."""
+_FAST = object()       # _process_item: the page's values went to the fast path's matches
+
+
+def _process_item(item: Item, known: dict[str, tuple[str, str]], ledger: _ChunkLedger,
+                  matched: list) -> tuple | object | None:
+    """One input: read, hash, parse; records its ledger row and returns its revision row (None
+    when it is rejected or unchanged; ``_FAST`` when a well-formed page's values were appended to
+    ``matched`` as (match, source file, sha256), for :func:`copydesk.fastpage.columns`)."""
     if item.reject:
         ledger.reject(item, item.reject, size=item.size)
         return None
@@ -297,6 +308,13 @@ def _process_item(item: Item, known: dict[str, tuple[str, str]], ledger: _ChunkL
     if prev is not None and prev[0] == sha:
         ledger.record(item, sha, len(data), "unchanged", prev[1])
         return None
+    if item.kind != "record":
+        found = fastpage.match(data)                       # a well-formed page: the fast path
+        if found is not None:
+            ledger.record(item, sha, len(data), "updated" if prev is not None else "imported",
+                          fastpage.post_id(found))
+            matched.append((found, item.source_file, sha))
+            return _FAST
     try:
         row = _parse(item, data)
     except Rejected as exc:
@@ -362,16 +380,33 @@ def revision_row(row: dict, source_file: str, sha: str) -> tuple:
     return _row_values(row)
 
 
-def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int,
-                    imported_at: dt.datetime) -> pa.Table:
-    """Revision rows (tuples in _ROW_COLS order) → one Arrow table, built column by column;
-    the columns that are the same for the whole chunk are built once."""
-    n = len(rows)
-    columns = dict(zip(_ROW_COLS, zip(*rows))) if n else dict.fromkeys(_ROW_COLS, ())
+def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int, imported_at: dt.datetime,
+                    matched: list[tuple] = (), fast: list[bool] = ()) -> pa.Table:
+    """Revision rows → one Arrow table, built column by column: the full parser's rows (tuples in
+    _ROW_COLS order) and the fast path's matches (``fast`` says, row by row, which of the two comes
+    next); the columns that are the same for the whole chunk are built once."""
+    n = len(rows) + len(matched)
+    slow = dict(zip(_ROW_COLS, zip(*rows))) if rows else dict.fromkeys(_ROW_COLS, ())
+    quick = fastpage.columns(*zip(*[(m, f, s) for m, f, s in matched])) if matched else None
     constant = {"revision_id": range(first_revision_id, first_revision_id + n), "live": [True] * n,
                 "batch_id": [batch_id] * n, "imported_at": [imported_at] * n}
-    arrays = [pa.array(constant[f.name] if f.name in constant else columns[f.name], f.type)
-              for f in REVISION_SCHEMA]
+    order = None
+    if rows and matched:         # both: the rows in input order (the fast path's first, then the others)
+        is_fast = np.array(fast, bool)
+        order = np.empty(n, np.int64)
+        order[is_fast] = np.arange(len(matched))
+        order[~is_fast] = np.arange(len(matched), n)
+    arrays = []
+    for f in REVISION_SCHEMA:
+        if f.name in constant:
+            arrays.append(pa.array(constant[f.name], f.type))
+            continue
+        column = pa.array(slow[f.name], f.type)
+        if quick is not None:
+            column = pa.concat_arrays([quick[f.name], column]) if rows else quick[f.name]
+            if order is not None:
+                column = column.take(order)
+        arrays.append(column)
     return pa.Table.from_arrays(arrays, schema=REVISION_SCHEMA)
 
 

@@ -1,0 +1,196 @@
+"""The fast path of the page parser: a well-formed page dump in one regular expression.
+
+Most pages of a corpus are printed by one template: the meta box's keys in the format's
+order (``../shared/formats/page-dump.md``), ``  • `` bullets, plain numbers, ISO dates, no
+unknown keys.  :func:`match` reads such a page with a few C-level byte and string operations and
+one match of :data:`_META`, and :func:`columns` turns a chunk's matches into Arrow columns with
+vectorised compute functions (numbers, flags, lists, the JSON of the outline and the entities);
+:func:`match` returns ``None`` for any other page, which the importer then parses with
+:func:`~copydesk.parse.parse_page`.  So the fast path needs to be right only where it says yes: it
+takes a page only when every rule of the full parser that could apply to it gives the value the
+pattern captures (each guard below names the rule it stands for), and the tests and
+``bench/parser_diff.py`` compare the two on every page of generated and mutated corpora.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .parse import MAX_FILE_BYTES
+
+# The fast path's byte checks, with one ``bytes.translate``: every control byte but the line feed
+# becomes NUL (the full parser removes some with a warning, turns \r into line ends, and strips
+# \t, \v, \f), and every byte that can end the UTF-8 of a whitespace character becomes a space
+# (the space itself, and the last bytes of U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029,
+# U+202F, U+205F, U+3000): a line that may end in whitespace (which the full parser strips) then
+# ends in " \n".  (A few other characters end in those bytes, é among them: such a line only
+# sends its page to the full parser.)
+_SPACE_ENDS = bytes([0x20, 0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9, 0xAF, 0x9F])
+_CHECK = bytes(0 if (b < 32 and b != 10) or b == 127 else 32 if b in _SPACE_ENDS else b for b in range(256))
+_NOT_HEADER_START = "[^\\s" + re.escape("•-*·‣▪◦") + "]"   # a header line is no bullet (nor starts like one)
+
+_V = r"(\S[^\n]*)"                           # a value: from its first non-space to the line's end
+_LIST = r"((?:  • \S[^\n]*\n)*)"             # the items of a plain list, as one block
+_HEAD = re.compile(r"(?:[\s|]*\n)*")          # blank lines and page chrome ("| | |") before the title
+_META = re.compile(
+    rf"({_NOT_HEADER_START}(?:[^\n]*\S)?) post meta\n\n"
+    rf"topic{_V}?\n"
+    rf"summary{_V}?\n"
+    rf"ai outline\n  • context: {_V}\n  • problem: {_V}\n  • stack: {_V}\n  • recommended action: {_V}\n"
+    rf"ai brief{_V}?\n"
+    rf"stack\n{_LIST}"
+    rf"tools\n{_LIST}"
+    rf"code language{_V}?\n"
+    rf"difficulty{_V}?\n"
+    r"reading time([0-9]{1,5})\n"
+    r"view count([0-9]{1,18}|[0-9]{1,3}(?:,[0-9]{3}){1,5})\n"
+    r"score\n  • quality: (100|[0-9]{1,2})\n  • freshness: (100|[0-9]{1,2})\n"
+    r"  • depth: (100|[0-9]{1,2})\n  • clarity: (100|[0-9]{1,2})\n"
+    rf"revision\n  • status: {_V}\n  • version: {_V}\n(?:  • last reviewed: ([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}|never)\n)?"
+    rf"reference{_V}?\n"
+    rf"hash{_V}?\n"
+    r"flags\n  • ai generated style: ([01])\n  • has images: ([01])\n  • image heavy: ([01])\n"
+    r"  • needs human review: ([01])\n"
+    rf"checklist\n{_LIST}"
+    r"entities\n((?:    • name: \S[^\n]*\n    • type: \S[^\n]*\n)*)"
+    rf"payload\n  • source id: {_V}\n  • generator: {_V}\n  • paragraphs: ([0-9]{{1,9}})\n"
+    rf"  • scenario: {_V}\n  • seed: ([0-9]{{1,18}})\n"
+    rf"notes\n{_LIST}"
+    r"\nSimilar Posts(?:\n|\Z)")
+
+
+# The groups of _META, in order: a value column, or how the group is read (the lists, the ai outline's
+# four values, the entities).
+GROUPS = (
+    "site", "topic", "summary", "o_context", "o_problem", "o_stack", "o_action", "ai_brief", "stack",
+    "tools", "code_language", "difficulty", "reading_time", "view_count", "score_quality",
+    "score_freshness", "score_depth", "score_clarity", "status", "version", "last_reviewed", "reference",
+    "content_hash", "ai_generated_style", "has_images", "image_heavy", "needs_human_review", "checklist",
+    "entities", "post_id", "generator", "paragraphs", "scenario", "seed", "notes",
+)
+_POST_ID = GROUPS.index("post_id") + 4          # its place in a match (after title, body, hash, date)
+_LAST_REVIEWED = GROUPS.index("last_reviewed") + 1  # its group in _META
+_INTS = ("reading_time", "score_quality", "score_freshness", "score_depth", "score_clarity", "paragraphs", "seed")
+_FLAGS = ("ai_generated_style", "has_images", "image_heavy", "needs_human_review")
+_LISTS = ("stack", "tools", "checklist", "notes")
+_OUTLINE = (("context", "o_context"), ("problem", "o_problem"), ("stack", "o_stack"),
+            ("recommended action", "o_action"))
+_ENTITY = r"    • name: ([^\n]*)\n    • type: ([^\n]*)\n"
+_STR = pa.string()
+
+
+def match(data: bytes) -> tuple | None:
+    """A well-formed page's values as read (title, body, article hash, last reviewed date, then the
+    groups of :data:`GROUPS`), or None when the page is not one the fast path reads (then
+    :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns matches into columns."""
+    if len(data) > MAX_FILE_BYTES:
+        return None
+    if data[:3] == b"\xef\xbb\xbf":                      # decode(): a UTF-8 BOM is dropped
+        data = data[3:]
+    if b"\r" in data:                                    # decode(): CRLF line ends become \n
+        data = data.replace(b"\r\n", b"\n")
+    checked = data.translate(_CHECK)
+    if b"\0" in checked or b" \n" in checked or checked.endswith(b" "):
+        return None                                      # control bytes, or a line that may end in a space
+    # The meta header is the last line ending in "meta", "META" or "Meta" that reads "<site> post
+    # meta" (in any case): here it is the only line ending in "eta" or "ETA".
+    if data.count(b"eta\n") + data.count(b"ETA\n") != 1 or data.endswith((b"eta", b"ETA")):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:                           # decode(): replacement or cp1252, with a warning
+        return None
+    at = text.find(" post meta\n")
+    if at < 0:
+        return None
+    start = text.rfind("\n", 0, at) + 1                  # the header line
+    m = _META.match(text, start)
+    if m is None:
+        return None
+    if m.end() < len(text) and "similar posts" in text[m.end():].lower():
+        return None                                      # the footer is the last "Similar Posts" line
+    title_at = _HEAD.match(text).end()                   # the first line neither blank nor chrome
+    title_end = text.find("\n", title_at)
+    if title_end < 0 or title_end >= start:             # (the header itself: no title)
+        return None
+    last = m.group(_LAST_REVIEWED)
+    if last is not None:
+        if last == "never":
+            last = None
+        else:
+            try:
+                last = _dt.date.fromisoformat(last)
+            except ValueError:                           # parse_date(): an invalid date, with a warning
+                return None
+    title = text[title_at:title_end].strip()
+    body = text[title_end + 1:start].strip("\n")
+    article_hash = hashlib.blake2b(f"{title}\n{body}".encode("utf-8"), digest_size=16).hexdigest()
+    return (title, body, article_hash, last, *m.groups())
+
+
+def post_id(matched: tuple) -> str:
+    return matched[_POST_ID]
+
+
+def _escaped(values: pa.Array) -> pa.Array:
+    """Text as the inside of a JSON string (its characters are never control characters here)."""
+    return pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
+
+
+def _list_column(blocks: pa.Array) -> pa.Array:
+    """Plain lists' blocks ("  • a\n  • b\n", or "") as list<string> (["a", "b"], or [])."""
+    split = pc.split_pattern(pc.utf8_slice_codeunits(blocks, 4, -1), "\n  • ")
+    lengths = pc.if_else(pc.equal(blocks, ""), 0, pc.list_value_length(split)).to_numpy()
+    values = split.flatten()
+    values = values.filter(pc.not_equal(values, ""))    # (an item is never empty: only an empty block's)
+    offsets = np.zeros(len(blocks) + 1, np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def columns(matches: list[tuple], source_files: list[str], shas: list[str]) -> dict[str, pa.Array]:
+    """The ``post_revisions`` columns of matched pages (:func:`match`), as
+    ``importer.revision_row(parse_page(data), source_file, sha)`` gives them, by column name."""
+    n = len(matches)
+    title, body, article_hash, last, *groups = zip(*matches)
+    raw = {name: pa.array(values, _STR) for name, values in zip(GROUPS, groups)}
+    out = {name: raw[name] for name in ("post_id", "site", "topic", "summary", "status", "version",
+                                       "difficulty", "code_language", "reference", "content_hash",
+                                       "ai_brief", "generator", "scenario")}
+    out["title"], out["body"] = pa.array(title, _STR), pa.array(body, _STR)
+    out["article_hash"] = pa.array(article_hash, _STR)
+    out["last_reviewed"] = pa.array(last, pa.date32())
+    out["view_count"] = pc.cast(pc.replace_substring(raw["view_count"], ",", ""), pa.int64())
+    for name in _INTS:
+        out[name] = pc.cast(raw[name], pa.int64())
+    for name in _FLAGS:
+        out[name] = pc.equal(raw[name], "1")
+    for name in _LISTS:
+        out[name] = _list_column(raw[name])
+    pieces = []
+    for key, name in _OUTLINE:
+        pieces += [f'", "{key}": "' if pieces else f'{{"{key}": "', _escaped(raw[name])]
+    out["ai_outline"] = pc.binary_join_element_wise(*pieces, '"}', "")
+    objects = pc.replace_substring_regex(_escaped(raw["entities"]), _ENTITY, r'{"name": "\1", "type": "\2"}, ')
+    out["entities"] = pc.binary_join_element_wise("[", pc.utf8_rtrim(objects, ", "), "]", "")
+    out["has_meta"] = pa.array(np.ones(n, bool))
+    out["extra_meta"] = pa.nulls(n, _STR)
+    out["warnings"] = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], _STR))
+    out["source_file"], out["source_sha256"] = pa.array(source_files, _STR), pa.array(shas, _STR)
+    return out
+
+
+def revision_values(data: bytes, source_file: str, sha: str, order: tuple[str, ...]) -> tuple | None:
+    """One page's values in the column order ``order`` (None when the fast path does not read it):
+    :func:`match` and :func:`columns` for a single page (the tests compare it with the full parser)."""
+    matched = match(data)
+    if matched is None:
+        return None
+    cols = columns([matched], [source_file], [sha])
+    return tuple(cols[name].to_pylist()[0] for name in order)

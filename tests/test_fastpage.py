@@ -1,0 +1,188 @@
+"""The page parser's fast path (``copydesk.fastpage``) gives exactly what the full parser gives, on
+every page it takes; it takes the well-formed pages of a corpus; and the importer uses it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from copydesk import fastpage, importer
+from copydesk.parse import Rejected, parse_page
+from copydesk.synth import generate
+
+from sql_support import q
+
+EXAMPLE = (Path(__file__).resolve().parent.parent / "data" / "example-page.txt").read_bytes()
+
+
+def full(data: bytes):
+    """The full parser's revision values (by column), or the rejection."""
+    try:
+        return dict(zip(importer._ROW_COLS, importer.revision_row(parse_page(data), "p.txt", "sha")))
+    except Rejected as exc:
+        return ("rejected", str(exc))
+
+
+def fast(data: bytes):
+    values = fastpage.revision_values(data, "p.txt", "sha", importer._ROW_COLS)
+    return None if values is None else dict(zip(importer._ROW_COLS, values))
+
+
+def check(data: bytes) -> bool:
+    """The fast path agrees with the full parser where it takes the page; returns whether it did."""
+    got = fast(data)
+    if got is not None:
+        assert got == full(data)
+    return got is not None
+
+
+def edit(old: str, new: str, data: bytes = EXAMPLE) -> bytes:
+    text = data.decode("utf-8")
+    assert old in text
+    return text.replace(old, new, 1).encode("utf-8")
+
+
+def test_the_example_page_takes_the_fast_path():
+    row = fast(EXAMPLE)
+    assert row is not None and row == full(EXAMPLE)
+    assert row["post_id"] == "alphanode-006908" and row["view_count"] == 178481
+    assert row["stack"] == ["next.js", "frontend", "typescript"]
+    assert row["entities"].startswith('[{"name": "next.js", "type": "stack"}')
+
+
+# Edits the fast path must read exactly as the full parser does (True: it takes the page).
+TAKEN = [
+    ("on a single vps\n  • problem", 'on a "single" vps \\ x: y\n  • problem'),     # JSON escapes
+    ("    • name: next.js", '    • name: "next.js"\\'),
+    ("view count178481", "view count1,234,567"),
+    ("  • last reviewed: 2018-02-10\n", ""),
+    ("  • last reviewed: 2018-02-10", "  • last reviewed: never"),
+    ("  • quality: 93", "  • quality: 100"),
+    ("  • quality: 93", "  • quality: 07"),
+    ("stack\n  • next.js\n  • frontend\n  • typescript\n", "stack\n"),
+    ("entities\n    • name: next.js\n    • type: stack\n    • name: frontend\n    • type: area\n"
+     "    • name: handling background jobs\n    • type: problem\n", "entities\n"),
+    ("| | |\n", ""),
+    ("| | |\n", "|\u202f| |\n\n  \n"[:-3] + "\n"),
+    ("next.js notes: handling", "  next.js notes: handling"),
+    ("Similar Posts", "Similar Posts\n\nmore reading\nanother post"),
+    ("topichandling background jobs / next.js", "topic"),
+    ("alphanode post meta", "alpha node post meta"),
+    ("production checks\n", "production checks\n\n| a | b |\nsimilar posts\n"),
+]
+
+
+@pytest.mark.parametrize("old,new", TAKEN)
+def test_edits_the_fast_path_takes(old, new):
+    assert check(edit(old, new))
+
+
+# Edits that make the page one for the full parser (the fast path must say no, or agree).
+DECLINED = [
+    ("production checks", "production checks\u00a0"),               # a line ending in a space: stripped
+    ("production checks", "production checks\t"),
+    ("production checks", "production meta"),                        # another line ending in "meta"
+    ("production checks", "the x POST META"),
+    ("alphanode post meta", "- alphanode post meta"),                # a bullet is no header
+    ("alphanode post meta", "alphanode  post meta"),
+    ("alphanode post meta", "Alphanode Post Meta"),
+    ("  • last reviewed: 2018-02-10", "  • last reviewed: 2019-02-30"),
+    ("  • quality: 93", "  • quality: 130"),
+    ("  • quality: 93", "  • quality:93"),
+    ("view count178481", "view count1,23,4"),
+    ("view count178481", "view count 178481"),
+    ("topichandling", "topic handling"),
+    ("  • source id: alphanode-006908", "  • source id:"),
+    ("difficultybeginner", "Difficultybeginner"),
+    ("flags\n", "mood: fine\nflags\n"),
+    ("Similar Posts", "Similar Posts\n\nSIMILAR POSTS"),
+    ("Similar Posts", ""),
+    ("\nSimilar Posts", "Similar Posts"),
+    ("  • git\n", "  • git\n\n"),
+    ("  • git\n", "  -  git\n"),
+    ("next.js notes: handling background jobs on a single vps\n", ""),
+]
+
+
+@pytest.mark.parametrize("old,new", DECLINED)
+def test_edits_the_fast_path_leaves_to_the_full_parser(old, new):
+    data = edit(old, new)
+    check(data)
+    assert fast(data) is None or full(data) == fast(data)
+
+
+@pytest.mark.parametrize("encode", [
+    lambda t: t.replace("\n", "\r\n").encode("utf-8"),            # CRLF: the same row
+    lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),                 # a BOM: the same row
+])
+def test_line_ends_and_bom(encode):
+    data = encode(EXAMPLE.decode("utf-8"))
+    assert check(data)
+
+
+def test_bytes_the_full_parser_treats_specially_are_declined():
+    text = EXAMPLE.decode("utf-8")
+    for data in (text.replace("\n", "\r").encode(), text.encode("cp1252", "replace"),
+                 text.replace("monitoring", "monit\x00oring").encode(), text.encode("utf-16"),
+                 text.replace("production checks", "production checks\u2028").encode()):
+        assert fast(data) is None
+        check(data)
+
+
+TOKENS = st.sampled_from([
+    "\n", " ", "  ", "\t", "\u00a0", "\u3000", "é", "•", "  • ", "    • ", ":", '"', "\\", "|", "-", "*",
+    "meta", "post meta", " post meta", "Meta", "META", "Similar Posts", "similar posts", "SIMILAR POSTS",
+    "never", "0", "1", "100", "101", ",", "2019-02-30", "x", "topic", "stack", "hash", "\r", "\x00", "\ufeff",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.lists(st.tuples(st.floats(0, 1), TOKENS, st.integers(0, 3)), min_size=1, max_size=3))
+def test_random_edits_agree_with_the_full_parser(edits):
+    """Insert tokens anywhere in the example page (or delete a few characters there): wherever the
+    fast path still takes the page, its values are the full parser's."""
+    text = EXAMPLE.decode("utf-8")
+    for where, token, cut in edits:
+        i = int(where * len(text))
+        text = text[:i] + token + text[i + cut:]
+    check(text.encode("utf-8", "surrogatepass"))
+
+
+def test_a_generated_corpus(tmp_path):
+    """Every page of a generated corpus with every irregularity: the fast path agrees wherever it
+    takes one, and it takes the well-formed ones (most of the corpus)."""
+    generate(tmp_path / "c", 600, seed=7)
+    pages = sorted((tmp_path / "c" / "pages").rglob("*.txt"))
+    taken = sum(check(p.read_bytes()) for p in pages)
+    assert taken >= 0.7 * len(pages)
+    generate(tmp_path / "clean", 200, seed=8, irregular=False)
+    clean = sorted((tmp_path / "clean" / "pages").rglob("*.txt"))
+    assert sum(check(p.read_bytes()) for p in clean) == len(clean)
+
+
+def test_the_import_stores_the_same_rows_either_way(tmp_path, monkeypatch):
+    """An import with the fast path and one without it store the same revisions and ledger."""
+    generate(tmp_path / "c", 300, seed=3)
+    dbs = {}
+    for name, on in (("fast", True), ("full", False)):
+        if not on:
+            monkeypatch.setattr(fastpage, "match", lambda data: None)
+        dbs[name] = tmp_path / f"{name}.duckdb"
+        importer.import_paths([str(tmp_path / "c" / "pages")], str(dbs[name]), workers=1)
+    cols = ", ".join(c for c in importer._ROW_COLS)
+    rows = {name: q(db, f"SELECT revision_id, {cols} FROM post_revisions ORDER BY revision_id") for name, db in dbs.items()}
+    ledger = {name: q(db, "SELECT source_file, sha256, size_bytes, outcome, post_id, warnings, message "
+                          "FROM import_files ORDER BY source_file") for name, db in dbs.items()}
+    assert len(rows["fast"]) > 250 and rows["fast"] == rows["full"]
+    assert ledger["fast"] == ledger["full"]
+
+
+def test_sha_and_source_file_are_the_callers():
+    sha = hashlib.sha256(EXAMPLE).hexdigest()
+    values = fastpage.revision_values(EXAMPLE, "a/b.txt", sha, importer._ROW_COLS)
+    row = dict(zip(importer._ROW_COLS, values))
+    assert row["source_file"] == "a/b.txt" and row["source_sha256"] == sha
