@@ -6,8 +6,9 @@
 For each size: generate the corpus once (``copydesk synth``, cached in the work
 dir), time a plain read of every file (read, decode, split lines: the floor), the
 one-process regex + pandas script a user would write instead (``bench/import_peer.py``,
-in a fresh process), then ``copydesk import`` in a fresh process on an empty database
-(warm page cache), and a second time on the same database (everything unchanged).
+in a fresh process), then ``copydesk import PAGES --db DB`` (the CLI, in a fresh process) on
+an empty database (warm page cache), and a second time on the same database (everything
+unchanged).
 Reports both ratios (import / peer, import / plain read), posts/s, wall seconds and
 peak RSS (largest single process, from getrusage).
 
@@ -80,20 +81,29 @@ def profile(pages: Path, db: Path) -> None:
             print(f"| {stage} | {cum[func]:.2f} |")
 
 
+# ``copydesk import`` as a user runs it (the CLI, in its own process), timed and measured by a small
+# wrapper process: its children are only that command and the parser processes it forks, so their
+# peak RSS (getrusage of the children) is the import's alone.
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+t0 = time.perf_counter()
+out = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - t0
+if out.returncode:
+    sys.exit(out.stderr)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"summary": json.loads(out.stdout), "wall": wall, "rss_kb": kids}))
+"""
+
+
 def run_import(pages: Path, db: Path) -> tuple[dict, float, int]:
-    code = (
-        "import json, resource, sys\n"
-        "from copydesk.importer import import_paths\n"
-        f"s = import_paths([{str(pages)!r}], {str(db)!r})\n"
-        "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-        "print(json.dumps({**s.as_dict(), 'rss_main_kb': me, 'rss_worker_kb': kids}, default=str))\n"
-    )
-    t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - t0
-    summary = json.loads(out.stdout.strip().splitlines()[-1])
-    return summary, wall, max(summary["rss_main_kb"], summary["rss_worker_kb"])
+    """``copydesk import PAGES --db DB --json`` in a fresh process: (its summary, wall seconds of the
+    command, peak RSS in KiB of the command or one of its parser processes)."""
+    command = [sys.executable, "-m", "copydesk", "import", str(pages), "--db", str(db), "--json"]
+    out = subprocess.run([sys.executable, "-c", _WRAPPER, *command], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["summary"], result["wall"], result["rss_kb"]
 
 
 def main() -> None:

@@ -30,9 +30,11 @@ from .parse import MAX_FILE_BYTES
 # (the space itself, and the last bytes of U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029,
 # U+202F, U+205F, U+3000): a line that may end in whitespace (which the full parser strips) then
 # ends in " \n".  (A few other characters end in those bytes, é among them: such a line only
-# sends its page to the full parser.)
+# sends its page to the full parser.)  "E", "T" and "A" become lower case, for the count of
+# lines ending in "meta" in any case.
 _SPACE_ENDS = bytes([0x20, 0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9, 0xAF, 0x9F])
-_CHECK = bytes(0 if (b < 32 and b != 10) or b == 127 else 32 if b in _SPACE_ENDS else b for b in range(256))
+_CHECK = bytes(0 if (b < 32 and b != 10) or b == 127 else 32 if b in _SPACE_ENDS
+               else b + 32 if b in b"ETA" else b for b in range(256))
 _NOT_HEADER_START = "[^\\s" + re.escape("•-*·‣▪◦") + "]"   # a header line is no bullet (nor starts like one)
 
 _V = r"(\S[^\n]*)"                           # a value: from its first non-space to the line's end
@@ -74,20 +76,20 @@ GROUPS = (
     "content_hash", "ai_generated_style", "has_images", "image_heavy", "needs_human_review", "checklist",
     "entities", "post_id", "generator", "paragraphs", "scenario", "seed", "notes",
 )
-_POST_ID = GROUPS.index("post_id") + 4          # its place in a match (after title, body, hash, date)
-_LAST_REVIEWED = GROUPS.index("last_reviewed") + 1  # its group in _META
+_POST_ID, _LAST_REVIEWED, _ENTITIES = (GROUPS.index(name) + 1 for name in ("post_id", "last_reviewed", "entities"))
+_JOINED = ("title", "article_hash", *GROUPS)       # the values of a match joined by NUL (absent: "\1")
+_OPTIONAL = ("topic", "summary", "ai_brief", "code_language", "difficulty", "reference", "content_hash")
 _INTS = ("reading_time", "score_quality", "score_freshness", "score_depth", "score_clarity", "paragraphs", "seed")
 _FLAGS = ("ai_generated_style", "has_images", "image_heavy", "needs_human_review")
 _LISTS = ("stack", "tools", "checklist", "notes")
 _OUTLINE = (("context", "o_context"), ("problem", "o_problem"), ("stack", "o_stack"),
             ("recommended action", "o_action"))
-_ENTITY = r"    • name: ([^\n]*)\n    • type: ([^\n]*)\n"
 _STR = pa.string()
 
 
 def match(data: bytes) -> tuple | None:
-    """A well-formed page's values as read (title, body, article hash, last reviewed date, then the
-    groups of :data:`GROUPS`), or None when the page is not one the fast path reads (then
+    """A well-formed page's values as read: (its body as UTF-8 bytes, the title, the article hash
+    and the groups of :data:`GROUPS` joined by NUL, its post id), or None when the page is not one the fast path reads (then
     :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns matches into columns."""
     if len(data) > MAX_FILE_BYTES:
         return None
@@ -96,46 +98,47 @@ def match(data: bytes) -> tuple | None:
     if b"\r" in data:                                    # decode(): CRLF line ends become \n
         data = data.replace(b"\r\n", b"\n")
     checked = data.translate(_CHECK)
-    if b"\0" in checked or b" \n" in checked or checked.endswith(b" "):
-        return None                                      # control bytes, or a line that may end in a space
     # The meta header is the last line ending in "meta", "META" or "Meta" that reads "<site> post
-    # meta" (in any case): here it is the only line ending in "eta" or "ETA".
-    if data.count(b"eta\n") + data.count(b"ETA\n") != 1 or data.endswith((b"eta", b"ETA")):
-        return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:                           # decode(): replacement or cp1252, with a warning
-        return None
-    at = text.find(" post meta\n")
+    # meta" (in any case): here it is the only line ending in "eta" in any case.
+    if (b"\0" in checked or b" \n" in checked or checked.endswith((b" ", b"eta"))
+            or checked.count(b"eta\n") != 1):
+        return None                          # control bytes, a line that may end in a space, or no header
+    at = data.find(b" post meta\n")
     if at < 0:
         return None
-    start = text.rfind("\n", 0, at) + 1                  # the header line
-    m = _META.match(text, start)
+    start = data.rfind(b"\n", 0, at) + 1                 # the header line (a line start: UTF-8 splits there)
+    try:
+        head, meta = data[:start].decode("utf-8"), data[start:].decode("utf-8")
+    except UnicodeDecodeError:                           # decode(): replacement or cp1252, with a warning
+        return None
+    m = _META.match(meta)
     if m is None:
         return None
-    if m.end() < len(text) and "similar posts" in text[m.end():].lower():
+    if m.end() < len(meta) and "similar posts" in meta[m.end():].lower():
         return None                                      # the footer is the last "Similar Posts" line
-    title_at = _HEAD.match(text).end()                   # the first line neither blank nor chrome
-    title_end = text.find("\n", title_at)
-    if title_end < 0 or title_end >= start:             # (the header itself: no title)
+    title_at = _HEAD.match(head).end()                   # the first line neither blank nor chrome
+    title_end = head.find("\n", title_at)
+    if title_end < 0:                                    # (the header itself: no title)
         return None
     last = m.group(_LAST_REVIEWED)
-    if last is not None:
-        if last == "never":
-            last = None
-        else:
-            try:
-                last = _dt.date.fromisoformat(last)
-            except ValueError:                           # parse_date(): an invalid date, with a warning
-                return None
-    title = text[title_at:title_end].strip()
-    body = text[title_end + 1:start].strip("\n")
-    article_hash = hashlib.blake2b(f"{title}\n{body}".encode("utf-8"), digest_size=16).hexdigest()
-    return (title, body, article_hash, last, *m.groups())
+    if last is not None and last != "never":
+        try:
+            _dt.date.fromisoformat(last)
+        except ValueError:                               # parse_date(): an invalid date, with a warning
+            return None
+    entities = m.group(_ENTITIES)
+    if entities.count("    • ") != entities.count("\n"):
+        return None                                      # (an entity's text holding a bullet: see columns())
+    title = head[title_at:title_end].strip()
+    body = data[len(head[:title_end + 1].encode("utf-8")):start].strip(b"\n")    # (UTF-8, as bytes)
+    digest = hashlib.blake2b(title.encode("utf-8"), digest_size=16)
+    digest.update(b"\n")
+    digest.update(body)
+    return body, "\0".join((title, digest.hexdigest(), *m.groups("\1"))), m.group(_POST_ID)
 
 
 def post_id(matched: tuple) -> str:
-    return matched[_POST_ID]
+    return matched[2]
 
 
 def _escaped(values: pa.Array) -> pa.Array:
@@ -156,16 +159,24 @@ def _list_column(blocks: pa.Array) -> pa.Array:
 
 def columns(matches: list[tuple], source_files: list[str], shas: list[str]) -> dict[str, pa.Array]:
     """The ``post_revisions`` columns of matched pages (:func:`match`), as
-    ``importer.revision_row(parse_page(data), source_file, sha)`` gives them, by column name."""
-    n = len(matches)
-    title, body, article_hash, last, *groups = zip(*matches)
-    raw = {name: pa.array(values, _STR) for name, values in zip(GROUPS, groups)}
-    out = {name: raw[name] for name in ("post_id", "site", "topic", "summary", "status", "version",
-                                       "difficulty", "code_language", "reference", "content_hash",
-                                       "ai_brief", "generator", "scenario")}
-    out["title"], out["body"] = pa.array(title, _STR), pa.array(body, _STR)
-    out["article_hash"] = pa.array(article_hash, _STR)
-    out["last_reviewed"] = pa.array(last, pa.date32())
+    ``importer.revision_row(parse_page(data), source_file, sha)`` gives them, by column name.
+
+    A match's values come joined in one string: one conversion to Arrow per page rather than one
+    per value, then split and picked apart column by column."""
+    n, k = len(matches), len(_JOINED)
+    body, joined, _ids = zip(*matches)
+    values = pc.split_pattern(pa.array(joined, _STR), "\0").flatten()
+    if len(values) != n * k:
+        raise ValueError("fastpage: a match does not split into its values")
+    raw = {name: values.take(np.arange(i, n * k, k)) for i, name in enumerate(_JOINED)}
+    absent = pa.scalar(None, _STR)
+    for name in (*_OPTIONAL, "last_reviewed"):
+        raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
+    out = {name: raw[name] for name in ("title", "article_hash", "post_id", "site", "status", "version",
+                                       "generator", "scenario", *_OPTIONAL)}
+    out["body"] = pa.array(body, pa.binary()).view(_STR)        # (valid UTF-8: match() decoded it)
+    out["last_reviewed"] = pc.cast(pc.if_else(pc.equal(raw["last_reviewed"], "never"), absent,
+                                              raw["last_reviewed"]), pa.date32())
     out["view_count"] = pc.cast(pc.replace_substring(raw["view_count"], ",", ""), pa.int64())
     for name in _INTS:
         out[name] = pc.cast(raw[name], pa.int64())
@@ -177,7 +188,10 @@ def columns(matches: list[tuple], source_files: list[str], shas: list[str]) -> d
     for key, name in _OUTLINE:
         pieces += [f'", "{key}": "' if pieces else f'{{"{key}": "', _escaped(raw[name])]
     out["ai_outline"] = pc.binary_join_element_wise(*pieces, '"}', "")
-    objects = pc.replace_substring_regex(_escaped(raw["entities"]), _ENTITY, r'{"name": "\1", "type": "\2"}, ')
+    # Entities: "    • name: A\n    • type: B\n" per object (no value holds "    • ": match()).
+    objects = _escaped(raw["entities"])
+    for old, new in (("\n    • type: ", '", "type": "'), ("    • name: ", '{"name": "'), ("\n", '"}, ')):
+        objects = pc.replace_substring(objects, old, new)
     out["entities"] = pc.binary_join_element_wise("[", pc.utf8_rtrim(objects, ", "), "]", "")
     out["has_meta"] = pa.array(np.ones(n, bool))
     out["extra_meta"] = pa.nulls(n, _STR)
