@@ -88,9 +88,10 @@ _STR = pa.string()
 
 
 def match(data: bytes) -> tuple | None:
-    """A well-formed page's values as read: (its body as UTF-8 bytes, the title, the article hash
-    and the groups of :data:`GROUPS` joined by NUL, its post id), or None when the page is not one the fast path reads (then
-    :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns matches into columns."""
+    """A well-formed page's values as read: (its body as UTF-8 bytes; its title, article hash and
+    the groups of :data:`GROUPS` joined by NUL; its post id), or None when the page is not one the
+    fast path reads (then :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns
+    matches into columns."""
     if len(data) > MAX_FILE_BYTES:
         return None
     if data[:3] == b"\xef\xbb\xbf":                      # decode(): a UTF-8 BOM is dropped
