@@ -52,10 +52,19 @@ def run_peer(pages: Path, db: Path) -> float:
 
 # stage -> the function whose cumulative time it is (one parser, in this process)
 STAGES = {
-    "read": "_read", "decode + parse": "parse_page", "hash": "<built-in method _hashlib.openssl_sha256>",
-    "revision rows": "revision_row", "Arrow tables": "_revision_table", "known revisions": "_known", "process_chunk (read+hash+parse+rows)": "process_chunk",
-    "DuckDB write (revisions, ledger, posts)": "_write_chunk", "commit": "_commit",
-    "after-import stages": "run_after_import", "whole import": "import_paths",
+    "read": "_read",
+    "fast path: match (well-formed pages)": "match",
+    "fast path: columns (Arrow, per chunk)": "columns",
+    "decode + parse (full parser, the other pages)": "parse_page",
+    "hash": "<built-in method _hashlib.openssl_sha256>",
+    "revision rows (full parser)": "revision_row",
+    "Arrow tables": "_revision_table",
+    "known revisions": "_known",
+    "_process_chunk (read + hash + parse + rows)": "_process_chunk",
+    "DuckDB write (revisions, ledger, posts)": "_write_chunk",
+    "commit": "_commit",
+    "after-import stages": "run_after_import",
+    "whole import": "import_paths",
 }
 
 
