@@ -5,6 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 
+def offsets(lengths: np.ndarray, dtype=np.int64) -> np.ndarray:
+    """Arrow offsets of consecutive pieces of ``lengths``: 0, then their running sum (one more entry)."""
+    out = np.zeros(len(lengths) + 1, dtype)
+    np.cumsum(lengths, out=out[1:])
+    return out
+
+
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The concatenation of ``range(s, s + k)`` for each (s, k) of ``starts`` and ``lengths`` (int64)."""
     total = int(lengths.sum()) if len(lengths) else 0

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrays import offsets
 from .parse import MAX_FILE_BYTES
 
 # The fast path's byte checks, with one ``bytes.translate``: every control byte but the line feed
@@ -153,19 +154,19 @@ def _list_column(blocks: pa.Array) -> pa.Array:
     lengths = pc.if_else(pc.equal(blocks, ""), 0, pc.list_value_length(split)).to_numpy()
     values = split.flatten()
     values = values.filter(pc.not_equal(values, ""))    # (an item is never empty: only an empty block's)
-    offsets = np.zeros(len(blocks) + 1, np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+    return pa.ListArray.from_arrays(pa.array(offsets(lengths, np.int32)), values)
 
 
-def columns(matches: list[tuple], source_files: list[str], shas: list[str]) -> dict[str, pa.Array]:
-    """The ``post_revisions`` columns of matched pages (:func:`match`), as
-    ``importer.revision_row(parse_page(data), source_file, sha)`` gives them, by column name.
+def columns(matched: list[tuple]) -> dict[str, pa.Array]:
+    """The ``post_revisions`` columns of matched pages, given as (:func:`match`'s result, source
+    file, sha256), as ``importer.revision_row(parse_page(data), source_file, sha)`` gives them, by
+    column name.
 
     A match's values come joined in one string: one conversion to Arrow per page rather than one
     per value, then split and picked apart column by column."""
-    n, k = len(matches), len(_JOINED)
-    body, joined, _ids = zip(*matches)
+    n, k = len(matched), len(_JOINED)
+    found, source_files, shas = zip(*matched)
+    body, joined, _ids = zip(*found)
     values = pc.split_pattern(pa.array(joined, _STR), "\0").flatten()
     if len(values) != n * k:
         raise ValueError("fastpage: a match does not split into its values")
@@ -207,5 +208,5 @@ def revision_values(data: bytes, source_file: str, sha: str, order: tuple[str, .
     matched = match(data)
     if matched is None:
         return None
-    cols = columns([matched], [source_file], [sha])
+    cols = columns([(matched, source_file, sha)])
     return tuple(cols[name].to_pylist()[0] for name in order)

@@ -220,12 +220,8 @@ def _stages_of(parts: list) -> list[dict]:
     gc.disable()
     try:
         out = []
-        for revs in parts:
-            if isinstance(revs, str):
-                with pa.memory_map(revs) as source:
-                    table = pa.ipc.open_file(source).read_all()
-                os.unlink(revs)
-                revs = table
+        for part in parts:
+            revs = _load_spilled(part)
             out.append(hooks.run_each_chunk(revs, hooks.chunk_stages()) if revs.num_rows else {})
         return out
     finally:
@@ -387,7 +383,7 @@ def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int, im
     next); the columns that are the same for the whole chunk are built once."""
     n = len(rows) + len(matched)
     slow = dict(zip(_ROW_COLS, zip(*rows))) if rows else dict.fromkeys(_ROW_COLS, ())
-    quick = fastpage.columns(*zip(*[(m, f, s) for m, f, s in matched])) if matched else None
+    quick = fastpage.columns(matched) if matched else None
     constant = {"revision_id": range(first_revision_id, first_revision_id + n), "live": [True] * n,
                 "batch_id": [batch_id] * n, "imported_at": [imported_at] * n}
     order = None

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from .. import db as dbmod
 from .. import queries
+from ..arrays import offsets as offsets_of
 from .arrays import P1, P2, mix, runs, utf8_buffers
 from .settings import DEFAULT, Settings
 
@@ -82,9 +83,7 @@ def normalise_arrow(title: pa.Array, body: pa.Array) -> pa.Array:
     counts = np.zeros(n, dtype=np.int64)
     if nonempty.any():
         counts[nonempty] = np.add.reduceat(keep.view(np.uint8), offsets[:-1][nonempty], dtype=np.int64)
-    new_off = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=new_off[1:])
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_off), pa.py_buffer(out))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets_of(counts)), pa.py_buffer(out))
 
 
 def _mark_bullets(data: np.ndarray, offsets: np.ndarray, sp: np.ndarray) -> None:

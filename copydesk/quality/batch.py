@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from xxhash import xxh3_64_intdigest as _xxh3
 
-from ..arrays import ranges
+from ..arrays import offsets as offsets_of, ranges
 from . import text
 
 _SPACE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -285,9 +285,8 @@ def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Arra
         bounds[1::2], bounds[2::2] = start, stop
         views = pa.LargeStringArray.from_buffers(2 * n, pa.py_buffer(bounds), pa.py_buffer(data))
         return pc.take(views, pa.array(np.arange(1, 2 * n, 2)))
-    offsets = np.zeros(n + 1, np.int64)
-    np.cumsum(length, out=offsets[1:])
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data[ranges(start, length)]))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets_of(length)),
+                                            pa.py_buffer(data[ranges(start, length)]))
 
 
 def _is_word(token: str) -> int:
@@ -424,9 +423,8 @@ def _replaced(a: pa.Array, rows: np.ndarray, values: pa.Array) -> pa.Array:
         pieces += [data[at:offsets[row]], new_data[new_offsets[i]:new_offsets[i + 1]]]
         at = offsets[row + 1]
     pieces.append(data[at:])
-    out = np.zeros(len(a) + 1, np.int64)
-    np.cumsum(lengths, out=out[1:])
-    return pa.LargeStringArray.from_buffers(len(a), pa.py_buffer(out), pa.py_buffer(np.concatenate(pieces)))
+    return pa.LargeStringArray.from_buffers(len(a), pa.py_buffer(offsets_of(lengths)),
+                                            pa.py_buffer(np.concatenate(pieces)))
 
 
 def _space_newline_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
