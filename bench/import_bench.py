@@ -1,6 +1,7 @@
 """Import benchmark: synthetic corpora of 20k / 100k / 1M posts, beside the floor and the peer.
 
     .venv/bin/python bench/import_bench.py --sizes 20000 100000 1000000 [--workdir /tmp/copydesk-bench]
+    .venv/bin/python bench/import_bench.py --sizes 20000 100000 --rounds 5   # alternated, medians
     .venv/bin/python bench/import_bench.py --sizes 20000 --profile     # where the time goes, by stage
 
 For each size: generate the corpus once (``copydesk synth``, cached in the work
@@ -9,6 +10,9 @@ one-process regex + pandas script a user would write instead (``bench/import_pee
 in a fresh process), then ``copydesk import PAGES --db DB`` (the CLI, in a fresh process) on
 an empty database (warm page cache), and a second time on the same database (everything
 unchanged).
+With ``--rounds N`` the plain read, the peer and the import (each on an empty database) run
+alternated N times: the figures are the medians, and each ratio's range over the rounds is shown
+(on a machine whose speed varies by tens of percent from minute to minute, one run proves little).
 Reports both ratios (import / peer, import / plain read), posts/s, wall seconds and
 peak RSS (largest single process, from getrusage).
 
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 from bench_support import ROOT, remove_db
 
@@ -121,6 +126,8 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="profile the stages instead (one parser)")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/copydesk-bench"))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate the read, the peer and the import this many times; report medians")
     args = ap.parse_args()
     from copydesk.synth import generate
 
@@ -134,23 +141,38 @@ def main() -> None:
             print(f"generated {n} posts in {time.perf_counter() - t0:.1f}s", flush=True)
         pages = corpus / "pages"
         read_all(pages)                                   # warm the page cache
-        files, read_s = read_all(pages)
         db = args.workdir / f"import-{n}.duckdb"
         if args.profile:
             profile(pages, db)
             continue
-        peer_s = run_peer(pages, args.workdir / f"peer-{n}.duckdb")
-        remove_db(db)
-        first, wall1, rss1 = run_import(pages, db)
-        second, wall2, rss2 = run_import(pages, db)
+        reads, peers, imports, rss = [], [], [], []
+        for r in range(args.rounds):
+            files, read_s = read_all(pages)
+            peer_s = run_peer(pages, args.workdir / f"peer-{n}.duckdb")
+            remove_db(db)
+            first, wall1, rss1 = run_import(pages, db)
+            reads.append(read_s)
+            peers.append(peer_s)
+            imports.append(wall1)
+            rss.append(rss1)
+            if args.rounds > 1:
+                print(f"{n} posts, round {r + 1}: read {read_s:.2f} s, peer {peer_s:.2f} s, import {wall1:.2f} s "
+                      f"({wall1 / peer_s:.2f}x the peer, {wall1 / read_s:.1f}x the read), peak RSS {rss1 // 1024} MB",
+                      flush=True)
+        second, wall2, _rss2 = run_import(pages, db)
+        read_s, peer_s, wall1 = median(reads), median(peers), median(imports)
+        vs_peer = sorted(i / p for i, p in zip(imports, peers))
+        vs_read = sorted(i / r for i, r in zip(imports, reads))
         row = {
-            "posts_requested": n, "files": files, "posts": first["posts_total"],
+            "posts_requested": n, "files": files, "posts": first["posts_total"], "rounds": args.rounds,
             "read_only_s": round(read_s, 2), "read_files_per_s": round(files / read_s),
-            "peer_s": round(peer_s, 2), "vs_peer": round(wall1 / peer_s, 2), "vs_read": round(wall1 / read_s, 1),
+            "peer_s": round(peer_s, 2), "vs_peer": round(median(vs_peer), 2), "vs_read": round(median(vs_read), 1),
+            "vs_peer_range": [round(vs_peer[0], 2), round(vs_peer[-1], 2)],
+            "vs_read_range": [round(vs_read[0], 1), round(vs_read[-1], 1)],
             "import_s": round(wall1, 2), "import_files_per_s": round(files / wall1),
             "import_posts_per_s": round(first["posts_total"] / wall1),
             "import_paths_s": first["seconds"],
-            "import_peak_rss_mb": round(rss1 / 1024), "reimport_s": round(wall2, 2),
+            "import_peak_rss_mb": round(max(rss) / 1024), "reimport_s": round(wall2, 2),
             "reimport_files_per_s": round(files / wall2), "reimport_unchanged": second["unchanged"],
             "db_mb": round(db.stat().st_size / 2**20),
         }
@@ -158,12 +180,15 @@ def main() -> None:
         print(json.dumps(row), flush=True)
     if not rows:
         return
-    print("\n| posts | files | plain read | peer (regex + pandas) | import (process) | import / peer | import / read "
-          "| in import_paths | files/s | posts/s | peak RSS | re-import (unchanged) | DB size |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| posts | files | rounds | plain read | peer (regex + pandas) | import (process) | import / peer "
+          "| import / read | in import_paths | files/s | posts/s | peak RSS | re-import (unchanged) | DB size |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['posts']:,} | {r['files']:,} | {r['read_only_s']} s ({r['read_files_per_s']:,}/s) | "
-              f"{r['peer_s']} s | {r['import_s']} s | {r['vs_peer']}× | {r['vs_read']}× | {r['import_paths_s']} s | {r['import_files_per_s']:,} | "
+        spread = (lambda key, unit: "" if r["rounds"] == 1 else
+                  f" ({r[key + '_range'][0]}–{r[key + '_range'][1]}{unit})")
+        print(f"| {r['posts']:,} | {r['files']:,} | {r['rounds']} | {r['read_only_s']} s ({r['read_files_per_s']:,}/s) | "
+              f"{r['peer_s']} s | {r['import_s']} s | {r['vs_peer']}×{spread('vs_peer', '×')} | "
+              f"{r['vs_read']}×{spread('vs_read', '×')} | {r['import_paths_s']} s | {r['import_files_per_s']:,} | "
               f"{r['import_posts_per_s']:,} | {r['import_peak_rss_mb']} MB | "
               f"{r['reimport_s']} s ({r['reimport_files_per_s']:,}/s) | {r['db_mb']} MB |")
 

@@ -35,17 +35,31 @@ CHUNK_MODULES = ("copydesk.quality.signals",)
 
 _STAGES: dict[str, tuple[int, Callable]] = {}
 _CHUNK_STAGES: dict[str, tuple[Callable, Callable]] = {}
+_WARM: dict[str, Callable] = {}
 
 
-def each_chunk(name: str, store: Callable):
+def each_chunk(name: str, store: Callable, warm: Callable | None = None):
     """Decorator: run ``fn(revisions)`` on every parsed chunk (in a parser process) and
     ``store(con, result)`` in the main process inside the chunk's transaction.  Data ``fn`` needs
-    is loaded by each parser process on first use (measured faster than loading it once in the
-    main process before the fork: the processes load it at once, and the main one never frees it)."""
+    is loaded by each parser process, not by the main process before the fork (the processes load
+    it at once): by ``warm()`` as the process starts, when given (:func:`warm_up`), else on first use."""
     def register(fn: Callable) -> Callable:
         _CHUNK_STAGES[name] = (fn, store)
+        if warm is not None:
+            _WARM[name] = warm
         return fn
     return register
+
+
+def warm_up() -> None:
+    """Parser process start (``multiprocessing.Pool(initializer=...)``): load what the each-chunk
+    stages need.  The importer starts its parser processes before it opens the database, so they
+    load it while the main process sets the database up.  A failure is left to the stage's first use."""
+    for warm in _WARM.values():
+        try:
+            warm()
+        except Exception:                      # noqa: BLE001 - the stage meets it again, and makes up for it
+            pass
 
 
 def chunk_stages() -> dict[str, tuple[Callable, Callable]]:

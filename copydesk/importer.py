@@ -899,31 +899,38 @@ class _ImportRun:
         self.db, self.batch_size, self.workers = db, batch_size, workers
         self.yield_every, self.progress = yield_every, progress
         self.imported_at = _now()
-        self.con = _open(db)
-        self.batch_id = queries.run(self.con, "ingest/start_batch", started_at=self.imported_at,
-                                    source=label).fetchall()[0][0]
-        self.summary = ImportSummary(batch_id=self.batch_id, source=label)
-        self.next_rev = queries.run(self.con, "ingest/next_revision_id").fetchall()[0][0]
-        n_revisions, n_posts = queries.run(self.con, "ingest/database_state").fetchall()[0]
-        self.state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
-        # The each-chunk stages, registered before the parser processes are forked.  What they
-        # need (the syllable dictionary) is not loaded here: each parser process loads it the first
-        # time it has a new revision to analyse, both at once on two cores, in the time this process
-        # alone took before the fork; and this process then does not free it at exit (~0.3 s).
-        # 20k posts, alternated: 0.4-1.6 s faster.
+        # The each-chunk stages, registered before the parser processes are forked.  The parser
+        # processes start first, before the database is opened: each loads what the stages need
+        # (the syllable dictionary, hooks.warm_up) while this process sets the database up, rather
+        # than in its first parse task (20k posts: 0.1-0.2 s of each parser process's time).
         self.chunk_stages = hooks.chunk_stages() if stages else {}
-        self.opened = time.monotonic()
         self.part_files = None            # a chunk is one task, but for the local parser processes
+        self.pool, self.spill = None, None
         if cluster is not None:
-            self.pool, self.spill = _DaskParsers(cluster), None
-        else:
-            if workers > 1:
-                # pyarrow imports pandas the first time it converts Python values (0.2 s): once,
-                # here, rather than in every forked parser process and again in this one.
-                pa.array([0])
-            self.pool = mp.get_context("fork").Pool(workers) if workers > 1 else None
-            self.spill = _spill_dir() if self.pool else None
-            self.part_files = PART_FILES if self.pool else None
+            self.pool = _DaskParsers(cluster)
+        elif workers > 1:
+            _check_settings()             # (a setting that cannot be used: nothing started)
+            # pyarrow imports pandas the first time it converts Python values (0.35 s): once,
+            # here, rather than in every forked parser process and again in this one.
+            pa.array([0])
+            self.pool = mp.get_context("fork").Pool(workers, initializer=hooks.warm_up if self.chunk_stages else None)
+            self.part_files = PART_FILES
+        try:
+            self.con = _open(db)
+            self.batch_id = queries.run(self.con, "ingest/start_batch", started_at=self.imported_at,
+                                        source=label).fetchall()[0][0]
+            self.summary = ImportSummary(batch_id=self.batch_id, source=label)
+            self.next_rev = queries.run(self.con, "ingest/next_revision_id").fetchall()[0][0]
+            n_revisions, n_posts = queries.run(self.con, "ingest/database_state").fetchall()[0]
+            if self.part_files:
+                self.spill = _spill_dir()
+        except BaseException:
+            if self.part_files:
+                self.pool.terminate()
+                self.pool.join()
+            raise
+        self.state = _RunState(db_had_files=n_revisions > 0, db_had_posts=n_posts > 0)
+        self.opened = time.monotonic()
         # The each-chunk stages held back (DEFER_SHARE): parts parsed without them, as (spill file or
         # table, shift of the ids, rows, bytes); and those handed to the parser processes (result, shift).
         self.defer = bool(self.chunk_stages) and self.part_files is not None and DEFER_SHARE > 0

@@ -444,6 +444,23 @@ def test_10_a_connection_lost_between_batches_is_reported_and_recorded(tmp_path,
     assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 10       # the first batch was committed
 
 
+
+def test_10_a_database_that_cannot_be_opened_leaves_no_parser_process(tmp_path, example_page_bytes):
+    """The parser processes start before the database is opened: when it cannot be, they are stopped,
+    the error is the database's, and the file is left as it was."""
+    import multiprocessing as mp
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n in range(5):
+        (pages / f"{n:03d}.txt").write_bytes(page(example_page_bytes, n))
+    other = tmp_path / "notes.duckdb"
+    other.write_bytes(b"not a database")
+    before = set(mp.active_children())
+    with pytest.raises(importer.CopydeskError, match="not a DuckDB database"):
+        import_paths([pages], other, workers=2)
+    assert set(mp.active_children()) == before
+    assert other.read_bytes() == b"not a database"
+
 # --------------------------------------------------------------------------- 11. terminal output
 
 def test_11_non_utf8_file_names_are_stored_and_printed_escaped(tmp_path, db_file):

@@ -6,6 +6,7 @@ analysed without an exception, and the import stores the signals of every revisi
 from __future__ import annotations
 
 import math
+import os
 import random
 import tempfile
 
@@ -244,6 +245,30 @@ def test_a_failing_chunk_stage_loses_nothing_but_its_result(tmp_path, monkeypatc
     finally:
         con.close()
 
+
+
+def test_each_parser_process_loads_the_stage_data_as_it_starts(tmp_path, monkeypatch):
+    """hooks.warm_up runs in every parser process as it starts (the stages' data loaded while the
+    main process opens the database); a warm-up that fails costs nothing but itself."""
+    out = synth.generate(tmp_path / "c", 40, seed=5)
+    marks = tmp_path / "warm"
+    marks.mkdir()
+
+    def probe():
+        (marks / str(os.getpid())).write_text("warm")
+
+    def broken():
+        raise RuntimeError("no dictionary")
+    monkeypatch.setitem(hooks._WARM, "probe", probe)
+    monkeypatch.setitem(hooks._WARM, "broken", broken)
+    s = import_paths([out.pages_dir], tmp_path / "w.duckdb", workers=2)
+    assert s.status == "finished" and s.files_seen == out.files and s.imported > 0
+    pids = {int(p.name) for p in marks.iterdir()}
+    assert len(pids) == 2 and os.getpid() not in pids          # the two parser processes, not this one
+    for p in marks.iterdir():
+        p.unlink()
+    import_paths([out.pages_dir], tmp_path / "one.duckdb", workers=1)
+    assert not list(marks.iterdir())          # one process: nothing to warm up ahead (first use loads it)
 
 def test_a_ten_megabyte_article_in_a_chunk():
     paragraph = ("Large sites need predictable background work. Queues and cron events should be "

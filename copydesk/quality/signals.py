@@ -195,7 +195,7 @@ def take_pending_texts() -> pa.Table:
     return pa.concat_tables(tables)
 
 
-@hooks.each_chunk("quality_signals", store)
+@hooks.each_chunk("quality_signals", store, warm=text.warm_up)
 def chunk_signals(revisions: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Each-chunk stage: the signals of the revisions a parser process has just parsed, and the
     normalised text of their prose sentences that this process has not reported before.  The
