@@ -692,12 +692,12 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
         current = _current_revisions(con, register, revs, chunk_ids, set(chunk_ids) - full, state)
         if revs.num_rows:
             flags = pa.array([rid in current for rid in revs.column("revision_id").to_pylist()], _BOOL)
-            register("chunk_revisions", revs.append_column("is_current", flags))
+            register("chunk_revisions", revs.append_column("is_current", flags), once=True)
             queries.run(con, "ingest/insert_revisions")
         if full:
             register("chunk_affected", pa.table({"post_id": pa.array(sorted(full), _STR)}))
             queries.run(con, "ingest/refresh_posts")
-        register("chunk_ledger", ledger)
+        register("chunk_ledger", ledger, once=True)
         queries.run(con, "ingest/insert_files")
         queries.run(con, "ingest/count_batch", batch_id=batch_id, files_seen=ledger.num_rows,
                     **{k: counts[k] for k in (*OUTCOMES, "warnings")})
@@ -708,6 +708,9 @@ def _write_chunk(con, batch_id: int, revs: pa.Table, ledger: pa.Table, counts: d
                 run_ids[pid] = rid
             elif pid not in run_ids:
                 run_ids[pid] = -1
+
+
+_WINNER_COLS = ["post_id", "revision_id", "version", "last_reviewed", "imported_at"]   # what ingest/chunk_winners reads
 
 
 def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast: set[str],
@@ -729,7 +732,7 @@ def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast
         fast = maybe
     if fast:
         register("chunk_fast", pa.table({"post_id": pa.array(sorted(fast), _STR)}))
-        register("chunk_revisions", revs)
+        register("chunk_revisions", revs.select(_WINNER_COLS), once=True)
         # into an empty database the run knows the current row of each post it wrote (no update
         # re-derives a post): it is looked up by revision id rather than by a scan of post_revisions
         by_id = state is not None and not state.db_had_files
@@ -756,14 +759,24 @@ def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast
     return current
 
 
+def scanned_once(table: pa.Table) -> pa.RecordBatchReader:
+    """``table`` to register on a connection for one query that reads it once (an ``INSERT ...
+    SELECT * FROM name``): DuckDB keeps a registered *table* alive until the transaction ends, so
+    a chunk's revisions (memory-mapped from a parser process's file) would stay in memory until
+    the COMMIT beside DuckDB's own copy (100k posts: 255 MB more at the peak); a reader it has read
+    it lets go at once."""
+    return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+
+
 @contextmanager
 def _registered(con):
     """``with _registered(con) as register:`` — ``register(name, table)`` makes an Arrow table
-    a relation of ``con`` until the block ends."""
+    a relation of ``con`` until the block ends (``register(name, table, once=True)``: for one query
+    that reads it once, :func:`scanned_once`)."""
     names: list[str] = []
 
-    def register(name: str, table: pa.Table) -> None:
-        con.register(name, table)
+    def register(name: str, table: pa.Table, once: bool = False) -> None:
+        con.register(name, scanned_once(table) if once else table)
         names.append(name)
     try:
         yield register

@@ -348,6 +348,30 @@ def test_chunks_reach_the_main_process_without_shared_memory(corpus, db_file, tm
     assert revs.num_rows == counts["imported"] == 5 - counts["rejected"]
 
 
+
+def test_a_written_chunk_is_not_held_in_memory_until_the_commit(corpus, db_file, tmp_path, monkeypatch):
+    """The main process maps each parsed chunk from its parser process's file; once the chunk is
+    written, nothing keeps that mapping (DuckDB holds a registered table until the transaction ends:
+    the chunks of a batch would all stay in memory until its COMMIT)."""
+    import gc
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(importer, "SHM_NEEDED", 1 << 62)        # spill files in tmp_path, not /dev/shm
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 5)               # several chunks in one transaction
+    mapped_before_write = []
+    write = importer._write_chunk
+
+    def spy(con, *args, **kwargs):
+        gc.collect()
+        with open("/proc/self/maps") as maps:
+            files = {line.split()[-1] for line in maps if "copydesk-import-" in line}
+        mapped_before_write.append(len(files))
+        return write(con, *args, **kwargs)
+    monkeypatch.setattr(importer, "_write_chunk", spy)
+    s = import_paths([corpus], db_file, batch_size=1000, workers=2)
+    assert (s.imported, s.rejected) == (31, 3)
+    assert len(mapped_before_write) == 7 and max(mapped_before_write) == 1     # only the chunk being written
+    assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 31
+
 def test_cli_import_json_and_exit_codes(corpus, db_file, tmp_path):
     cmd = [sys.executable, "-m", "copydesk"]
     r = subprocess.run(cmd + ["import", str(corpus), "--db", str(db_file), "--json"],

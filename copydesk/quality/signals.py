@@ -160,10 +160,11 @@ def _new_texts(found: list[tuple]) -> pa.Table:
 
 
 def store_signals(con, signals: pa.Table) -> None:
-    """Append ``signals`` (rows of :func:`table`) to ``quality_signals``."""
+    """Append ``signals`` (rows of :func:`table`) to ``quality_signals`` (registered as a reader, read
+    once: DuckDB would keep a registered table alive until the import's transaction ends)."""
     if not signals.num_rows:
         return
-    con.register("quality_chunk", signals)
+    con.register("quality_chunk", pa.RecordBatchReader.from_batches(signals.schema, signals.to_batches()))
     try:
         queries.run(con, "quality/insert_signals")
     finally:
