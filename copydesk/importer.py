@@ -102,13 +102,17 @@ REVISION_SCHEMA = pa.schema([
     ("paragraphs", _INT), ("seed", _INT), ("has_meta", _BOOL), ("extra_meta", _STR),
     ("warnings", _LIST), ("source_file", _STR), ("source_sha256", _STR), ("article_hash", _STR),
     ("batch_id", _INT), ("imported_at", pa.timestamp("us")),
+    ("source_size", _INT), ("source_mtime_ns", _INT),
 ])
 _JSON_COLS = ("entities", "ai_outline", "extra_meta")
 _JSON = json.JSONEncoder(ensure_ascii=False)          # json.dumps(…, ensure_ascii=False) builds one per call
 # Columns the worker fills per row (in schema order), and those that are the same for
 # the whole chunk (built as constant arrays).
 _CONSTANT_COLS = ("revision_id", "live", "batch_id", "imported_at")
-_ROW_COLS = tuple(name for name in REVISION_SCHEMA.names if name not in _CONSTANT_COLS)
+# The size and modification time (ns) of the file a revision was read from, when it was read
+# (:func:`_read`): a later import takes a file of that size and time as unchanged without reading it.
+_STAT_COLS = ("source_size", "source_mtime_ns")
+_ROW_COLS = tuple(name for name in REVISION_SCHEMA.names if name not in _CONSTANT_COLS + _STAT_COLS)
 _row_values = operator.itemgetter(*_ROW_COLS)
 LEDGER_SCHEMA = pa.schema([
     ("batch_id", _INT), ("source_file", _STR), ("sha256", _STR), ("size_bytes", _INT),
@@ -141,9 +145,17 @@ class ImportSummary:
 
 # --------------------------------------------------------------------------- worker side
 
-def _read(item: Item) -> bytes:
+# A file modified less than this before it was read may be modified again within its modification
+# time's granularity (a second or two on some file systems) without the time changing: its time
+# is not kept, and the next import reads it.
+RECENT_NS = 3_000_000_000
+
+
+def _read(item: Item) -> tuple[bytes, int | None]:
+    """The input's bytes, and the modification time (ns) of the file they were read from when a
+    later import may trust it (:data:`RECENT_NS`; None for bytes already read: archive members, uploads)."""
     if item.data is not None:
-        return item.data
+        return item.data, None
     # os.read sized by fstat: a buffered ``read(MAX_FILE_BYTES + 1)`` allocates the whole
     # limit for every file (a 64 MB buffer per 8 KB page: 4x slower than the read itself).
     # O_NONBLOCK: a FIFO put in place of a file after it was listed must not block the open.
@@ -169,7 +181,8 @@ def _read(item: Item) -> bytes:
                 raise Rejected(f"file too large (more than {MAX_FILE_BYTES} bytes)")
     finally:
         os.close(fd)
-    return data
+    mtime = st.st_mtime_ns
+    return data, (mtime if len(data) == size and time.time_ns() - mtime >= RECENT_NS else None)
 
 
 def process_chunk(items: list[Item], known: dict[str, tuple[str, str]], batch_id: int,
@@ -271,28 +284,44 @@ class _ChunkLedger:
 def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
     ledger = _ChunkLedger(batch_id, imported_at)
     rows, matched, fast = [], [], []        # full parser's rows, the fast path's matches, which is which
+    stats: list[tuple] = []                 # (size, mtime) of each revision's file, in input order
     for item in items:
-        row = _process_item(item, known, ledger, matched)
+        row = _process_item(item, known, ledger, matched, stats)
         if row is not None:
             fast.append(row is _FAST)
             if row is not _FAST:
                 rows.append(row)
-    return _revision_table(rows, first_revision_id, batch_id, imported_at, matched, fast), ledger.table(), ledger.counts
+    return (_revision_table(rows, first_revision_id, batch_id, imported_at, matched, fast, stats), ledger.table(),
+            ledger.counts)
 
 
 _FAST = object()       # _process_item: the page's values went to the fast path's matches
 
 
-def _process_item(item: Item, known: dict[str, tuple[str, str]], ledger: _ChunkLedger,
-                  matched: list) -> tuple | object | None:
+def _process_item(item: Item, known: dict[str, tuple], ledger: _ChunkLedger,
+                  matched: list, stats: list | None = None) -> tuple | object | None:
     """One input: read, hash, parse; records its ledger row and returns its revision row (None
     when it is rejected or unchanged; ``_FAST`` when a well-formed page's values were appended to
-    ``matched`` as (match, source file, sha256), for :func:`copydesk.fastpage.columns`)."""
+    ``matched`` as (match, source file, sha256), for :func:`copydesk.fastpage.columns`); appends
+    (size, modification time) of a revision's file to ``stats``.
+
+    A file the database holds (``known``: sha256, post, size and modification time when it was
+    read) that still has that size and modification time is unchanged without being read (as
+    ``make`` and ``rsync`` judge a file): its ledger row repeats the sha256 it had then."""
     if item.reject:
         ledger.reject(item, item.reject, size=item.size)
         return None
+    prev = known.get(item.source_file)
+    if prev is not None and prev[3] is not None and item.path is not None and item.data is None:
+        try:
+            st = os.stat(item.path)
+        except OSError:
+            st = None                       # (the read below says what is wrong)
+        if st is not None and st.st_mtime_ns == prev[3] and st.st_size == prev[2] and stat.S_ISREG(st.st_mode):
+            ledger.record(item, prev[0], st.st_size, "unchanged", prev[1])
+            return None
     try:
-        data = _read(item)
+        data, mtime = _read(item)
     except OSError as exc:
         ledger.reject(item, f"unreadable: {exc.strerror or exc}", size=item.size)
         return None
@@ -300,7 +329,6 @@ def _process_item(item: Item, known: dict[str, tuple[str, str]], ledger: _ChunkL
         ledger.reject(item, str(exc), size=item.size)
         return None
     sha = hashlib.sha256(data).hexdigest()
-    prev = known.get(item.source_file)
     if prev is not None and prev[0] == sha:
         ledger.record(item, sha, len(data), "unchanged", prev[1])
         return None
@@ -310,6 +338,8 @@ def _process_item(item: Item, known: dict[str, tuple[str, str]], ledger: _ChunkL
             ledger.record(item, sha, len(data), "updated" if prev is not None else "imported",
                           fastpage.post_id(found))
             matched.append((found, item.source_file, sha))
+            if stats is not None:
+                stats.append((len(data), mtime))
             return _FAST
     try:
         row = _parse(item, data)
@@ -322,6 +352,8 @@ def _process_item(item: Item, known: dict[str, tuple[str, str]], ledger: _ChunkL
     warns = row["warnings"]
     ledger.record(item, sha, len(data), "updated" if prev is not None else "imported", row["post_id"],
                   len(warns), "; ".join(warns)[:2000] if warns else None)
+    if stats is not None:
+        stats.append((len(data), mtime))
     return revision_row(row, item.source_file, sha)
 
 
@@ -377,10 +409,11 @@ def revision_row(row: dict, source_file: str, sha: str) -> tuple:
 
 
 def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int, imported_at: dt.datetime,
-                    matched: list[tuple] = (), fast: list[bool] = ()) -> pa.Table:
+                    matched: list[tuple] = (), fast: list[bool] = (), stats: list[tuple] = ()) -> pa.Table:
     """Revision rows → one Arrow table, built column by column: the full parser's rows (tuples in
     _ROW_COLS order) and the fast path's matches (``fast`` says, row by row, which of the two comes
-    next); the columns that are the same for the whole chunk are built once."""
+    next); the columns that are the same for the whole chunk are built once; ``stats``: each row's
+    (source_size, source_mtime_ns), in input order (none: NULL)."""
     n = len(rows) + len(matched)
     slow = dict(zip(_ROW_COLS, zip(*rows))) if rows else dict.fromkeys(_ROW_COLS, ())
     quick = fastpage.columns(matched) if matched else None
@@ -392,6 +425,8 @@ def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int, im
         order = np.empty(n, np.int64)
         order[is_fast] = np.arange(len(matched))
         order[~is_fast] = np.arange(len(matched), n)
+    sizes, mtimes = zip(*stats) if stats else ([None] * n, [None] * n)
+    constant.update(source_size=sizes, source_mtime_ns=mtimes)
     arrays = []
     for f in REVISION_SCHEMA:
         if f.name in constant:
@@ -611,8 +646,9 @@ class _RunState:
     file_index: tuple | None = None
 
 
-def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, tuple[str, str]]:
-    """The live revision (sha256, post) of each file of ``chunk`` that the database holds.
+def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, tuple]:
+    """The live revision (sha256, post, the file's size and modification time when it was read)
+    of each file of ``chunk`` that the database holds.
 
     The first chunks of a run scan ``post_revisions`` for them; from chunk ``INDEX_AFTER + 1`` on
     the run asks only for the revisions whose file name hashes like a chunk file's
@@ -637,7 +673,7 @@ def _known(con, chunk: list[Item], state: _RunState | None = None) -> dict[str, 
                 con.unregister("chunk_candidates")
     finally:
         con.unregister("chunk_files")
-    return {src: (sha, post_id) for src, sha, post_id in rows}
+    return {src: (sha, post_id, size, mtime) for src, sha, post_id, size, mtime in rows}
 
 
 def _file_index(con) -> tuple[np.ndarray, np.ndarray, bool]:

@@ -372,6 +372,86 @@ def test_a_written_chunk_is_not_held_in_memory_until_the_commit(corpus, db_file,
     assert len(mapped_before_write) == 7 and max(mapped_before_write) == 1     # only the chunk being written
     assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 31
 
+
+def _age(root: Path, seconds: float) -> None:
+    """Set every file's modification time ``seconds`` back (as a corpus copied long ago)."""
+    then = time.time() - seconds
+    for p in root.rglob("*"):
+        if p.is_file():
+            os.utime(p, (then, then))
+
+
+def _count_reads(monkeypatch) -> list:
+    reads = []
+    real = importer._read
+
+    def spy(item):
+        reads.append(item.source_file)
+        return real(item)
+    monkeypatch.setattr(importer, "_read", spy)
+    return reads
+
+
+def test_a_file_with_the_size_and_time_it_had_is_unchanged_without_being_read(corpus, db_file, monkeypatch):
+    """Re-import: a file the database holds, still of the size and modification time it had when
+    it was read, is not read again; its ledger row repeats the sha256 read then.  A file whose
+    time moved is read (and updated when its bytes changed, even at the same size)."""
+    _age(corpus, 3600)
+    s1 = import_paths([corpus], db_file, workers=1)
+    assert (s1.imported, s1.rejected) == (31, 3)
+    assert q(db_file, "SELECT count(*) FROM post_revisions WHERE source_mtime_ns IS NOT NULL "
+                      "AND source_size IS NOT NULL")[0][0] == 31
+    assert "source_mtime_ns" not in [c[0] for c in q(db_file, "DESCRIBE posts")]
+    reads = _count_reads(monkeypatch)
+    s2 = import_paths([corpus], db_file, workers=1)
+    assert (s2.imported, s2.updated, s2.unchanged, s2.rejected) == (0, 0, 31, 3)
+    assert sorted(Path(r).name for r in reads) == ["blank.txt", "empty.txt", "image.txt"]   # no revision: read
+    ledger = q(db_file, "SELECT batch_id, source_file, sha256, size_bytes FROM import_files "
+                        "WHERE outcome IN ('imported', 'unchanged') ORDER BY source_file, batch_id")
+    first = {src: (sha, size) for batch, src, sha, size in ledger if batch == s1.batch_id}
+    again = {src: (sha, size) for batch, src, sha, size in ledger if batch == s2.batch_id}
+    assert again == first and len(first) == 31
+
+    # same size, other bytes, and a modification time that moved: read, and updated
+    victim = next(p for p in sorted(corpus.glob("*.txt")) if p.name.startswith("001_"))
+    data = victim.read_bytes()
+    edited = data.replace(b"post number 1\n", b"post NUMBER 1\n", 1)
+    assert edited != data and len(edited) == len(data)
+    victim.write_bytes(edited)
+    then = time.time() - 1800
+    os.utime(victim, (then, then))
+    reads.clear()
+    s3 = import_paths([corpus], db_file, workers=1)
+    assert (s3.updated, s3.unchanged) == (1, 30)
+    assert sorted(Path(r).name for r in reads) == sorted(["blank.txt", victim.name, "empty.txt", "image.txt"])
+    assert q(db_file, "SELECT title FROM posts WHERE source_file = ?", str(victim.resolve())) == [("post NUMBER 1",)]
+
+
+def test_a_file_read_just_after_it_was_written_is_read_again(corpus, db_file, monkeypatch):
+    """A file modified moments before it was read may change again within its time's granularity:
+    its time is not kept (NULL), and the next import reads it (and finds it unchanged)."""
+    s1 = import_paths([corpus], db_file, workers=1)          # the corpus was written just now
+    assert s1.imported == 31
+    assert q(db_file, "SELECT count(source_mtime_ns), count(source_size) FROM post_revisions")[0] == (0, 31)
+    reads = _count_reads(monkeypatch)
+    s2 = import_paths([corpus], db_file, workers=1)
+    assert (s2.unchanged, len(reads)) == (31, 34)
+
+
+def test_a_database_without_the_file_times_gets_them(corpus, db_file):
+    """A database made before post_revisions kept the files' size and time: opened, it gains the
+    two columns, NULL for the revisions it holds (their files are read and hashed, as before)."""
+    _age(corpus, 3600)
+    import_paths([corpus], db_file, workers=1)
+    con = duckdb.connect(str(db_file))
+    con.execute("ALTER TABLE post_revisions DROP COLUMN source_size")
+    con.execute("ALTER TABLE post_revisions DROP COLUMN source_mtime_ns")
+    con.close()
+    s2 = import_paths([corpus], db_file, workers=1)
+    assert (s2.unchanged, s2.rejected) == (31, 3)
+    assert q(db_file, "SELECT count(source_mtime_ns) FROM post_revisions")[0][0] == 0
+    assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 31
+
 def test_cli_import_json_and_exit_codes(corpus, db_file, tmp_path):
     cmd = [sys.executable, "-m", "copydesk"]
     r = subprocess.run(cmd + ["import", str(corpus), "--db", str(db_file), "--json"],

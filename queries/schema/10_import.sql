@@ -74,14 +74,20 @@ CREATE TABLE IF NOT EXISTS post_revisions (
     article_hash       VARCHAR NOT NULL,
     batch_id           BIGINT NOT NULL,
     imported_at        TIMESTAMP NOT NULL,
-    is_current         BOOLEAN NOT NULL     -- the current row of its post (what posts shows)
+    is_current         BOOLEAN NOT NULL,    -- the current row of its post (what posts shows)
+    source_size        BIGINT,              -- the file's size and modification time (ns since 1970) when it
+    source_mtime_ns    BIGINT               -- was read (NULL: not kept); a file still so is not read again
 );
+-- (databases made before the two columns get them, NULL: their files are read once more)
+ALTER TABLE post_revisions ADD COLUMN IF NOT EXISTS source_size BIGINT;
+ALTER TABLE post_revisions ADD COLUMN IF NOT EXISTS source_mtime_ns BIGINT;
 
 -- posts: one row per current post = the best live revision of each post_id
 -- (higher version, then later last_reviewed, then later import).  A view, so that each
 -- revision is stored once and a newer revision only flips two flags.
 CREATE OR REPLACE VIEW posts AS
-SELECT * EXCLUDE (revision_id, live, is_current), revision_id FROM post_revisions WHERE is_current;
+SELECT * EXCLUDE (revision_id, live, is_current, source_size, source_mtime_ns), revision_id
+FROM post_revisions WHERE is_current;
 
 -- version_key('1.10.2') = [1, 10, 2]: versions compare numerically (1.10.0 > 1.9.9).
 -- The one rule for "the newer revision" (ingest/refresh_posts, ingest/chunk_winners).
