@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import db as dbmod
-from .arrays import ranges
+from .arrays import ranges, scanned_once
 from . import fastpage, hooks, queries, settings
 from .clock import utc_now
 from .errors import CopydeskError, ImportFailed
@@ -299,7 +299,7 @@ _FAST = object()       # _process_item: the page's values went to the fast path'
 
 
 def _process_item(item: Item, known: dict[str, tuple], ledger: _ChunkLedger,
-                  matched: list, stats: list | None = None) -> tuple | object | None:
+                  matched: list, stats: list) -> tuple | object | None:
     """One input: read, hash, parse; records its ledger row and returns its revision row (None
     when it is rejected or unchanged; ``_FAST`` when a well-formed page's values were appended to
     ``matched`` as (match, source file, sha256), for :func:`copydesk.fastpage.columns`); appends
@@ -338,8 +338,7 @@ def _process_item(item: Item, known: dict[str, tuple], ledger: _ChunkLedger,
             ledger.record(item, sha, len(data), "updated" if prev is not None else "imported",
                           fastpage.post_id(found))
             matched.append((found, item.source_file, sha))
-            if stats is not None:
-                stats.append((len(data), mtime))
+            stats.append((len(data), mtime))
             return _FAST
     try:
         row = _parse(item, data)
@@ -352,8 +351,7 @@ def _process_item(item: Item, known: dict[str, tuple], ledger: _ChunkLedger,
     warns = row["warnings"]
     ledger.record(item, sha, len(data), "updated" if prev is not None else "imported", row["post_id"],
                   len(warns), "; ".join(warns)[:2000] if warns else None)
-    if stats is not None:
-        stats.append((len(data), mtime))
+    stats.append((len(data), mtime))
     return revision_row(row, item.source_file, sha)
 
 
@@ -793,15 +791,6 @@ def _current_revisions(con, register, revs: pa.Table, chunk_ids: list[str], fast
                 queries.run(con, "ingest/retire_current")
             current.update(w[1] for w in winners)
     return current
-
-
-def scanned_once(table: pa.Table) -> pa.RecordBatchReader:
-    """``table`` to register on a connection for one query that reads it once (an ``INSERT ...
-    SELECT * FROM name``): DuckDB keeps a registered *table* alive until the transaction ends, so
-    a chunk's revisions (memory-mapped from a parser process's file) would stay in memory until
-    the COMMIT beside DuckDB's own copy (100k posts: 255 MB more at the peak); a reader it has read
-    it lets go at once."""
-    return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
 
 
 @contextmanager

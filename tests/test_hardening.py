@@ -299,7 +299,7 @@ def test_5_a_fifo_swapped_in_after_listing_does_not_block_the_reader(tmp_path):
     done = threading.Event()
 
     def work():
-        importer._process_item(Item(str(path), "page", path=str(path)), {}, ledger_rows, [])
+        importer._process_item(Item(str(path), "page", path=str(path)), {}, ledger_rows, [], [])
         done.set()
     threading.Thread(target=work, daemon=True).start()
     assert done.wait(10), "reading a FIFO blocked"

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import hooks, queries
+from ..arrays import scanned_once
 from . import batch, text
 from .text import Signals, safe_analyse
 
@@ -160,11 +161,11 @@ def _new_texts(found: list[tuple]) -> pa.Table:
 
 
 def store_signals(con, signals: pa.Table) -> None:
-    """Append ``signals`` (rows of :func:`table`) to ``quality_signals`` (registered as a reader, read
-    once: DuckDB would keep a registered table alive until the import's transaction ends)."""
+    """Append ``signals`` (rows of :func:`table`) to ``quality_signals`` (registered read once:
+    :func:`copydesk.arrays.scanned_once`)."""
     if not signals.num_rows:
         return
-    con.register("quality_chunk", pa.RecordBatchReader.from_batches(signals.schema, signals.to_batches()))
+    con.register("quality_chunk", scanned_once(signals))
     try:
         queries.run(con, "quality/insert_signals")
     finally:
