@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import operator
 import os
 import stat
 import tarfile
@@ -76,6 +77,8 @@ def kind_of(name: str) -> str:
 def display_name(name: str) -> str:
     """A name made storable text: bytes that are not UTF-8 (a file name read as
     ``surrogateescape``) become ``\\xNN`` escapes."""
+    if name.isascii():
+        return name
     try:
         name.encode("utf-8")
         return name
@@ -111,22 +114,29 @@ def iter_items(paths: list[str | os.PathLike]) -> Iterator[Item]:
             yield from _file_items(str(p.resolve()) if p.exists() else str(p.absolute()))
 
 
+_NAME = operator.attrgetter("name")
+
+
 def _walk(folder: str) -> Iterator[Item]:
     """A folder's files (sorted), then its sub-folders' (sorted, recursively; symlinked folders
     are not followed).  Only regular files (or symlinks to one) are yielded to be read."""
     try:
         with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            entries = sorted(it, key=_NAME)
     except OSError as exc:
         yield Item(display_name(folder), "other", reject=f"unreadable folder: {exc.strerror or exc}")
         return
     folders = []
     for e in entries:
         try:
-            if e.is_dir(follow_symlinks=False):
+            if e.is_file(follow_symlinks=False):             # d_type: no system call
+                path = e.path
+                if e.name.lower().endswith(PAGE_SUFFIXES):   # the hot path (_file_items' first case, inline)
+                    yield Item(path if path.isascii() else display_name(path), "page", path)
+                else:
+                    yield from _file_items(path, regular=True)
+            elif e.is_dir(follow_symlinks=False):
                 folders.append(e.path)
-            elif e.is_file(follow_symlinks=False):           # d_type: no system call
-                yield from _file_items(e.path, regular=True)
             elif e.is_symlink():
                 yield from _symlink_item(e.path)
             else:

@@ -79,7 +79,9 @@ def test_every_file_accounted_for_and_reimport_changes_nothing(corpus, db_file):
 
 def test_known_files_found_through_the_run_index_as_by_the_scan(corpus, tmp_path, template, monkeypatch):
     """From its third chunk on, a run into a database holding files looks them up by the hashes of
-    their names (one index per run); the ledger, the revisions and the posts are those of the scan."""
+    their names (one index per run), served from windows of consecutive revisions (several chunks
+    a window) or, when a chunk's candidates are spread wider than a window, by their ids; the
+    ledger, the revisions and the posts are those of the scan."""
     first = tmp_path / "first.duckdb"
     import_paths([corpus], first, workers=1)
     (corpus / "001_0000000000000001.txt").write_text(make_page(template, 1, title="rewritten", version="1.8.0"))
@@ -91,19 +93,39 @@ def test_known_files_found_through_the_run_index_as_by_the_scan(corpus, tmp_path
     built = []
     real = importer._file_index
     monkeypatch.setattr(importer, "_file_index", lambda con: built.append(1) or real(con))
-    outcomes = {}
-    for label, after in (("scan", 10**9), ("index", 0)):
+    served = []
+    window = importer._from_window
+
+    def spy(con, state, *args):
+        found = window(con, state, *args)
+        served.append((found is not None, state.window[0] if state.window else None))
+        return found
+    monkeypatch.setattr(importer, "_from_window", spy)
+    outcomes, ran = {}, {}
+    for label, after, size in (("scan", 10**9, importer.KNOWN_WINDOW), ("index", 0, importer.KNOWN_WINDOW),
+                               ("by id", 0, 2), ("small windows", 0, 9)):
         db = tmp_path / f"{label}.duckdb"
         db.write_bytes(first.read_bytes())
         monkeypatch.setattr(importer, "INDEX_AFTER", after)
-        s = import_paths([corpus], db, workers=1)
+        monkeypatch.setattr(importer, "KNOWN_WINDOW", size)
+        served.clear()
+        with queries.tracing() as ran[label]:
+            s = import_paths([corpus], db, workers=1)
         assert (s.imported, s.updated, s.unchanged, s.rejected) == (2, 2, 28, 3)
         outcomes[label] = (q(db, "SELECT source_file, sha256, outcome, post_id, message FROM import_files "
                                  "ORDER BY ALL"),
                            q(db, "SELECT * EXCLUDE (imported_at, source_mtime_ns) FROM post_revisions ORDER BY revision_id"),
                            q(db, "SELECT post_id, title FROM posts ORDER BY ALL"))
-    assert built == [1]                             # the index run built it once, for 9 chunks
-    assert outcomes["index"] == outcomes["scan"]
+        windows = {first for ok, first in served if ok}
+        if label == "index":
+            assert [ok for ok, _ in served] == [True] * 9 and len(windows) == 1   # one read for all 9 chunks
+        elif label == "by id":
+            assert [ok for ok, _ in served].count(False) >= 7      # 4 files a chunk: ids spread wider than 2
+        elif label == "small windows":
+            assert [ok for ok, _ in served] == [True] * 9 and len(windows) >= 3   # read again as the run goes
+    assert built == [1, 1, 1]                       # each index run built it once, for 9 chunks
+    assert "ingest/known_files_by_id" not in ran["index"] and "ingest/known_files_by_id" in ran["by id"]
+    assert outcomes["index"] == outcomes["scan"] == outcomes["by id"] == outcomes["small windows"]
     assert ("alphanode-000001", "rewritten") in outcomes["index"][2]
 
 
@@ -137,11 +159,11 @@ def test_candidates_of_a_hash_shared_by_several_names_are_all_asked_for():
     import numpy as np
     index = (np.array([1, 2, 2, 5], dtype=np.uint64), np.array([10, 20, 21, 50]), True)
     hashes = np.array([2, 3, 5, 0, 2], dtype=np.uint64)
-    assert sorted(importer._candidates(index, hashes).to_pylist()) == [20, 20, 21, 21, 50]
-    assert importer._candidates(index, np.array([], dtype=np.uint64)).to_pylist() == []
+    assert sorted(importer._candidates(index, hashes).tolist()) == [20, 20, 21, 21, 50]
+    assert importer._candidates(index, np.array([], dtype=np.uint64)).tolist() == []
     unshared = (np.array([1, 2, 5], dtype=np.uint64), np.array([10, 20, 50]), False)
-    assert sorted(importer._candidates(unshared, np.array([9, 2, 5, 0, 3], dtype=np.uint64)).to_pylist()) == [20, 50]
-    assert importer._candidates(unshared, np.array([], dtype=np.uint64)).to_pylist() == []
+    assert sorted(importer._candidates(unshared, np.array([9, 2, 5, 0, 3], dtype=np.uint64)).tolist()) == [20, 50]
+    assert importer._candidates(unshared, np.array([], dtype=np.uint64)).tolist() == []
 
 
 def test_changed_file_updates_its_post(corpus, db_file, template):
@@ -569,3 +591,22 @@ def test_no_connection_prints_a_progress_bar(tmp_path):
             assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
         finally:
             con.close()
+
+
+def test_a_chunk_of_folder_pages_goes_to_a_parser_process_as_one_string(corpus, tmp_path):
+    """Pages of a folder are handed over as their paths joined by NUL (no file name holds one);
+    a chunk with anything else (an archive member, a reject, a name that is not its path) as
+    tuples.  Either way the parser process sees the same items and writes the same ledger."""
+    pages = [i for i in iter_items([corpus]) if i.kind == "page" and not i.reject]
+    packed = importer._pack(pages)
+    assert isinstance(packed, str) and packed.split("\0") == [i.path for i in pages]
+    (tmp_path / "odd").mkdir()
+    odd = tmp_path / "odd" / "caf\udce9.txt"   # a name that is not UTF-8: stored as an escape, read by its path
+    odd.write_bytes((corpus / "001_0000000000000001.txt").read_bytes())
+    mixed = pages[:3] + list(iter_items([tmp_path / "odd"]))
+    assert mixed[-1].source_file != mixed[-1].path and isinstance(importer._pack(mixed), list)
+    now = importer._now()
+    for items in (pages, mixed):
+        _revs, by_pack, _counts, _extras = importer._process_packed(importer._pack(items), {}, 1, 1, now)
+        _revs, direct, _counts, _extras = importer._parse_chunk(items, {}, 1, 1, now)
+        assert by_pack.to_pylist() == direct.to_pylist() and by_pack.num_rows == len(items)

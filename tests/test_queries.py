@@ -126,7 +126,9 @@ def flows_db(tmp_path_factory):
             path.write_bytes(path.read_bytes().replace(b"\n\n", b"\n\nA new opening sentence.\n\n", 2))
         with pytest.MonkeyPatch.context() as mp:        # known files looked up through the run's index
             mp.setattr(importer, "INDEX_AFTER", 0)
-            import_paths([str(corpus / "pages")], db, workers=1)
+            import_paths([str(corpus / "pages")], db, workers=1)     # (from a window of revisions)
+            mp.setattr(importer, "KNOWN_WINDOW", 1)
+            import_paths([str(corpus / "pages")], db, workers=1)     # (by their ids)
         extra = tmp / "extra"        # a new file of a post the database holds: its current row is looked up
         extra.mkdir()
         (extra / "copy.txt").write_bytes(changed[1].read_bytes())

@@ -1,5 +1,5 @@
 -- name: ingest/count_batch
--- Add a chunk's outcome counts to its batch.
+-- Add the outcome counts of the chunks of one transaction to their batch.
 UPDATE import_batches SET
     files_seen = files_seen + $files_seen,
     imported = imported + $imported,
