@@ -250,8 +250,8 @@ def _stages_of(parts: list) -> list[dict]:
 def _pack(items: list[Item]) -> list[tuple] | str:
     """Items as plain tuples: pickled to a worker process several times faster than dataclasses;
     pages of a folder (named by their path, the usual chunk) as one string of their paths."""
-    if items and all(i.path is i.source_file and i.kind == "page" and i.size is None and i.data is None and i.reject is None
-           for i in items):
+    if items and all(i.path == i.source_file and i.kind == "page" and i.size is None and i.data is None
+                     and i.reject is None for i in items):
         return "\0".join([i.path for i in items])       # (a file name has no NUL)
     return [(i.source_file, i.kind, i.path, i.data, i.size, i.reject) for i in items]
 
@@ -682,8 +682,8 @@ def _known(con, chunk: list[Item], state: _RunState | None = None) -> pa.Table:
     if state is not None and not state.db_had_files:
         return _NOTHING_KNOWN
     names = pa.array([i.source_file for i in chunk], _STR)
-    con.register("chunk_files", pa.table({"source_file": names}))
-    try:
+    with _registered(con) as register:
+        register("chunk_files", pa.table({"source_file": names}))
         if state is not None:
             state.known_lookups += 1
             if state.file_index is None and state.known_lookups > INDEX_AFTER:
@@ -695,13 +695,8 @@ def _known(con, chunk: list[Item], state: _RunState | None = None) -> pa.Table:
         found = _from_window(con, state, candidates, names)
         if found is not None:
             return found
-        con.register("chunk_candidates", pa.table({"revision_id": pa.array(candidates, pa.int64())}))
-        try:
-            return _placed(queries.statement("ingest/known_files_by_id").arrow(con), names)
-        finally:
-            con.unregister("chunk_candidates")
-    finally:
-        con.unregister("chunk_files")
+        register("chunk_candidates", pa.table({"revision_id": pa.array(candidates, pa.int64())}))
+        return _placed(queries.statement("ingest/known_files_by_id").arrow(con), names)
 
 
 def _from_window(con, state: _RunState, candidates: np.ndarray, names: pa.Array) -> pa.Table | None:
@@ -720,7 +715,8 @@ def _from_window(con, state: _RunState, candidates: np.ndarray, names: pa.Array)
             return None
         end = first + KNOWN_WINDOW - 1
         t = queries.statement("ingest/known_window", {"first": first, "last": end}).arrow(con)
-        state.window = (first, end, t.column("revision_id").to_numpy(), t.drop_columns("revision_id").combine_chunks())   # (take() from chunked columns: ~10 ms a chunk)
+        # (combined once: take() from a column of several chunks cost ~10 ms a chunk of files)
+        state.window = (first, end, t.column("revision_id").to_numpy(), t.drop_columns("revision_id").combine_chunks())
     _first, _end, ids, rows = state.window
     at = np.searchsorted(ids, candidates)
     inside = at < len(ids)

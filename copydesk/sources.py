@@ -132,7 +132,7 @@ def _walk(folder: str) -> Iterator[Item]:
             if e.is_file(follow_symlinks=False):             # d_type: no system call
                 path = e.path
                 if e.name.lower().endswith(PAGE_SUFFIXES):   # the hot path (_file_items' first case, inline)
-                    yield Item(path if path.isascii() else display_name(path), "page", path)
+                    yield Item(display_name(path), "page", path)
                 else:
                     yield from _file_items(path, regular=True)
             elif e.is_dir(follow_symlinks=False):
