@@ -257,7 +257,7 @@ def _pack(items: list[Item]) -> list[tuple] | str:
 
 
 def _process_packed(packed: list[tuple] | str, *args) -> tuple[pa.Table | str, pa.Table, dict, dict]:
-    items = [Item(p, "page", p) for p in packed.split("\0")] if isinstance(packed, str) else [Item(*t) for t in packed]
+    items = packed.split("\0") if isinstance(packed, str) else [Item(*t) for t in packed]
     return _parse_chunk(items, *args)
 
 
@@ -295,18 +295,101 @@ class _ChunkLedger:
 
 
 def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
-    known = _known_dict(known)
+    """``items``: the chunk's inputs, or the paths of its plain pages (:func:`_process_packed`)."""
     ledger = _ChunkLedger(batch_id, imported_at)
+    same = _still_as_read(items, known, ledger)
+    known = _known_dict(known if same is None else same[1])
     rows, matched, fast = [], [], []        # full parser's rows, the fast path's matches, which is which
     stats: list[tuple] = []                 # (size, mtime) of each revision's file, in input order
-    for item in items:
+    for item in items if same is None else _without(items, same[0]):
+        if type(item) is str:
+            item = Item(item, "page", item)
         row = _process_item(item, known, ledger, matched, stats)
         if row is not None:
             fast.append(row is _FAST)
             if row is not _FAST:
                 rows.append(row)
-    return (_revision_table(rows, first_revision_id, batch_id, imported_at, matched, fast, stats), ledger.table(),
+    table = ledger.table()
+    if same is not None:
+        table = _interleaved(same[0], same[2], table)
+    return (_revision_table(rows, first_revision_id, batch_id, imported_at, matched, fast, stats), table,
             ledger.counts)
+
+
+def _stat(path: str | None):
+    try:
+        return os.stat(path)
+    except (OSError, TypeError, ValueError):        # (the read says what is wrong; no path: not a file)
+        return None
+
+
+def _still_as_read(items: list, known: pa.Table | dict, ledger: _ChunkLedger
+                   ) -> tuple[np.ndarray, pa.Table, pa.Table] | None:
+    """The chunk's files that still have the size and modification time they had when the database
+    read them, taken as ``unchanged`` without being read (as ``make`` and ``rsync`` judge a file), at
+    once: their places in ``items``, the rest of ``known`` (for :func:`_process_item`), and their
+    ledger rows, which repeat the sha256 read then (``ledger`` counts them).  None when ``known``
+    names no such file.  (A re-import of 1M unchanged files: ~25 us a file one by one, mostly Python.)"""
+    if isinstance(known, dict) or not known.num_rows or not items:
+        return None
+    timed = pc.is_valid(known.column("source_mtime_ns"))
+    if not pc.any(timed).as_py():
+        return None
+    names = pa.array(items if type(items[0]) is str else [i.source_file for i in items], _STR)
+    if pc.count_distinct(names).as_py() != len(names):
+        return None                 # (a name twice: each is compared with the file's row, one by one)
+    at = pc.index_in(known.column("source_file"), value_set=names)
+    candidates = known.filter(pc.and_(timed, pc.is_valid(at)))
+    places = pc.index_in(candidates.column("source_file"), value_set=names).to_numpy()
+    sizes = candidates.column("source_size").to_pylist()
+    mtimes = candidates.column("source_mtime_ns").to_pylist()
+    if type(items[0]) is str:
+        paths = [items[i] for i in places]
+    else:
+        paths = [item.path if item.data is None and not item.reject else None
+                 for item in (items[i] for i in places)]
+    sts = [_stat(path) for path in paths]
+    same = np.array([st is not None and st.st_mtime_ns == m and st.st_size == s and stat.S_ISREG(st.st_mode)
+                     for st, s, m in zip(sts, sizes, mtimes)], bool)
+    if not same.any():
+        return None
+    mask = pa.array(same)
+    rows = candidates.filter(mask)
+    n = rows.num_rows
+    ledger.counts["unchanged"] += n
+    table = pa.table({
+        "batch_id": pa.repeat(pa.scalar(ledger.batch_id, _INT), n),
+        "source_file": rows.column("source_file"), "sha256": rows.column("source_sha256"),
+        "size_bytes": rows.column("source_size"), "outcome": pa.repeat(pa.scalar("unchanged", _STR), n),
+        "post_id": rows.column("post_id"), "warnings": pa.repeat(pa.scalar(0, pa.int32()), n),
+        "message": pa.nulls(n, _STR),
+        "recorded_at": pa.repeat(pa.scalar(ledger.recorded_at, LEDGER_SCHEMA.field("recorded_at").type), n),
+    }, schema=LEDGER_SCHEMA)
+    rest = pc.invert(pc.and_(timed, pc.is_valid(at)))
+    others = known.filter(rest)
+    if not same.all():
+        others = pa.concat_tables([others, candidates.filter(pc.invert(mask))])
+    return np.sort(places[same]), others, table.take(np.argsort(places[same], kind="stable"))
+
+
+def _without(items: list, places: np.ndarray) -> list:
+    """``items`` but those at ``places`` (sorted)."""
+    keep = np.ones(len(items), bool)
+    keep[places] = False
+    return [items[i] for i in np.flatnonzero(keep).tolist()]
+
+
+def _interleaved(places: np.ndarray, first: pa.Table, second: pa.Table) -> pa.Table:
+    """The rows of ``first`` at ``places`` (sorted) and those of ``second`` in the other places, in order."""
+    n = len(places) + second.num_rows
+    if not second.num_rows:
+        return first
+    order = np.empty(n, np.int64)
+    is_first = np.zeros(n, bool)
+    is_first[places] = True
+    order[is_first] = np.arange(len(places))
+    order[~is_first] = np.arange(len(places), n)
+    return pa.concat_tables([first, second]).take(order)
 
 
 _FAST = object()       # _process_item: the page's values went to the fast path's matches

@@ -449,6 +449,46 @@ def test_a_file_with_the_size_and_time_it_had_is_unchanged_without_being_read(co
     assert q(db_file, "SELECT title FROM posts WHERE source_file = ?", str(victim.resolve())) == [("post NUMBER 1",)]
 
 
+def test_files_still_as_read_are_taken_in_one_pass_with_the_same_ledger_in_input_order(corpus, db_file):
+    """A parser process takes the files of its part that still have the size and time they were read
+    with in one pass (``_still_as_read``: columns, not a Python loop per file), and the others one by
+    one.  Revisions, ledger (row for row, in the inputs' order) and counts are those of comparing
+    every file one by one, whether the part comes as items or as a string of paths."""
+    _age(corpus, 3600)
+    import_paths([corpus], db_file, workers=1)
+    pages = sorted(corpus.rglob("0*.txt"))
+    touched, edited = pages[4], pages[11]
+    then = time.time() - 1800
+    os.utime(touched, (then, then))                       # time moved, same bytes: read, unchanged
+    edited.write_bytes(edited.read_bytes().replace(b"post number", b"post NUMBER", 1))
+    os.utime(edited, (then, then))                        # other bytes: read, updated
+    (corpus / "sub" / "900_new.txt").write_bytes(pages[0].read_bytes().replace(b"post number 1\n", b"post new\n"))
+    items = list(iter_items([corpus]))
+    con = duckdb.connect(str(db_file))
+    try:
+        known = importer._known(con, items)
+    finally:
+        con.close()
+    assert known.num_rows == 31
+    now = importer._now()
+    probe = importer._ChunkLedger(9, now)
+    places, rest, _rows = importer._still_as_read(items, known, probe)
+    assert (len(places), rest.num_rows, probe.counts["unchanged"]) == (29, 2, 29)
+    one_pass = importer._process_chunk(items, known, 9, 1000, now)
+    one_by_one = importer._process_chunk(items, importer._known_dict(known), 9, 1000, now)
+    assert one_pass[2] == one_by_one[2]
+    assert (one_pass[2]["unchanged"], one_pass[2]["updated"], one_pass[2]["imported"], one_pass[2]["rejected"]) \
+        == (30, 1, 1, 3)
+    assert one_pass[1].equals(one_by_one[1])
+    assert one_pass[1].column("source_file").to_pylist() == [i.source_file for i in items]
+    assert one_pass[0].drop_columns("source_mtime_ns").equals(one_by_one[0].drop_columns("source_mtime_ns"))
+    assert one_pass[0].column("source_file").to_pylist() == [str(edited), str(corpus / "sub" / "900_new.txt")]
+    paths = [i.path for i in items if i.kind == "page" and i.path == i.source_file]
+    packed = importer._process_chunk(paths, importer._known_of(known, 0, len(items)), 9, 1000, now)
+    keep = [i for i, item in enumerate(items) if item.path == item.source_file and item.kind == "page"]
+    assert packed[1].equals(one_pass[1].take(keep))
+
+
 def test_a_file_read_just_after_it_was_written_is_read_again(corpus, db_file, monkeypatch):
     """A file modified moments before it was read may change again within its time's granularity:
     its time is not kept (NULL), and the next import reads it (and finds it unchanged)."""
