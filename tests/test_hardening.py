@@ -398,10 +398,14 @@ main()
 """
 
 
-def test_10_a_failed_commit_is_one_error_and_a_failed_batch(tmp_path, db_file, example_page_bytes):
+@pytest.mark.parametrize("options", [["--workers", "1"], ["--workers", "2", "--batch-size", "200"]],
+                         ids=["one-process", "commit-in-its-thread"])
+def test_10_a_failed_commit_is_one_error_and_a_failed_batch(tmp_path, db_file, example_page_bytes, options):
     """A real process whose database file cannot grow (RLIMIT_FSIZE: writes fail with EFBIG,
     as on a full disk): `error: …` once, exit 2, no traceback; the batch is `failed` with the
-    message, and the database still opens with what it had."""
+    message, and the database still opens with what it had.  With parser processes and batches of
+    200 files, the first batch's COMMIT runs in its thread while the next chunks are handed out:
+    it fails there, and is reported the same way."""
     pages = tmp_path / "pages"
     pages.mkdir()
     for n in range(1500):
@@ -411,14 +415,19 @@ def test_10_a_failed_commit_is_one_error_and_a_failed_batch(tmp_path, db_file, e
     limit = db_file.stat().st_size + (db_file.with_name(db_file.name + ".wal").stat().st_size
                                       if db_file.with_name(db_file.name + ".wal").exists() else 0) + 200_000
     proc = subprocess.run([sys.executable, "-c", FAIL_CODE, str(limit), "import", str(pages), "--db", str(db_file),
-                           "--workers", "1"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+                           *options], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: import failed"), proc.stderr
     assert "cannot rollback" not in proc.stderr and "Traceback" not in proc.stderr
     status, message = q(db_file, "SELECT status, message FROM import_batches ORDER BY batch_id DESC LIMIT 1")[0]
     assert status == "failed" and "File too large" in message
-    assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 1
+    posts = q(db_file, "SELECT count(*) FROM posts")[0][0]
+    if "--batch-size" not in options:
+        assert posts == 1
+    else:                           # the batches committed before the one that failed are all there
+        files = q(db_file, "SELECT count(*) FROM import_files WHERE batch_id = (SELECT max(batch_id) FROM import_batches)")
+        assert posts % 200 == 0 and 0 < posts < 1500 and files == [(posts,)]
 
 
 def test_10_a_connection_lost_between_batches_is_reported_and_recorded(tmp_path, db_file, example_page_bytes,

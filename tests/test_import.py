@@ -129,30 +129,60 @@ def test_known_files_found_through_the_run_index_as_by_the_scan(corpus, tmp_path
     assert ("alphanode-000001", "rewritten") in outcomes["index"][2]
 
 
-def test_a_due_commit_waits_until_the_parsers_hold_more_chunks(tmp_path, template, monkeypatch):
-    """With parser processes, a commit that is due (here every 6 files) is made once COMMIT_AHEAD more
-    chunks were handed out, so that they parse while the importing process commits; nothing is lost."""
+def test_a_due_commit_runs_while_the_next_chunks_are_handed_out(tmp_path, template, monkeypatch):
+    """With parser processes, a commit that is due (here every 6 files) runs in a thread while
+    COMMIT_AHEAD more chunks are listed, looked up (through a second connection) and handed out; it
+    is waited for before the next chunk is written.  Nothing is lost, in an import or a re-import;
+    with one process the commits are made at once."""
     src = tmp_path / "many"
     src.mkdir()
     for n in range(60):
         (src / f"{n:03d}.txt").write_text(make_page(template, n, title=f"post {n}"))
+    then = time.time() - 3600
+    for p in src.iterdir():
+        os.utime(p, (then, then))
     monkeypatch.setattr(importer, "CHUNK_SIZE", 3)
-    held = []
-    real = importer._ImportRun._commit
+    events, mains = [], set()
+    real_commit, real_finish, real_known = importer._ImportRun._commit, importer._ImportRun._finish_commit, importer._known
 
-    def spy(self, last=False):
-        held.append((last, len(self.pending)))
-        return real(self, last)
-    monkeypatch.setattr(importer._ImportRun, "_commit", spy)
-    s = import_paths([src], tmp_path / "a.duckdb", batch_size=6, workers=2)
-    assert (s.imported, s.files_seen) == (60, 60)
-    assert q(tmp_path / "a.duckdb", "SELECT count(*), count(DISTINCT post_id) FROM posts") == [(60, 60)]
-    early = [n for last, n in held if not last]
-    assert len(early) >= 4 and held[-1] == (True, 0)
-    assert all(n == 2 + importer.COMMIT_AHEAD for n in early[:-2])   # 2 workers' chunks + the ones ahead
-    held.clear()
+    def commit(self, last=False, background=False):
+        events.append(("commit", last, background, len(self.pending)))
+        mains.add(id(self.con))
+        return real_commit(self, last, background)
+
+    def finish(self):
+        if self.committing is not None:
+            events.append(("wait", len(self.pending)))
+        return real_finish(self)
+
+    def known(con, chunk, state=None):
+        events.append(("look-up", id(con)))
+        return real_known(con, chunk, state)
+    monkeypatch.setattr(importer._ImportRun, "_commit", commit)
+    monkeypatch.setattr(importer._ImportRun, "_finish_commit", finish)
+    monkeypatch.setattr(importer, "_known", known)
+    db = tmp_path / "a.duckdb"
+    for round_ in ("import", "re-import"):
+        events.clear()
+        mains.clear()                   # (the connection lives through the run: no id of it is reused meanwhile)
+        s = import_paths([src], db, batch_size=6, workers=2)
+        assert (s.imported, s.unchanged, s.files_seen) == ((60, 0, 60) if round_ == "import" else (0, 60, 60))
+        assert q(db, "SELECT count(*), count(DISTINCT post_id) FROM posts") == [(60, 60)]
+        commits = [e for e in events if e[0] == "commit"]
+        assert len(commits) >= 5 and commits[-1] == ("commit", True, False, 0)
+        assert all(background for _c, last, background, _n in commits if not last)
+        waits = [n for e, *rest in events if e == "wait" for n in rest]
+        assert len(waits) >= 4
+        assert all(n == 2 + importer.COMMIT_AHEAD for n in waits[:-2])   # 2 workers' chunks + the ones ahead
+        # between a commit and its wait, chunks were looked up: through another connection
+        during = [e for k, e in enumerate(events) if e[0] == "look-up" and any(
+            b[0] == "commit" for b in events[:k]) and events[[j for j in range(k) if events[j][0] in ("commit", "wait")][-1]][0] == "commit"]
+        assert len(during) >= 3 * 2 and not any(e[1] in mains for e in during)
+    assert q(db, "SELECT count(*) FROM import_files") == [(120,)]
+    events.clear()
     s = import_paths([src], tmp_path / "b.duckdb", batch_size=6, workers=1)       # one process: at once
-    assert s.imported == 60 and held[0] == (False, 0)
+    assert s.imported == 60 and [e for e in events if e[0] == "commit"][0] == ("commit", False, False, 0)
+    assert not [e for e in events if e[0] == "wait"]
 
 
 def test_candidates_of_a_hash_shared_by_several_names_are_all_asked_for():

@@ -650,8 +650,8 @@ def test_held_back_signals_that_cannot_be_stored_after_the_last_commit_leave_the
     committed, failed = [], []
     real_commit = importer._ImportRun._commit
 
-    def commit(run, last=False):
-        real_commit(run, last)
+    def commit(run, last=False, **kw):
+        real_commit(run, last, **kw)
         committed.append(last)
     stages = hooks.chunk_stages()
     real_store = stages["quality_signals"][1]
