@@ -248,13 +248,20 @@ def _stages_of(parts: list) -> list[dict]:
             gc.enable()
 
 
-def _pack(items: list[Item]) -> list[tuple] | str:
+def _pack(items: list[Item | str]) -> list[tuple] | str:
     """Items as plain tuples: pickled to a worker process several times faster than dataclasses;
-    pages of a folder (named by their path, the usual chunk) as one string of their paths."""
-    if items and all(i.path == i.source_file and i.kind == "page" and i.size is None and i.data is None
-                     and i.reject is None for i in items):
-        return "\0".join([i.path for i in items])       # (a file name has no NUL)
-    return [(i.source_file, i.kind, i.path, i.data, i.size, i.reject) for i in items]
+    pages of a folder (named by their path, the usual chunk) as one string of their paths.  (A
+    path alone is such a page: see iter_items(runs=True).)"""
+    if items and all(type(i) is str or (i.path == i.source_file and i.kind == "page" and i.size is None
+                                        and i.data is None and i.reject is None) for i in items):
+        return "\0".join([i if type(i) is str else i.path for i in items])       # (a file name has no NUL)
+    return [(i, "page", i, None, None, None) if type(i) is str else (i.source_file, i.kind, i.path, i.data, i.size, i.reject)
+            for i in items]
+
+
+def _names(items: list[Item | str]) -> list[str]:
+    """The inputs' names (a path alone is a page named by its path)."""
+    return [i if type(i) is str else i.source_file for i in items]
 
 
 def _process_packed(packed: list[tuple] | str, *args) -> tuple[pa.Table | str, pa.Table, dict, dict]:
@@ -336,7 +343,7 @@ def _still_as_read(items: list, known: pa.Table | dict, ledger: _ChunkLedger
     timed = pc.is_valid(known.column("source_mtime_ns"))
     if not pc.any(timed).as_py():
         return None
-    names = pa.array(items if type(items[0]) is str else [i.source_file for i in items], _STR)
+    names = pa.array(_names(items), _STR)
     if pc.count_distinct(names).as_py() != len(names):
         return None                 # (a name twice: each is compared with the file's row, one by one)
     at = pc.index_in(known.column("source_file"), value_set=names)
@@ -344,11 +351,8 @@ def _still_as_read(items: list, known: pa.Table | dict, ledger: _ChunkLedger
     places = pc.index_in(candidates.column("source_file"), value_set=names).to_numpy()
     sizes = candidates.column("source_size").to_pylist()
     mtimes = candidates.column("source_mtime_ns").to_pylist()
-    if type(items[0]) is str:
-        paths = [items[i] for i in places]
-    else:
-        paths = [item.path if item.data is None and not item.reject else None
-                 for item in (items[i] for i in places)]
+    paths = [item if type(item) is str else item.path if item.data is None and not item.reject else None
+             for item in (items[i] for i in places.tolist())]
     sts = [_stat(path) for path in paths]
     same = np.array([st is not None and st.st_mtime_ns == m and st.st_size == s and stat.S_ISREG(st.st_mode)
                      for st, s, m in zip(sts, sizes, mtimes)], bool)
@@ -706,9 +710,20 @@ def _chunks(items: Iterable[Item], size: int):
     chunk's worth) so that both parser processes are busy soon.  The next item is pulled only
     once the chunk before is handed over (an archive is read as the import goes)."""
     ramp = [size // 8, size // 8, size // 4, size - 2 * (size // 8) - size // 4] if size >= 1000 else []
-    chunk: list[Item] = []
+    chunk: list[Item | str] = []
     limit, nbytes = (ramp.pop(0) if ramp else size), 0
     for item in items:
+        if type(item) is list:          # a folder's plain pages, as paths (iter_items(runs=True)): no bytes held
+            at = 0
+            while at < len(item):
+                take = limit - len(chunk)
+                chunk += item[at:at + take]
+                at += take
+                if len(chunk) >= limit:
+                    yield chunk
+                    chunk, nbytes = [], 0
+                    limit = ramp.pop(0) if ramp else size
+            continue
         held = len(item.data) if item.data is not None else 0
         if chunk and nbytes + held > CHUNK_BYTES:       # it would not fit: the chunk goes first
             yield chunk
@@ -754,7 +769,7 @@ KNOWN_SCHEMA = _KNOWN_COLS.append(pa.field("at", pa.int32()))
 _NOTHING_KNOWN = KNOWN_SCHEMA.empty_table()
 
 
-def _known(con, chunk: list[Item], state: _RunState | None = None) -> pa.Table:
+def _known(con, chunk: list[Item | str], state: _RunState | None = None) -> pa.Table:
     """The live revision of each file of ``chunk`` that the database holds (:data:`KNOWN_SCHEMA`,
     a row per known file, in no particular order).
 
@@ -765,7 +780,7 @@ def _known(con, chunk: list[Item], state: _RunState | None = None) -> pa.Table:
     Python objects: the parser processes make them a dict (:func:`_known_dict`)."""
     if state is not None and not state.db_had_files:
         return _NOTHING_KNOWN
-    names = pa.array([i.source_file for i in chunk], _STR)
+    names = pa.array(_names(chunk), _STR)
     with _registered(con) as register:
         register("chunk_files", pa.table({"source_file": names}))
         if state is not None:
@@ -1029,7 +1044,7 @@ def import_paths(paths: list, db=None, *, batch_size: int = BATCH_SIZE, workers:
     into Parquet shards, written here the same way.
     """
     t0 = time.perf_counter()
-    all_items = items if items is not None else iter_items(_distinct_roots(paths))
+    all_items = items if items is not None else iter_items(_distinct_roots(paths), runs=True)
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
     if cluster is not None:

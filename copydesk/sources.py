@@ -102,30 +102,42 @@ def _not_regular(name: str, what: str) -> Item:
     return Item(display_name(name), "other", reject=f"not a regular file ({what}): not opened")
 
 
-def iter_items(paths: list[str | os.PathLike]) -> Iterator[Item]:
-    """Every input below ``paths``, in a stable order."""
+def iter_items(paths: list[str | os.PathLike], runs: bool = False) -> Iterator[Item | list[str]]:
+    """Every input below ``paths``, in a stable order.  With ``runs``, a folder that holds only
+    plain pages (regular ``.txt`` files, ASCII paths: the usual corpus) comes as one list of their
+    paths, each the page's name as well (the importer takes them so, without an :class:`Item` each)."""
     for raw in paths:
         p = Path(raw)
         if not p.exists() and not p.is_symlink():
             raise FileNotFoundError(f"no such file or folder: {raw}")
         if p.is_dir():
-            yield from _walk(str(p.resolve()))
+            yield from _walk(str(p.resolve()), runs)
         else:
             yield from _file_items(str(p.resolve()) if p.exists() else str(p.absolute()))
 
 
 _NAME = operator.attrgetter("name")
+_PATH = operator.attrgetter("path")
+_IS_FILE = operator.methodcaller("is_file", follow_symlinks=False)
 
 
-def _walk(folder: str) -> Iterator[Item]:
+def _walk(folder: str, runs: bool = False) -> Iterator[Item | list[str]]:
     """A folder's files (sorted), then its sub-folders' (sorted, recursively; symlinked folders
-    are not followed).  Only regular files (or symlinks to one) are yielded to be read."""
+    are not followed).  Only regular files (or symlinks to one) are yielded to be read.  With
+    ``runs`` a folder of plain pages only is yielded as the list of their paths (see iter_items)."""
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=_NAME)
     except OSError as exc:
         yield Item(display_name(folder), "other", reject=f"unreadable folder: {exc.strerror or exc}")
         return
+    if runs and entries and all(map(_IS_FILE, entries)):          # (d_type: no system call)
+        paths = list(map(_PATH, entries))
+        joined = "\0".join(map(_NAME, entries)).lower() + "\0"
+        pages = sum(joined.count(suffix + "\0") for suffix in PAGE_SUFFIXES)
+        if pages == len(entries) and folder.isascii() and joined.isascii():
+            yield paths                 # (a name holds no NUL: each ".txt\0" ends one of them)
+            return
     folders = []
     for e in entries:
         try:
@@ -144,7 +156,7 @@ def _walk(folder: str) -> Iterator[Item]:
         except OSError as exc:
             yield Item(display_name(e.path), "other", reject=f"unreadable: {exc.strerror or exc}")
     for sub in folders:
-        yield from _walk(sub)
+        yield from _walk(sub, runs)
 
 
 def _symlink_item(path: str) -> Iterator[Item]:

@@ -663,6 +663,39 @@ def test_no_connection_prints_a_progress_bar(tmp_path):
             con.close()
 
 
+def test_a_folder_of_plain_pages_is_listed_as_one_list_of_paths_and_chunked_the_same(tmp_path, template):
+    """iter_items(runs=True): a folder holding only plain pages (regular .txt files, ASCII paths) comes
+    as the list of their paths; any other folder as items, one by one.  The names, their order and
+    the chunks cut from them are those of the items; a path alone packs, looks up and parses as its
+    page's item does."""
+    root = tmp_path / "c"
+    for folder, names in {"a": ["1.txt", "2.TXT", "3.txt"], "b": ["4.txt", "notes.md", "5.txt"],
+                          "b/inner": ["6.txt"], "c": ["7.txt", "caf\u00e9.txt"], "d": [f"{n:02d}.txt" for n in range(20)],
+                          "e": ["8.txt"]}.items():
+        (root / folder).mkdir(parents=True)
+        for name in names:
+            (root / folder / name).write_text(make_page(template, len(name), title=f"post {folder} {name}"))
+    (root / "e" / "link.txt").symlink_to(root / "a" / "1.txt")
+    items = list(iter_items([root]))
+    runs = list(iter_items([root], runs=True))
+    # a, b/inner and d (b holds a sub-folder and a .md file, c a non-ASCII name, e a symlink)
+    assert [len(r) for r in runs if type(r) is list] == [3, 1, 20]
+    assert runs[0] == [str(root / "a" / n) for n in ("1.txt", "2.TXT", "3.txt")]
+    assert importer._names([x for r in runs for x in (r if type(r) is list else [r])]) == [i.source_file for i in items]
+    for size in (1, 2, 3, 7, 1000):
+        by_items = [[i.source_file for i in c] for c in importer._chunks(iter(items), size)]
+        by_runs = [importer._names(c) for c in importer._chunks(iter(runs), size)]
+        assert by_runs == by_items, size
+    chunk = next(importer._chunks(iter(runs), 1000))
+    assert sum(type(x) is str for x in chunk) == 24 and len(chunk) == len(items)
+    assert importer._pack(chunk) == [(i.source_file, i.kind, i.path, i.data, i.size, i.reject) for i in items]
+    assert importer._pack(runs[0]) == importer._pack([i for i in items if "/a/" in i.source_file])
+    now = importer._now()
+    _r, by_paths, counts, _e = importer._parse_chunk(chunk, {}, 1, 1, now)
+    _r, by_items, _c, _e = importer._parse_chunk(items, {}, 1, 1, now)
+    assert by_paths.equals(by_items) and counts["imported"] == len(items) - 1      # (notes.md: rejected)
+
+
 def test_a_chunk_of_folder_pages_goes_to_a_parser_process_as_one_string(corpus, tmp_path):
     """Pages of a folder are handed over as their paths joined by NUL (no file name holds one);
     a chunk with anything else (an archive member, a reject, a name that is not its path) as
