@@ -1264,6 +1264,8 @@ class _ImportRun:
             self.committing = (thread, failed, reopen)
             return
         self.con.execute("COMMIT")
+        if last:    # (each later commit, after-import stages' included, would checkpoint the whole database again)
+            queries.run(self.con, "ingest/checkpoint_threshold", size=CHECKPOINT_THRESHOLD)
         self._committed(reopen)
 
     def _finish_commit(self) -> None:
