@@ -347,8 +347,9 @@ def _still_as_read(items: list, known: pa.Table | dict, ledger: _ChunkLedger
     if pc.count_distinct(names).as_py() != len(names):
         return None                 # (a name twice: each is compared with the file's row, one by one)
     at = pc.index_in(known.column("source_file"), value_set=names)
-    candidates = known.filter(pc.and_(timed, pc.is_valid(at)))
-    places = pc.index_in(candidates.column("source_file"), value_set=names).to_numpy()
+    timed_here = pc.and_(timed, pc.is_valid(at))
+    candidates = known.filter(timed_here)
+    places = at.filter(timed_here).to_numpy()
     sizes = candidates.column("source_size").to_pylist()
     mtimes = candidates.column("source_mtime_ns").to_pylist()
     paths = [item if type(item) is str else item.path if item.data is None and not item.reject else None
@@ -370,8 +371,7 @@ def _still_as_read(items: list, known: pa.Table | dict, ledger: _ChunkLedger
         "message": pa.nulls(n, _STR),
         "recorded_at": pa.repeat(pa.scalar(ledger.recorded_at, LEDGER_SCHEMA.field("recorded_at").type), n),
     }, schema=LEDGER_SCHEMA)
-    rest = pc.invert(pc.and_(timed, pc.is_valid(at)))
-    others = known.filter(rest)
+    others = known.filter(pc.invert(timed_here))
     if not same.all():
         others = pa.concat_tables([others, candidates.filter(pc.invert(mask))])
     return np.sort(places[same]), others, table.take(np.argsort(places[same], kind="stable"))
@@ -1361,7 +1361,7 @@ class _ImportRun:
         if self.committing is not None:         # (an import that failed, or was interrupted, meanwhile)
             try:
                 self._finish_commit()
-            except BaseException:               # noqa: BLE001 - the run has failed already
+            except Exception:                   # noqa: BLE001 - the run has failed already
                 pass
         if self.pool:
             self.pool.terminate() if status != "finished" else self.pool.close()

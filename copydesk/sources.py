@@ -131,13 +131,9 @@ def _walk(folder: str, runs: bool = False) -> Iterator[Item | list[str]]:
     except OSError as exc:
         yield Item(display_name(folder), "other", reject=f"unreadable folder: {exc.strerror or exc}")
         return
-    if runs and entries and all(map(_IS_FILE, entries)):          # (d_type: no system call)
-        paths = list(map(_PATH, entries))
-        joined = "\0".join(map(_NAME, entries)).lower() + "\0"
-        pages = sum(joined.count(suffix + "\0") for suffix in PAGE_SUFFIXES)
-        if pages == len(entries) and folder.isascii() and joined.isascii():
-            yield paths                 # (a name holds no NUL: each ".txt\0" ends one of them)
-            return
+    if runs and entries and _plain_pages(folder, entries):
+        yield list(map(_PATH, entries))
+        return
     folders = []
     for e in entries:
         try:
@@ -157,6 +153,20 @@ def _walk(folder: str, runs: bool = False) -> Iterator[Item | list[str]]:
             yield Item(display_name(e.path), "other", reject=f"unreadable: {exc.strerror or exc}")
     for sub in folders:
         yield from _walk(sub, runs)
+
+
+def _plain_pages(folder: str, entries: list) -> bool:
+    """Whether a folder's entries are all plain pages: regular files (scandir's types: no system
+    call where the file system gives them) named ``*.txt``, with ASCII paths.  An entry whose type
+    cannot be read sends the folder to the walk's one-by-one loop, which says what is wrong."""
+    try:
+        if not all(map(_IS_FILE, entries)):
+            return False
+    except OSError:
+        return False
+    joined = "\0".join(map(_NAME, entries)).lower() + "\0"
+    pages = sum(joined.count(suffix + "\0") for suffix in PAGE_SUFFIXES)  # (no name holds a NUL)
+    return pages == len(entries) and folder.isascii() and joined.isascii()
 
 
 def _symlink_item(path: str) -> Iterator[Item]:
