@@ -295,9 +295,11 @@ class _ChunkLedger:
     def reject(self, item: Item, reason: str, sha: str | None = None, size: int | None = None) -> None:
         self.record(item, sha, size, "rejected", message=reason)
 
-    def table(self) -> pa.Table:
-        n = len(self.columns["source_file"])
-        return pa.table({"batch_id": pa.repeat(pa.scalar(self.batch_id, _INT), n), **self.columns,
+    def table(self, columns: dict | None = None) -> pa.Table:
+        """The rows recorded, or ``columns`` (every column but the two constant ones), as a table."""
+        columns = self.columns if columns is None else columns
+        n = len(columns["source_file"])
+        return pa.table({"batch_id": pa.repeat(pa.scalar(self.batch_id, _INT), n), **columns,
                          "recorded_at": pa.repeat(pa.scalar(self.recorded_at, LEDGER_SCHEMA.field("recorded_at").type), n)},
                         schema=LEDGER_SCHEMA)
 
@@ -324,10 +326,10 @@ def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
             ledger.counts)
 
 
-def _stat(path: str | None):
+def _stat(path: str):
     try:
         return os.stat(path)
-    except (OSError, TypeError, ValueError):        # (the read says what is wrong; no path: not a file)
+    except OSError:                     # (the read says what is wrong)
         return None
 
 
@@ -354,7 +356,7 @@ def _still_as_read(items: list, known: pa.Table | dict, ledger: _ChunkLedger
     mtimes = candidates.column("source_mtime_ns").to_pylist()
     paths = [item if type(item) is str else item.path if item.data is None and not item.reject else None
              for item in (items[i] for i in places.tolist())]
-    sts = [_stat(path) for path in paths]
+    sts = [None if path is None else _stat(path) for path in paths]
     same = np.array([st is not None and st.st_mtime_ns == m and st.st_size == s and stat.S_ISREG(st.st_mode)
                      for st, s, m in zip(sts, sizes, mtimes)], bool)
     if not same.any():
@@ -363,18 +365,16 @@ def _still_as_read(items: list, known: pa.Table | dict, ledger: _ChunkLedger
     rows = candidates.filter(mask)
     n = rows.num_rows
     ledger.counts["unchanged"] += n
-    table = pa.table({
-        "batch_id": pa.repeat(pa.scalar(ledger.batch_id, _INT), n),
+    table = ledger.table({
         "source_file": rows.column("source_file"), "sha256": rows.column("source_sha256"),
         "size_bytes": rows.column("source_size"), "outcome": pa.repeat(pa.scalar("unchanged", _STR), n),
         "post_id": rows.column("post_id"), "warnings": pa.repeat(pa.scalar(0, pa.int32()), n),
-        "message": pa.nulls(n, _STR),
-        "recorded_at": pa.repeat(pa.scalar(ledger.recorded_at, LEDGER_SCHEMA.field("recorded_at").type), n),
-    }, schema=LEDGER_SCHEMA)
+        "message": pa.nulls(n, _STR)})
     others = known.filter(pc.invert(timed_here))
     if not same.all():
         others = pa.concat_tables([others, candidates.filter(pc.invert(mask))])
-    return np.sort(places[same]), others, table.take(np.argsort(places[same], kind="stable"))
+    order = np.argsort(places[same], kind="stable")
+    return places[same][order], others, table.take(order)
 
 
 def _without(items: list, places: np.ndarray) -> list:
@@ -384,17 +384,23 @@ def _without(items: list, places: np.ndarray) -> list:
     return [items[i] for i in np.flatnonzero(keep).tolist()]
 
 
+def _interleaving(is_first: np.ndarray) -> np.ndarray:
+    """The order that takes, from the rows of a first table followed by those of a second, the
+    first's rows where ``is_first`` holds and the second's elsewhere, each in turn."""
+    n_first = int(is_first.sum())
+    order = np.empty(len(is_first), np.int64)
+    order[is_first] = np.arange(n_first)
+    order[~is_first] = np.arange(n_first, len(is_first))
+    return order
+
+
 def _interleaved(places: np.ndarray, first: pa.Table, second: pa.Table) -> pa.Table:
     """The rows of ``first`` at ``places`` (sorted) and those of ``second`` in the other places, in order."""
-    n = len(places) + second.num_rows
     if not second.num_rows:
         return first
-    order = np.empty(n, np.int64)
-    is_first = np.zeros(n, bool)
+    is_first = np.zeros(len(places) + second.num_rows, bool)
     is_first[places] = True
-    order[is_first] = np.arange(len(places))
-    order[~is_first] = np.arange(len(places), n)
-    return pa.concat_tables([first, second]).take(order)
+    return pa.concat_tables([first, second]).take(_interleaving(is_first))
 
 
 _FAST = object()       # _process_item: the page's values went to the fast path's matches
@@ -519,12 +525,8 @@ def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int, im
     quick = fastpage.columns(matched) if matched else None
     constant = {"revision_id": range(first_revision_id, first_revision_id + n), "live": [True] * n,
                 "batch_id": [batch_id] * n, "imported_at": [imported_at] * n}
-    order = None
-    if rows and matched:         # both: the rows in input order (the fast path's first, then the others)
-        is_fast = np.array(fast, bool)
-        order = np.empty(n, np.int64)
-        order[is_fast] = np.arange(len(matched))
-        order[~is_fast] = np.arange(len(matched), n)
+    # both: the rows in input order (the fast path's first, then the others)
+    order = _interleaving(np.array(fast, bool)) if rows and matched else None
     sizes, mtimes = zip(*stats) if stats else ([None] * n, [None] * n)
     constant.update(source_size=sizes, source_mtime_ns=mtimes)
     arrays = []
