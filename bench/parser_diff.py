@@ -242,8 +242,59 @@ def _bullets(rng: random.Random, text: str) -> str:
     return "\n".join(ln.replace("  • ", new, 1) if rng.random() < 0.3 else ln for ln in lines)
 
 
-TEXT_MUTATIONS = {"bullets": _bullets, "header": _header, "footer": _footer, "spaces": _spaces,
-                  "line_ends": _line_ends, "lines": _lines_edit, "bad_value": _bad_value}
+# the bullet styles of the format (list bullet, entity bullet), and near misses of them
+_STYLES = (("  - ", "    - "), ("  * ", "    * "), ("\t• ", "\t\t• "), ("  -  ", "    -\t"), ("  *\t", "   * "),
+           ("\t•  ", "\t\t•\t"), (" \t• ", "\t \t• "), ("  • - ", "    • * "), ("  -", "    -"), ("\t- ", "\t\t- "))
+
+
+def _bullet_styles(rng: random.Random, text: str) -> str:
+    """Another bullet style in the whole page, or on some lines (the entities' bullets too)."""
+    bullet, ebullet = rng.choice(_STYLES)
+    if rng.random() < 0.5:
+        return text.replace("    • ", ebullet).replace("  • ", bullet)
+    lines = text.split("\n")
+    return "\n".join(ln.replace("    • ", ebullet, 1).replace("  • ", bullet, 1) if rng.random() < 0.3 else ln
+                     for ln in lines)
+
+
+def _meta_order(rng: random.Random, text: str) -> str:
+    """The meta box's blocks (a line not indented and the indented lines after it) in another order,
+    some of them moved, or two swapped; sometimes one dropped, repeated or joined to another."""
+    at = text.rfind("post meta\n")
+    end = text.rfind("\nSimilar Posts")
+    if at < 0 or end < at:
+        return text
+    start = text.find("\n", at) + 1
+    start += text.startswith("\n", start)                  # (the blank line after the header stays)
+    blocks: list[list[str]] = []
+    for line in text[start:end].split("\n"):
+        if blocks and (not line or line[0] in " \t"):
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    op = rng.randrange(6)
+    if op == 0:
+        rng.shuffle(blocks)
+    elif op == 1:
+        i, j = rng.randrange(len(blocks)), rng.randrange(len(blocks))
+        blocks[i], blocks[j] = blocks[j], blocks[i]
+    elif op == 2:
+        blocks.insert(rng.randrange(len(blocks) + 1), blocks.pop(rng.randrange(len(blocks))))
+    elif op == 3:
+        rng.shuffle(blocks)
+        del blocks[rng.randrange(len(blocks))]
+    elif op == 4:
+        rng.shuffle(blocks)
+        blocks.insert(rng.randrange(len(blocks) + 1), list(rng.choice(blocks)))
+    else:
+        rng.shuffle(blocks)
+        i = rng.randrange(len(blocks) - 1)
+        blocks[i:i + 2] = [blocks[i] + [""] + blocks[i + 1]] if rng.random() < 0.5 else [blocks[i] + blocks[i + 1][1:]]
+    return text[:start] + "\n".join(line for block in blocks for line in block) + text[end:]
+
+
+TEXT_MUTATIONS = {"bullets": _bullets, "bullet_styles": _bullet_styles, "meta_order": _meta_order, "header": _header, "footer": _footer,
+                  "spaces": _spaces, "line_ends": _line_ends, "lines": _lines_edit, "bad_value": _bad_value}
 
 
 def _truncate(rng: random.Random, data: bytes) -> bytes:

@@ -3,9 +3,10 @@
 Most pages of a corpus are printed by one template: the meta box's keys in the format's
 order (``../shared/formats/page-dump.md``), ``  • `` bullets, plain numbers, ISO dates, no
 unknown keys.  :func:`match` reads such a page with a few C-level byte and string operations and
-one match of :data:`_META`, and :func:`columns` turns a chunk's matches into Arrow columns with
-vectorised compute functions (numbers, flags, lists, the JSON of the outline and the entities);
-:func:`match` returns ``None`` for any other page, which the importer then parses with
+one match of :data:`_META` (a page with the format's other bullets, "-", "*" or tab-indented, or
+with its keys in another order: with a second match, once they are put as the template puts them),
+and :func:`columns` turns a chunk's matches into Arrow columns with vectorised compute functions
+(numbers, flags, lists, the JSON of the outline and the entities); :func:`match` returns ``None`` for any other page, which the importer then parses with
 :func:`~copydesk.parse.parse_page`.  So the fast path needs to be right only where it says yes: it
 takes a page only when every rule of the full parser that could apply to it gives the value the
 pattern captures (each guard below names the rule it stands for), and the tests and
@@ -26,17 +27,24 @@ from .arrays import offsets
 from .parse import MAX_FILE_BYTES
 
 # The fast path's byte checks, with one ``bytes.translate``: every control byte but the line feed
-# becomes NUL (the full parser removes some with a warning, turns \r into line ends, and strips
-# \t, \v, \f), and every byte that can end the UTF-8 of a whitespace character becomes a space
+# and the tab becomes NUL (the full parser removes some with a warning, turns \r into line ends, and
+# strips \v, \f), and the tab and every byte that can end the UTF-8 of a whitespace character
+# become a space
 # (the space itself, and the last bytes of U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029,
 # U+202F, U+205F, U+3000): a line that may end in whitespace (which the full parser strips) then
 # ends in " \n".  (A few other characters end in those bytes, é among them: such a line only
 # sends its page to the full parser.)  "E", "T" and "A" become lower case, for the count of
 # lines ending in "meta" in any case.
 _SPACE_ENDS = bytes([0x20, 0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9, 0xAF, 0x9F])
-_CHECK = bytes(0 if (b < 32 and b != 10) or b == 127 else 32 if b in _SPACE_ENDS
+_CHECK = bytes(32 if b == 9 or b in _SPACE_ENDS else 0 if (b < 32 and b != 10) or b == 127
                else b + 32 if b in b"ETA" else b for b in range(256))
 _NOT_HEADER_START = "[^\\s" + re.escape("•-*·‣▪◦") + "]"   # a header line is no bullet (nor starts like one)
+# The other bullets of the format ("-", "*" or tab-indented instead of "  • "), at the start of a meta
+# line, as the usual ones: the full parser reads "  - x", "  * x", "\t• x" as it reads "  • x" (the
+# line stripped, then its bullet and the spaces after it), and "    - " … as "    • " (the entities).
+# Their meta box is read again with them replaced, when it did not match as it is.
+_OTHER_BULLETS = (("\n\t\t• ", "\n    • "), ("\n\t• ", "\n  • "), ("\n    - ", "\n    • "),
+                  ("\n    * ", "\n    • "), ("\n  - ", "\n  • "), ("\n  * ", "\n  • "))
 
 _V = r"(\S[^\n]*)"                           # a value: from its first non-space to the line's end
 _LIST = r"((?:  • \S[^\n]*\n)*)"             # the items of a plain list, as one block
@@ -66,6 +74,17 @@ _META = re.compile(
     rf"  • scenario: {_V}\n  • seed: ([0-9]{{1,18}})\n"
     rf"notes\n{_LIST}"
     r"\nSimilar Posts(?:\n|\Z)")
+
+
+# The keys of the meta box in the format's order (:func:`_in_order`): a block starts at a line that is
+# neither blank nor a bullet (nor starts like one), with one of them (the longest first: none is
+# another's start but "hash", whose match stands for the full parser's reading of "hashtags" too).
+_KEYS = ("topic", "summary", "ai outline", "ai brief", "stack", "tools", "code language", "difficulty",
+         "reading time", "view count", "score", "revision", "reference", "hash", "flags", "checklist",
+         "entities", "payload", "notes")
+_KEY_RANK = {key: i for i, key in enumerate(_KEYS)}
+_BLOCK_KEY = re.compile("|".join(sorted(_KEYS, key=len, reverse=True)))
+_BLOCK_START = re.compile(r"\n(?=" + _NOT_HEADER_START + ")")
 
 
 # The groups of _META, in order: a value column, or how the group is read (the lists, the ai outline's
@@ -115,6 +134,18 @@ def match(data: bytes) -> tuple | None:
         return None
     m = _META.match(meta)
     if m is None:
+        if "\t" in meta or "  - " in meta or "  * " in meta:
+            for other, usual in _OTHER_BULLETS:
+                meta = meta.replace(other, usual)
+            m = _META.match(meta)
+        if m is None:
+            meta = _in_order(meta)
+            if meta is None:
+                return None
+            m = _META.match(meta)
+            if m is None:
+                return None
+    if "\t" in meta:           # (a tab the bullets did not take: its value is left to the full parser)
         return None
     if m.end() < len(meta) and "similar posts" in meta[m.end():].lower():
         return None                                      # the footer is the last "Similar Posts" line
@@ -137,6 +168,28 @@ def match(data: bytes) -> tuple | None:
     digest.update(b"\n")
     digest.update(body)
     return body, "\0".join((title, digest.hexdigest(), *m.groups("\1"))), m.group(_POST_ID)
+
+
+def _in_order(meta: str) -> str | None:
+    """A meta box whose keys come in another order, with its blocks (a key's line and its bullets) in
+    the format's order; None when it does not start that way (its first key is the first key of the
+    format), or a block starts with no key of the format.
+
+    The full parser reads each block alone: a line that is not a bullet ends the block before it,
+    and which known key a line holds does not depend on its place.  So when the blocks in order
+    match :data:`_META` (each key once, nothing else), the full parser gives the values the match
+    captures whatever their order.  A blank line stays in its block and fails the match."""
+    at = meta.find("\n\n") + 2                          # the blocks start after the header and a blank line
+    end = meta.find("\n\nSimilar Posts", at)             # and end before a blank line and the footer
+    if at < 2 or end < 0 or meta.startswith("topic", at):
+        return None
+    blocks = _BLOCK_START.split(meta[at:end])
+    keys = [_BLOCK_KEY.match(block) for block in blocks]
+    if None in keys:
+        return None
+    ranks = [_KEY_RANK[key.group()] for key in keys]
+    order = sorted(range(len(blocks)), key=ranks.__getitem__)
+    return "".join((meta[:at], "\n".join([blocks[i] for i in order]), meta[end:]))
 
 
 def post_id(matched: tuple) -> str:

@@ -81,6 +81,48 @@ def test_edits_the_fast_path_takes(old, new):
     assert check(edit(old, new))
 
 
+def restyled(bullet: str, entity_bullet: str, data: bytes = EXAMPLE) -> bytes:
+    """The page with its bullets in another style (the article's lists and the meta box's)."""
+    return data.replace("    • ".encode(), entity_bullet.encode()).replace("  • ".encode(), bullet.encode())
+
+
+@pytest.mark.parametrize("bullet,entity_bullet", [("  - ", "    - "), ("  * ", "    * "), ("\t• ", "\t\t• ")])
+def test_the_other_bullet_styles_of_the_format_take_the_fast_path(bullet, entity_bullet):
+    """"-", "*" and tab-indented bullets: read as the usual ones, by both parsers, in the whole page or on
+    some of its lines."""
+    data = restyled(bullet, entity_bullet)
+    assert check(data)
+    row = fast(data)
+    assert row["stack"] == ["next.js", "frontend", "typescript"] and row["score_quality"] == 93
+    assert row["entities"].startswith('[{"name": "next.js", "type": "stack"}')
+    assert row["body"] == full(data)["body"] and (bullet in row["body"]) == (bullet != "  • ")
+    lines = EXAMPLE.decode().split("\n")
+    mixed = "\n".join(ln.replace("    • ", entity_bullet).replace("  • ", bullet) if i % 3 else ln
+                      for i, ln in enumerate(lines)).encode()
+    assert check(mixed)
+
+
+@pytest.mark.parametrize("old,new", [
+    ("  • quality: 93", "  -quality: 93"),              # the full parser reads "-quality" as a bullet too
+    ("  • quality: 93", "  -  quality: 93"),
+    ("  • quality: 93", "  - \tquality: 93"),
+    ("  • quality: 93", "\t-\tquality: 93"),
+    ("  • quality: 93", " \t• quality: 93"),
+    ("  • quality: 93", "  • quality:\t93"),
+    ("topichandling", "topic\thandling"),                # a tab in a value (left to the full parser)
+    ("summarythis", "summarythis\t"),
+    ("alphanode post meta", "alpha\tnode post meta"),
+    ("    • name: next.js", "\t\t•\tname: next.js"),
+    ("    • name: next.js", "\t    • name: next.js"),
+    ("next.js notes: handling", "\tnext.js notes: handling"),   # the title: stripped by both
+    ("production checks\n", "production\tchecks\n"),
+    ("production checks\n", "production checks\n\t\n"),
+])
+def test_tabs_and_near_misses_of_the_bullets_agree(old, new):
+    for bullet, entity_bullet in (("  • ", "    • "), ("  - ", "    - "), ("\t• ", "\t\t• ")):
+        check(restyled(bullet, entity_bullet, edit(old, new)))
+
+
 # Edits that make the page one for the full parser (the fast path must say no, or agree).
 DECLINED = [
     ("production checks", "production checks\u00a0"),               # a line ending in a space: stripped
@@ -130,10 +172,70 @@ def test_bytes_the_full_parser_treats_specially_are_declined():
         assert fast(data) is None
 
 
+def meta_blocks(data: bytes = EXAMPLE) -> tuple[str, list[str], str]:
+    """The page as (up to the blank line after the meta header, the meta box's blocks, the footer on)."""
+    text = data.decode("utf-8")
+    start = text.index(" post meta\n\n") + len(" post meta\n\n")
+    end = text.index("\n\nSimilar Posts")
+    blocks: list[str] = []
+    for line in text[start:end].split("\n"):
+        if blocks and line[:1] in (" ", "\t"):
+            blocks[-1] += "\n" + line
+        else:
+            blocks.append(line)
+    return text[:start], blocks, text[end:]
+
+
+def test_meta_keys_in_another_order_take_the_fast_path():
+    """A meta box whose keys come in any order (every bullet style): the values of the box in order."""
+    import random
+    rng = random.Random(5)
+    head, blocks, tail = meta_blocks()
+    assert len(blocks) == 19
+    for bullet, entity_bullet in (("  • ", "    • "), ("  - ", "    - "), ("\t• ", "\t\t• ")):
+        for _ in range(25):
+            shuffled = rng.sample(blocks, len(blocks))
+            data = restyled(bullet, entity_bullet, (head + "\n".join(shuffled) + tail).encode())
+            assert check(data) == (shuffled[0].startswith("topic") is False or shuffled == blocks)
+            assert fast(restyled(bullet, entity_bullet))["post_id"] == "alphanode-006908"
+
+
+@pytest.mark.parametrize("change", ["drop", "twice", "blank", "joined", "unknown", "unknown list", "hashtags",
+                                    "cut", "bullet first", "footer twice", "no blank after header"])
+def test_meta_boxes_out_of_order_that_are_not_well_formed_agree(change):
+    """Keys out of order, and something else wrong: the fast path declines, or agrees."""
+    head, blocks, tail = meta_blocks()
+    blocks = blocks[::-1]
+    if change == "drop":
+        del blocks[3]
+    elif change == "twice":
+        blocks.insert(5, blocks[9])
+    elif change == "blank":
+        blocks[4] += "\n"
+    elif change == "joined":
+        blocks[2:4] = [blocks[2] + "\n" + blocks[3].replace("\n", "\n  ")]
+    elif change == "unknown":
+        blocks.insert(6, "authorjane doe")
+    elif change == "unknown list":
+        blocks.insert(6, "tags\n  • a\n  • b")
+    elif change == "hashtags":
+        blocks.insert(6, "hashtags")
+    elif change == "cut":
+        tail = ""
+    elif change == "bullet first":
+        blocks.insert(0, "  • stray")
+    elif change == "footer twice":
+        blocks.insert(3, "\nSimilar Posts")
+    else:
+        head = head[:-1]
+    check((head + "\n".join(blocks) + tail).encode())
+
+
 TOKENS = st.sampled_from([
     "\n", " ", "  ", "\t", "\u00a0", "\u3000", "é", "•", "  • ", "    • ", ":", '"', "\\", "|", "-", "*",
     "meta", "post meta", " post meta", "Meta", "META", "Similar Posts", "similar posts", "SIMILAR POSTS",
     "never", "0", "1", "100", "101", ",", "2019-02-30", "x", "topic", "stack", "hash", "\r", "\x00", "\ufeff",
+    "\n  - ", "\n  * ", "\n\t• ", "\n\t\t• ", "\n    - ", "\t\t",
 ])
 
 
