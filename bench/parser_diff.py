@@ -259,7 +259,8 @@ def _bullet_styles(rng: random.Random, text: str) -> str:
 
 def _meta_order(rng: random.Random, text: str) -> str:
     """The meta box's blocks (a line not indented and the indented lines after it) in another order,
-    some of them moved, or two swapped; sometimes one dropped, repeated or joined to another."""
+    some of them moved, or two swapped; sometimes one dropped, repeated or joined to another, or
+    unknown keys inserted among them."""
     at = text.rfind("post meta\n")
     end = text.rfind("\nSimilar Posts")
     if at < 0 or end < at:
@@ -272,9 +273,14 @@ def _meta_order(rng: random.Random, text: str) -> str:
             blocks[-1].append(line)
         else:
             blocks.append([line])
-    op = rng.randrange(6)
+    op = rng.randrange(8)
     if op == 0:
         rng.shuffle(blocks)
+    elif op >= 6:                                          # unknown keys among them (and the order kept or not)
+        for _ in range(rng.randint(1, 3)):
+            blocks.insert(rng.randrange(len(blocks) + 1), rng.choice(_UNKNOWN).split("\n"))
+        if op == 7:
+            rng.shuffle(blocks)
     elif op == 1:
         i, j = rng.randrange(len(blocks)), rng.randrange(len(blocks))
         blocks[i], blocks[j] = blocks[j], blocks[i]

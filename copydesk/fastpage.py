@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrays import offsets
+from . import parse
 from .parse import MAX_FILE_BYTES
 
 # The fast path's byte checks, with one ``bytes.translate``: every control byte but the line feed
@@ -97,7 +98,7 @@ GROUPS = (
     "entities", "post_id", "generator", "paragraphs", "scenario", "seed", "notes",
 )
 _POST_ID, _LAST_REVIEWED, _ENTITIES = (GROUPS.index(name) + 1 for name in ("post_id", "last_reviewed", "entities"))
-_JOINED = ("title", "article_hash", *GROUPS)       # the values of a match joined by NUL (absent: "\1")
+_JOINED = ("title", "article_hash", *GROUPS, "extra_meta")   # the values of a match joined by NUL (absent: "\1")
 _OPTIONAL = ("topic", "summary", "ai_brief", "code_language", "difficulty", "reference", "content_hash")
 _INTS = ("reading_time", "score_quality", "score_freshness", "score_depth", "score_clarity", "paragraphs", "seed")
 _FLAGS = ("ai_generated_style", "has_images", "image_heavy", "needs_human_review")
@@ -132,16 +133,17 @@ def match(data: bytes) -> tuple | None:
         head, meta = data[:start].decode("utf-8"), data[start:].decode("utf-8")
     except UnicodeDecodeError:                           # decode(): replacement or cp1252, with a warning
         return None
-    m = _META.match(meta)
+    m, extra = _META.match(meta), "\1"
     if m is None:
         if "\t" in meta or "  - " in meta or "  * " in meta:
             for other, usual in _OTHER_BULLETS:
                 meta = meta.replace(other, usual)
             m = _META.match(meta)
         if m is None:
-            meta = _in_order(meta)
-            if meta is None:
+            rearranged = _rearranged(meta)
+            if rearranged is None:
                 return None
+            meta, extra = rearranged
             m = _META.match(meta)
             if m is None:
                 return None
@@ -167,29 +169,49 @@ def match(data: bytes) -> tuple | None:
     digest = hashlib.blake2b(title.encode("utf-8"), digest_size=16)
     digest.update(b"\n")
     digest.update(body)
-    return body, "\0".join((title, digest.hexdigest(), *m.groups("\1"))), m.group(_POST_ID)
+    return body, "\0".join((title, digest.hexdigest(), *m.groups("\1"), extra)), m.group(_POST_ID)
 
 
-def _in_order(meta: str) -> str | None:
-    """A meta box whose keys come in another order, with its blocks (a key's line and its bullets) in
-    the format's order; None when it does not start that way (its first key is the first key of the
-    format), or a block starts with no key of the format.
+def _rearranged(meta: str) -> tuple[str, str] | None:
+    """A meta box with keys in another order, or keys the format does not know, as the template would
+    print it, and the JSON of its unknown keys (``extra_meta``, as the full parser builds it; "\1":
+    none); None when there is nothing to rearrange.
 
-    The full parser reads each block alone: a line that is not a bullet ends the block before it,
-    and which known key a line holds does not depend on its place.  So when the blocks in order
-    match :data:`_META` (each key once, nothing else), the full parser gives the values the match
-    captures whatever their order.  A blank line stays in its block and fails the match."""
+    The meta box's blocks (a line that is no bullet, and the bullets after it) are read alone by the
+    full parser: such a line ends the block before it, and which known key a line holds does not
+    depend on its place.  So the known blocks are put in the format's order (their match then
+    checks each is there once, and well formed), and the others, the unknown keys, are read by the
+    full parser's own functions, in their order.  A blank line stays in its block: no match."""
     at = meta.find("\n\n") + 2                          # the blocks start after the header and a blank line
     end = meta.find("\n\nSimilar Posts", at)             # and end before a blank line and the footer
-    if at < 2 or end < 0 or meta.startswith("topic", at):
+    if at < 2 or end < 0:
         return None
-    blocks = _BLOCK_START.split(meta[at:end])
-    keys = [_BLOCK_KEY.match(block) for block in blocks]
-    if None in keys:
-        return None
-    ranks = [_KEY_RANK[key.group()] for key in keys]
-    order = sorted(range(len(blocks)), key=ranks.__getitem__)
-    return "".join((meta[:at], "\n".join([blocks[i] for i in order]), meta[end:]))
+    known, ranks, unknown = [], [], []
+    for block in _BLOCK_START.split(meta[at:end]):
+        if not block:                                    # (more blank lines after the header: skipped by both)
+            continue
+        line, bullets, _items = block.partition("\n")
+        low = line.lower()
+        if low in parse.LIST_SET or not bullets and parse.SCALAR_KEY.match(low):
+            key = _BLOCK_KEY.match(block)                # (a known key in another case: no match)
+            if key is None:
+                return None
+            known.append(block)
+            ranks.append(_KEY_RANK[key.group()])
+        else:
+            unknown.append(block)
+    if not unknown and ranks == sorted(ranks):
+        return None                                      # (in order already: something else is wrong)
+    extra = "\1"
+    if unknown:
+        warnings: list[str] = []
+        scalars, lists, lines = parse.read_box("\n".join(unknown).split("\n"), warnings)
+        if scalars or warnings:
+            return None
+        unknown_meta = parse.unknown_meta(lists, lines)
+        extra = parse.JSON_TEXT.encode(unknown_meta) if unknown_meta else "\1"     # (the full parser: ``extra or None``)
+    order = sorted(range(len(known)), key=ranks.__getitem__)
+    return "".join((meta[:at], "\n".join([known[i] for i in order]), meta[end:])), extra
 
 
 def post_id(matched: tuple) -> str:
@@ -249,7 +271,7 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
         objects = pc.replace_substring(objects, old, new)
     out["entities"] = pc.binary_join_element_wise("[", pc.utf8_rtrim(objects, ", "), "]", "")
     out["has_meta"] = pa.array(np.ones(n, bool))
-    out["extra_meta"] = pa.nulls(n, _STR)
+    out["extra_meta"] = pc.if_else(pc.equal(raw["extra_meta"], "\1"), pa.scalar(None, _STR), raw["extra_meta"])
     out["warnings"] = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], _STR))
     out["source_file"], out["source_sha256"] = pa.array(source_files, _STR), pa.array(shas, _STR)
     return out

@@ -45,7 +45,7 @@ from .arrays import ranges, scanned_once
 from . import fastpage, hooks, queries, settings
 from .clock import utc_now
 from .errors import CopydeskError, ImportFailed
-from .parse import MAX_FILE_BYTES, Rejected, parse_page, parse_record
+from .parse import JSON_TEXT, MAX_FILE_BYTES, Rejected, parse_page, parse_record
 from .sources import Item, display_name, iter_items
 
 # One transaction ("batch") holds up to BATCH_SIZE files: at least one DuckDB row group
@@ -109,7 +109,6 @@ REVISION_SCHEMA = pa.schema([
     ("source_size", _INT), ("source_mtime_ns", _INT),
 ])
 _JSON_COLS = ("entities", "ai_outline", "extra_meta")
-_JSON = json.JSONEncoder(ensure_ascii=False)          # json.dumps(…, ensure_ascii=False) builds one per call
 # Columns the worker fills per row (in schema order), and those that are the same for
 # the whole chunk (built as constant arrays).
 _CONSTANT_COLS = ("revision_id", "live", "batch_id", "imported_at")
@@ -508,7 +507,7 @@ def revision_row(row: dict, source_file: str, sha: str) -> tuple:
     (a new column of ``REVISION_SCHEMA``) is added to ``row`` here."""
     for col in _JSON_COLS:
         if row[col] is not None:
-            row[col] = _JSON.encode(row[col])
+            row[col] = JSON_TEXT.encode(row[col])
     row["source_file"] = source_file
     row["source_sha256"] = sha
     return _row_values(row)

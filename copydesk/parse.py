@@ -325,11 +325,15 @@ OBJECT_LISTS: dict[str, tuple[str, Callable[[list], Any]]] = {
     "entities": ("entities", read_objects),
 }
 
+# The text of the JSON columns (entities, ai_outline, extra_meta) as stored (the importer's revision rows and
+# the fast path): json.dumps(…, ensure_ascii=False), without building an encoder per call.
+JSON_TEXT = json.JSONEncoder(ensure_ascii=False)
+
 SCALAR_KEYS = tuple(SCALAR_FIELDS)
 LIST_KEYS = (*PLAIN_LISTS, *KEYED_LISTS, *OBJECT_LISTS)
-_LIST_SET = frozenset(LIST_KEYS)
+LIST_SET = frozenset(LIST_KEYS)
 # Longest first, so that a longer key wins over a shorter one it starts with.
-_SCALAR_KEY = re.compile("|".join(re.escape(k) for k in sorted(SCALAR_KEYS, key=len, reverse=True)))
+SCALAR_KEY = re.compile("|".join(re.escape(k) for k in sorted(SCALAR_KEYS, key=len, reverse=True)))
 
 # The tables as the parser's inner loops read them: plain tuples, warning names built once.
 _SCALARS = tuple((key, f.column, f.read) for key, f in SCALAR_FIELDS.items())
@@ -436,8 +440,8 @@ def _article(lines: list[str], start: int, end: int) -> str:
 
 def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> None:
     """The meta box's lines → the row's meta columns, through the tables above."""
-    scalars, lists, unknown_lines = _read_box(lines, warnings)
-    extra = _unknown_meta(lists, unknown_lines)
+    scalars, lists, unknown_lines = read_box(lines, warnings)
+    extra = unknown_meta(lists, unknown_lines)
     for key, column, read in _SCALARS:
         if key in scalars:
             row[column] = read(scalars[key], key, warnings)
@@ -455,7 +459,7 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
     row["extra_meta"] = extra or None
 
 
-def _read_box(lines: list[str], warnings: list[str]) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+def read_box(lines: list[str], warnings: list[str]) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
     """Split the meta box into (scalar key -> value, list key -> items, unknown lines).
 
     A non-bullet line is only settled by the next one: if bullets follow it, it was a
@@ -497,12 +501,12 @@ def _read_box(lines: list[str], warnings: list[str]) -> tuple[dict[str, str], di
         current = None
         stripped = ln.strip()
         low = stripped.lower()
-        if low in _LIST_SET:                    # a known list key
+        if low in LIST_SET:                    # a known list key
             if low in lists:
                 warnings.append(f"meta key {low!r} appears twice; the later one is kept")
             current = lists[low] = []
             continue
-        m = _SCALAR_KEY.match(low)
+        m = SCALAR_KEY.match(low)
         if m:                                   # a known scalar key (settled by the next line)
             key = m.group(0)
             pending = (key, stripped[len(key):].strip(), stripped)
@@ -525,11 +529,11 @@ def _settle(pending: tuple[str, str, str], scalars: dict[str, str], unknown: lis
     scalars[key] = value
 
 
-def _unknown_meta(lists: dict[str, list[str]], unknown_lines: list[str]) -> dict[str, Any]:
+def unknown_meta(lists: dict[str, list[str]], unknown_lines: list[str]) -> dict[str, Any]:
     """``extra_meta`` of the keys no table knows: unknown lists, then unknown lines
     (``key: value``, or a key glued to a number or URL; else under ``unparsed lines``).  An
     unknown key on several lines (``tag: t1``, ``tag: t2``) keeps every value, as a list."""
-    extra: dict[str, Any] = {key: items for key, items in lists.items() if key not in _LIST_SET}
+    extra: dict[str, Any] = {key: items for key, items in lists.items() if key not in LIST_SET}
     repeated: set[str] = set()
     for line in unknown_lines:
         m = _GLUED_VALUE.match(line) or _KEY_COLON.match(line)

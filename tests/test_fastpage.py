@@ -196,12 +196,43 @@ def test_meta_keys_in_another_order_take_the_fast_path():
         for _ in range(25):
             shuffled = rng.sample(blocks, len(blocks))
             data = restyled(bullet, entity_bullet, (head + "\n".join(shuffled) + tail).encode())
-            assert check(data) == (shuffled[0].startswith("topic") is False or shuffled == blocks)
+            assert check(data)
             assert fast(restyled(bullet, entity_bullet))["post_id"] == "alphanode-006908"
 
 
+UNKNOWN_BLOCKS = ["authorjane doe", "word count1,250", "canonical urlhttps://example.org/a?b=1", "editor: dana",
+                  "tags\n  • a\n  • b", "hashtags\n  • perf", "related posts\n  • x-1\n  • x-2", "?? what",
+                  "Translations\n  • de", "tags\n  • c", "editor: lee", "notes about this", "localeen-gb"]
+
+
+@pytest.mark.parametrize("where", [0, 5, 19])
+@pytest.mark.parametrize("unknown", [UNKNOWN_BLOCKS[:1], UNKNOWN_BLOCKS[4:5], UNKNOWN_BLOCKS, UNKNOWN_BLOCKS[::-1]])
+def test_unknown_meta_keys_are_kept_by_the_fast_path_as_by_the_full_parser(where, unknown):
+    """Keys the format does not know (scalar lines, lists, repeated ones), anywhere in the box: their
+    extra_meta is the full parser's, and the page still takes the fast path."""
+    head, blocks, tail = meta_blocks()
+    blocks[where:where] = unknown
+    for bullet, entity_bullet in (("  • ", "    • "), ("  - ", "    - ")):
+        data = restyled(bullet, entity_bullet, (head + "\n".join(blocks) + tail).encode())
+        assert check(data)
+        assert fast(data)["extra_meta"] == full(data)["extra_meta"] is not None
+    assert check((head + "\n".join(blocks[::-1]) + tail).encode())
+
+
+@pytest.mark.parametrize("block", ["topic\n  • x", "Stack\n  • a", "view counts12", "hash tags", "reading time 5",
+                                   "scores\n  • quality: 5", "tags\n\t• a", "tags\n  •\ta", "flags: none",
+                                   "stack\n  • again", "topicagain"])
+def test_unknown_or_odd_blocks_beside_known_ones_agree(block):
+    """Blocks that look like known keys, or known keys twice, or a tab in an unknown list: the fast path
+    declines or agrees."""
+    head, blocks, tail = meta_blocks()
+    for at in (0, 7, 19):
+        check((head + "\n".join(blocks[:at] + [block] + blocks[at:]) + tail).encode())
+
+
 @pytest.mark.parametrize("change", ["drop", "twice", "blank", "joined", "unknown", "unknown list", "hashtags",
-                                    "cut", "bullet first", "footer twice", "no blank after header"])
+                                    "cut", "bullet first", "footer twice", "no blank after header",
+                                    "two blanks after header", "blank after a scalar"])
 def test_meta_boxes_out_of_order_that_are_not_well_formed_agree(change):
     """Keys out of order, and something else wrong: the fast path declines, or agrees."""
     head, blocks, tail = meta_blocks()
@@ -226,9 +257,19 @@ def test_meta_boxes_out_of_order_that_are_not_well_formed_agree(change):
         blocks.insert(0, "  • stray")
     elif change == "footer twice":
         blocks.insert(3, "\nSimilar Posts")
+    elif change == "two blanks after header":            # (blank lines in the box: skipped by the full parser)
+        head += "\n"
+    elif change == "blank after a scalar":
+        blocks[1] += "\n"
     else:
         head = head[:-1]
-    check((head + "\n".join(blocks) + tail).encode())
+    data = (head + "\n".join(blocks) + tail).encode()
+    check(data)
+    check(restyled("  - ", "    - ", (head + "\n".join(blocks + ["authorjane doe"]) + tail).encode()))
+    if change == "two blanks after header":
+        assert fast(data) is not None and fast(data)["extra_meta"] is None     # (taken: each key once, in order)
+    if change in ("twice", "hashtags"):
+        assert fast(data) is None                # (a key twice: a warning, from the full parser)
 
 
 TOKENS = st.sampled_from([
