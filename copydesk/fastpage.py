@@ -98,7 +98,7 @@ GROUPS = (
     "entities", "post_id", "generator", "paragraphs", "scenario", "seed", "notes",
 )
 _POST_ID, _LAST_REVIEWED, _ENTITIES = (GROUPS.index(name) + 1 for name in ("post_id", "last_reviewed", "entities"))
-_JOINED = ("title", "article_hash", *GROUPS, "extra_meta")   # the values of a match joined by NUL (absent: "\1")
+_JOINED = ("title", "article_hash", *GROUPS, "extra_meta", "warning")   # a match's values joined by NUL (absent: "\1")
 _OPTIONAL = ("topic", "summary", "ai_brief", "code_language", "difficulty", "reference", "content_hash")
 _INTS = ("reading_time", "score_quality", "score_freshness", "score_depth", "score_clarity", "paragraphs", "seed")
 _FLAGS = ("ai_generated_style", "has_images", "image_heavy", "needs_human_review")
@@ -109,12 +109,30 @@ _STR = pa.string()
 
 
 def match(data: bytes) -> tuple | None:
-    """A well-formed page's values as read: (its body as UTF-8 bytes; its title, article hash and
-    the groups of :data:`GROUPS` joined by NUL; its post id), or None when the page is not one the
-    fast path reads (then :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns
-    matches into columns."""
+    """A well-formed page's values as read: (its body as UTF-8 bytes; its title, article hash, the
+    groups of :data:`GROUPS`, its extra_meta and its warning joined by NUL; its post id; its
+    warnings), or None when the page is not one the fast path reads (then
+    :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns matches into columns."""
     if len(data) > MAX_FILE_BYTES:
         return None
+    return _match(data, "\1")
+
+
+def _not_utf8(data: bytes) -> tuple | None:
+    """A page that is not UTF-8 (cp1252, or UTF-8 with invalid bytes): read as the full parser's
+    ``decode`` reads it, with its one warning (the encoding used), when it gives no other."""
+    try:
+        text, warnings = parse.decode(data)
+    except parse.Rejected:
+        return None
+    if len(warnings) != 1 or not warnings[0].startswith("encoding: "):
+        return None
+    return _match(text.encode("utf-8"), warnings[0])
+
+
+def _match(data: bytes, warning: str) -> tuple | None:
+    """:func:`match`, of a page whose bytes are read with ``warning`` ("\1": none)."""
+    original = data
     if data[:3] == b"\xef\xbb\xbf":                      # decode(): a UTF-8 BOM is dropped
         data = data[3:]
     if b"\r" in data:                                    # decode(): CRLF line ends become \n
@@ -132,7 +150,7 @@ def match(data: bytes) -> tuple | None:
     try:
         head, meta = data[:start].decode("utf-8"), data[start:].decode("utf-8")
     except UnicodeDecodeError:                           # decode(): replacement or cp1252, with a warning
-        return None
+        return _not_utf8(original) if warning == "\1" else None
     m, extra = _META.match(meta), "\1"
     if m is None:
         if "\t" in meta or "  - " in meta or "  * " in meta:
@@ -169,7 +187,8 @@ def match(data: bytes) -> tuple | None:
     digest = hashlib.blake2b(title.encode("utf-8"), digest_size=16)
     digest.update(b"\n")
     digest.update(body)
-    return body, "\0".join((title, digest.hexdigest(), *m.groups("\1"), extra)), m.group(_POST_ID)
+    return (body, "\0".join((title, digest.hexdigest(), *m.groups("\1"), extra, warning)), m.group(_POST_ID),
+            () if warning == "\1" else (warning,))
 
 
 def _rearranged(meta: str) -> tuple[str, str] | None:
@@ -218,6 +237,11 @@ def post_id(matched: tuple) -> str:
     return matched[2]
 
 
+def warnings(matched: tuple) -> tuple[str, ...]:
+    """The page's warnings (the encoding it was read with, when it is not UTF-8)."""
+    return matched[3]
+
+
 def _escaped(values: pa.Array) -> pa.Array:
     """Text as the inside of a JSON string (its characters are never control characters here)."""
     return pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
@@ -241,7 +265,7 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
     per value, then split and picked apart column by column."""
     n, k = len(matched), len(_JOINED)
     found, source_files, shas = zip(*matched)
-    body, joined, _ids = zip(*found)
+    body, joined, _ids, _warnings = zip(*found)
     values = pc.split_pattern(pa.array(joined, _STR), "\0").flatten()
     if len(values) != n * k:
         raise ValueError("fastpage: a match does not split into its values")
@@ -272,7 +296,9 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
     out["entities"] = pc.binary_join_element_wise("[", pc.utf8_rtrim(objects, ", "), "]", "")
     out["has_meta"] = pa.array(np.ones(n, bool))
     out["extra_meta"] = pc.if_else(pc.equal(raw["extra_meta"], "\1"), pa.scalar(None, _STR), raw["extra_meta"])
-    out["warnings"] = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], _STR))
+    warned = pc.not_equal(raw["warning"], "\1")                 # (one warning at most: the encoding)
+    out["warnings"] = pa.ListArray.from_arrays(pa.array(offsets(warned.to_numpy(zero_copy_only=False).astype(np.int32),
+                                                                np.int32)), raw["warning"].filter(warned))
     out["source_file"], out["source_sha256"] = pa.array(source_files, _STR), pa.array(shas, _STR)
     return out
 

@@ -442,8 +442,9 @@ def _process_item(item: Item, known: dict[str, tuple], ledger: _ChunkLedger,
     if item.kind != "record":
         found = fastpage.match(data)                       # a well-formed page: the fast path
         if found is not None:
+            warns = fastpage.warnings(found)
             ledger.record(item, sha, len(data), "updated" if prev is not None else "imported",
-                          fastpage.post_id(found))
+                          fastpage.post_id(found), len(warns), "; ".join(warns)[:2000] if warns else None)
             matched.append((found, item.source_file, sha))
             stats.append((len(data), mtime))
             return _FAST

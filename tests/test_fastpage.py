@@ -166,8 +166,9 @@ def test_line_ends_and_bom(encode):
 
 def test_bytes_the_full_parser_treats_specially_are_declined():
     text = EXAMPLE.decode("utf-8")
-    for data in (text.replace("\n", "\r").encode(), text.encode("cp1252", "replace"),
+    for data in (text.replace("\n", "\r").encode(),
                  text.replace("monitoring", "monit\x00oring").encode(), text.encode("utf-16"),
+                 text.replace("monitoring", "monit\x00oring").encode("cp1252"),
                  text.replace("production checks", "production checks\u2028").encode()):
         assert fast(data) is None
 
@@ -272,11 +273,27 @@ def test_meta_boxes_out_of_order_that_are_not_well_formed_agree(change):
         assert fast(data) is None                # (a key twice: a warning, from the full parser)
 
 
+@pytest.mark.parametrize("data,warning", [
+    (EXAMPLE.decode().replace("production checks", "production checks: déjà vu").encode("cp1252"),
+     "encoding: not UTF-8, decoded as cp1252"),
+    (EXAMPLE.decode().encode("cp1252"), "encoding: not UTF-8, decoded as cp1252"),        # ("•" is 0x95)
+    (b"\xef\xbb\xbf" + EXAMPLE.decode().replace("\n", "\r\n").encode("cp1252"), "encoding: not UTF-8, decoded as cp1252"),
+    (EXAMPLE.replace(b"production checks", b"production \xc3\xa9 \xff checks"),
+     "encoding: UTF-8 with 1 invalid byte replaced by U+FFFD"),
+])
+def test_pages_that_are_not_utf8_take_the_fast_path_with_their_warning(data, warning):
+    """cp1252, or UTF-8 with a stray byte: read as the full parser decodes them, with its warning."""
+    assert check(data)
+    row = fast(data)
+    assert row["warnings"] == [warning] == full(data)["warnings"]
+    assert row["stack"] == ["next.js", "frontend", "typescript"]
+
+
 TOKENS = st.sampled_from([
     "\n", " ", "  ", "\t", "\u00a0", "\u3000", "é", "•", "  • ", "    • ", ":", '"', "\\", "|", "-", "*",
     "meta", "post meta", " post meta", "Meta", "META", "Similar Posts", "similar posts", "SIMILAR POSTS",
     "never", "0", "1", "100", "101", ",", "2019-02-30", "x", "topic", "stack", "hash", "\r", "\x00", "\ufeff",
-    "\n  - ", "\n  * ", "\n\t• ", "\n\t\t• ", "\n    - ", "\t\t",
+    "\n  - ", "\n  * ", "\n\t• ", "\n\t\t• ", "\n    - ", "\t\t", "\udcff", "\udc95", "\udce9",
 ])
 
 
