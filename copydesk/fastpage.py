@@ -50,31 +50,44 @@ _OTHER_BULLETS = (("\n\t\t• ", "\n    • "), ("\n\t• ", "\n  • "), ("\n  
 _V = r"(\S[^\n]*)"                           # a value: from its first non-space to the line's end
 _LIST = r"((?:  • \S[^\n]*\n)*)"             # the items of a plain list, as one block
 _HEAD = re.compile(r"(?:[\s|]*\n)*")          # blank lines and page chrome ("| | |") before the title
-_META = re.compile(
-    rf"({_NOT_HEADER_START}(?:[^\n]*\S)?) post meta\n\n"
-    rf"topic{_V}?\n"
-    rf"summary{_V}?\n"
-    rf"ai outline\n  • context: {_V}\n  • problem: {_V}\n  • stack: {_V}\n  • recommended action: {_V}\n"
-    rf"ai brief{_V}?\n"
-    rf"stack\n{_LIST}"
-    rf"tools\n{_LIST}"
-    rf"code language{_V}?\n"
-    rf"difficulty{_V}?\n"
-    r"reading time([0-9]{1,5})\n"
-    r"view count([0-9]{1,18}|[0-9]{1,3}(?:,[0-9]{3}){1,5})\n"
-    r"score\n  • quality: (100|[0-9]{1,2})\n  • freshness: (100|[0-9]{1,2})\n"
-    r"  • depth: (100|[0-9]{1,2})\n  • clarity: (100|[0-9]{1,2})\n"
-    rf"revision\n  • status: {_V}\n  • version: {_V}\n(?:  • last reviewed: ([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}|never)\n)?"
-    rf"reference{_V}?\n"
-    rf"hash{_V}?\n"
-    r"flags\n  • ai generated style: ([01])\n  • has images: ([01])\n  • image heavy: ([01])\n"
-    r"  • needs human review: ([01])\n"
-    rf"checklist\n{_LIST}"
-    r"entities\n((?:    • name: \S[^\n]*\n    • type: \S[^\n]*\n)*)"
-    rf"payload\n  • source id: {_V}\n  • generator: {_V}\n  • paragraphs: ([0-9]{{1,9}})\n"
-    rf"  • scenario: {_V}\n  • seed: ([0-9]{{1,18}})\n"
-    rf"notes\n{_LIST}"
-    r"\nSimilar Posts(?:\n|\Z)")
+def _meta_pattern(any_value: bool) -> re.Pattern:
+    """The meta box as the template prints it; ``any_value``: the values the full parser reads as
+    numbers, dates or flags may be any text (:data:`_META_ANY`)."""
+    def typed(pattern: str, scalar: bool = False) -> str:
+        return (_V + "?" if scalar else _V) if any_value else pattern
+    score = typed("(100|[0-9]{1,2})")
+    flag = typed("([01])")
+    return re.compile(
+        rf"({_NOT_HEADER_START}(?:[^\n]*\S)?) post meta\n\n"
+        rf"topic{_V}?\n"
+        rf"summary{_V}?\n"
+        rf"ai outline\n  • context: {_V}\n  • problem: {_V}\n  • stack: {_V}\n  • recommended action: {_V}\n"
+        rf"ai brief{_V}?\n"
+        rf"stack\n{_LIST}"
+        rf"tools\n{_LIST}"
+        rf"code language{_V}?\n"
+        rf"difficulty{_V}?\n"
+        rf"reading time{typed('([0-9]{1,5})', True)}\n"
+        rf"view count{typed('([0-9]{1,18}|[0-9]{1,3}(?:,[0-9]{3}){1,5})', True)}\n"
+        rf"score\n  • quality: {score}\n  • freshness: {score}\n  • depth: {score}\n  • clarity: {score}\n"
+        rf"revision\n  • status: {_V}\n  • version: {_V}\n"
+        rf"(?:  • last reviewed: {typed('([0-9]{4}-[0-9]{2}-[0-9]{2}|never)')}\n)?"
+        rf"reference{_V}?\n"
+        rf"hash{_V}?\n"
+        rf"flags\n  • ai generated style: {flag}\n  • has images: {flag}\n  • image heavy: {flag}\n"
+        rf"  • needs human review: {flag}\n"
+        rf"checklist\n{_LIST}"
+        r"entities\n((?:    • name: \S[^\n]*\n    • type: \S[^\n]*\n)*)"
+        rf"payload\n  • source id: {_V}\n  • generator: {_V}\n  • paragraphs: {typed('([0-9]{1,9})')}\n"
+        rf"  • scenario: {_V}\n  • seed: {typed('([0-9]{1,18})')}\n"
+        rf"notes\n{_LIST}"
+        r"\nSimilar Posts(?:\n|\Z)")
+
+
+_META = _meta_pattern(False)
+# A meta box printed by the template whose numbers, dates or flags may not parse: their values are
+# read by the full parser's readers, which give its warnings (:func:`_read_values`).
+_META_ANY = _meta_pattern(True)
 
 
 # The keys of the meta box in the format's order (:func:`_in_order`): a block starts at a line that is
@@ -98,6 +111,12 @@ GROUPS = (
     "entities", "post_id", "generator", "paragraphs", "scenario", "seed", "notes",
 )
 _POST_ID, _LAST_REVIEWED, _ENTITIES = (GROUPS.index(name) + 1 for name in ("post_id", "last_reviewed", "entities"))
+# The values the full parser reads as numbers, dates or flags, in the order it reads them (that of its
+# warnings): (index in the groups, reader, name in its warnings, a scalar: "" when it has no value).
+_READ = (*((GROUPS.index(f.column), f.read, key, True) for key, f in parse.SCALAR_FIELDS.items()
+           if f.read is not parse.read_text),
+         *((GROUPS.index(column), read, label, False) for _key, fields in parse.KEYED_FIELDS
+           for column, read, label in fields.values() if read is not parse.read_text))
 _JOINED = ("title", "article_hash", *GROUPS, "extra_meta", "warning")   # a match's values joined by NUL (absent: "\1")
 _OPTIONAL = ("topic", "summary", "ai_brief", "code_language", "difficulty", "reference", "content_hash")
 _INTS = ("reading_time", "score_quality", "score_freshness", "score_depth", "score_clarity", "paragraphs", "seed")
@@ -133,7 +152,7 @@ def _not_utf8(data: bytes) -> tuple | None:
 def _match(data: bytes, warning: str) -> tuple | None:
     """:func:`match`, of a page whose bytes are read with ``warning`` ("\1": none)."""
     original = data
-    if data[:3] == b"\xef\xbb\xbf":                      # decode(): a UTF-8 BOM is dropped
+    if data[:3] == b"\xef\xbb\xbf" and warning == "\1":  # decode(): a UTF-8 BOM is dropped (of the file's bytes)
         data = data[3:]
     if b"\r" in data:                                    # decode(): CRLF line ends become \n
         data = data.replace(b"\r\n", b"\n")
@@ -151,7 +170,7 @@ def _match(data: bytes, warning: str) -> tuple | None:
         head, meta = data[:start].decode("utf-8"), data[start:].decode("utf-8")
     except UnicodeDecodeError:                           # decode(): replacement or cp1252, with a warning
         return _not_utf8(original) if warning == "\1" else None
-    m, extra = _META.match(meta), "\1"
+    m, extra, any_value = _META.match(meta), "\1", False
     if m is None:
         if "\t" in meta or "  - " in meta or "  * " in meta:
             for other, usual in _OTHER_BULLETS:
@@ -159,10 +178,11 @@ def _match(data: bytes, warning: str) -> tuple | None:
             m = _META.match(meta)
         if m is None:
             rearranged = _rearranged(meta)
-            if rearranged is None:
-                return None
-            meta, extra = rearranged
-            m = _META.match(meta)
+            if rearranged is not None:
+                meta, extra = rearranged
+                m = _META.match(meta)
+        if m is None:
+            m, any_value = _META_ANY.match(meta), True
             if m is None:
                 return None
     if "\t" in meta:           # (a tab the bullets did not take: its value is left to the full parser)
@@ -173,12 +193,18 @@ def _match(data: bytes, warning: str) -> tuple | None:
     title_end = head.find("\n", title_at)
     if title_end < 0:                                    # (the header itself: no title)
         return None
-    last = m.group(_LAST_REVIEWED)
-    if last is not None and last != "never":
-        try:
-            _dt.date.fromisoformat(last)
-        except ValueError:                               # parse_date(): an invalid date, with a warning
-            return None
+    warnings = [] if warning == "\1" else [warning]
+    if any_value:
+        groups = _read_values(m, warnings)
+    else:
+        groups = m.groups("\1")
+        last = groups[_LAST_REVIEWED - 1]
+        if last != "\1" and last != "never":
+            try:
+                _dt.date.fromisoformat(last)
+            except ValueError:                           # parse_date(): an invalid date, with a warning
+                groups = _read_values(m, warnings)       # (read as the full parser reads it)
+                any_value = True
     entities = m.group(_ENTITIES)
     if entities.count("    • ") != entities.count("\n"):
         return None                                      # (an entity's text holding a bullet: see columns())
@@ -187,8 +213,25 @@ def _match(data: bytes, warning: str) -> tuple | None:
     digest = hashlib.blake2b(title.encode("utf-8"), digest_size=16)
     digest.update(b"\n")
     digest.update(body)
-    return (body, "\0".join((title, digest.hexdigest(), *m.groups("\1"), extra, warning)), m.group(_POST_ID),
-            () if warning == "\1" else (warning,))
+    return (body, "\0".join((title, digest.hexdigest(), *groups, extra, "\2".join(warnings) if warnings else "\1")),
+            m.group(_POST_ID), tuple(warnings), any_value)
+
+
+def _read_values(m: re.Match, warnings: list[str]) -> list[str]:
+    """The groups of a match of :data:`_META_ANY`, its numbers, dates and flags read by the full
+    parser's readers, in its order (``warnings`` gets its warnings): as the text :func:`columns`
+    reads ("\1": NULL)."""
+    values = list(m.groups("\1"))
+    for index, read, label, scalar in _READ:
+        raw = values[index]
+        if raw == "\1":
+            if not scalar:
+                continue                                 # (no "last reviewed" line)
+            raw = ""                                     # (a scalar key with no value)
+        value = read(raw, label, warnings)
+        values[index] = "\1" if value is None else "1" if value is True else "0" if value is False else str(value)
+    return values
+
 
 
 def _rearranged(meta: str) -> tuple[str, str] | None:
@@ -265,7 +308,7 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
     per value, then split and picked apart column by column."""
     n, k = len(matched), len(_JOINED)
     found, source_files, shas = zip(*matched)
-    body, joined, _ids, _warnings = zip(*found)
+    body, joined, _ids, _warnings, any_value = zip(*found)
     values = pc.split_pattern(pa.array(joined, _STR), "\0").flatten()
     if len(values) != n * k:
         raise ValueError("fastpage: a match does not split into its values")
@@ -278,6 +321,9 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
     out["body"] = pa.array(body, pa.binary()).view(_STR)        # (valid UTF-8: match() decoded it)
     out["last_reviewed"] = pc.cast(pc.if_else(pc.equal(raw["last_reviewed"], "never"), absent,
                                               raw["last_reviewed"]), pa.date32())
+    if any(any_value):                  # (values read by the full parser's readers: "\1" is NULL)
+        for name in ("view_count", *_INTS, *_FLAGS):
+            raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
     out["view_count"] = pc.cast(pc.replace_substring(raw["view_count"], ",", ""), pa.int64())
     for name in _INTS:
         out[name] = pc.cast(raw[name], pa.int64())
@@ -296,9 +342,11 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
     out["entities"] = pc.binary_join_element_wise("[", pc.utf8_rtrim(objects, ", "), "]", "")
     out["has_meta"] = pa.array(np.ones(n, bool))
     out["extra_meta"] = pc.if_else(pc.equal(raw["extra_meta"], "\1"), pa.scalar(None, _STR), raw["extra_meta"])
-    warned = pc.not_equal(raw["warning"], "\1")                 # (one warning at most: the encoding)
-    out["warnings"] = pa.ListArray.from_arrays(pa.array(offsets(warned.to_numpy(zero_copy_only=False).astype(np.int32),
-                                                                np.int32)), raw["warning"].filter(warned))
+    warned = pc.not_equal(raw["warning"], "\1")                 # (the warnings joined by "\2")
+    split = pc.split_pattern(raw["warning"].filter(warned), "\2")
+    lengths = np.zeros(n, np.int32)
+    lengths[warned.to_numpy(zero_copy_only=False)] = pc.list_value_length(split).to_numpy()
+    out["warnings"] = pa.ListArray.from_arrays(pa.array(offsets(lengths, np.int32)), split.flatten())
     out["source_file"], out["source_sha256"] = pa.array(source_files, _STR), pa.array(shas, _STR)
     return out
 

@@ -337,7 +337,7 @@ SCALAR_KEY = re.compile("|".join(re.escape(k) for k in sorted(SCALAR_KEYS, key=l
 
 # The tables as the parser's inner loops read them: plain tuples, warning names built once.
 _SCALARS = tuple((key, f.column, f.read) for key, f in SCALAR_FIELDS.items())
-_KEYED = tuple((key, {sub: (f.column, f.read, f"{keyed.label} {sub}".lstrip()) for sub, f in keyed.fields.items()})
+KEYED_FIELDS = tuple((key, {sub: (f.column, f.read, f"{keyed.label} {sub}".lstrip()) for sub, f in keyed.fields.items()})
                for key, keyed in KEYED_LISTS.items())
 
 SCORE_COLUMNS = tuple(f.column for f in KEYED_LISTS["score"].fields.values())
@@ -448,7 +448,7 @@ def _parse_meta(lines: list[str], row: dict[str, Any], warnings: list[str]) -> N
     for key, column in PLAIN_LISTS.items():
         if key in lists:
             row[column] = lists[key]
-    for key, fields in _KEYED:
+    for key, fields in KEYED_FIELDS:
         if key in lists:
             rest = _read_keyed(fields, _kv_items(lists[key]), row, warnings)
             if rest:

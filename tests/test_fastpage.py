@@ -278,6 +278,8 @@ def test_meta_boxes_out_of_order_that_are_not_well_formed_agree(change):
      "encoding: not UTF-8, decoded as cp1252"),
     (EXAMPLE.decode().encode("cp1252"), "encoding: not UTF-8, decoded as cp1252"),        # ("•" is 0x95)
     (b"\xef\xbb\xbf" + EXAMPLE.decode().replace("\n", "\r\n").encode("cp1252"), "encoding: not UTF-8, decoded as cp1252"),
+    (b"\xef\xbb\xbf" * 2 + EXAMPLE.replace(b"production checks", b"production \xc3\xa9 \xff checks"),   # (a BOM kept)
+     "encoding: UTF-8 with 1 invalid byte replaced by U+FFFD"),
     (EXAMPLE.replace(b"production checks", b"production \xc3\xa9 \xff checks"),
      "encoding: UTF-8 with 1 invalid byte replaced by U+FFFD"),
 ])
@@ -287,6 +289,37 @@ def test_pages_that_are_not_utf8_take_the_fast_path_with_their_warning(data, war
     row = fast(data)
     assert row["warnings"] == [warning] == full(data)["warnings"]
     assert row["stack"] == ["next.js", "frontend", "typescript"]
+
+
+BAD_VALUES = [("view count178481", "view countn/a"), ("view count178481", "view count1,23,4"),
+              ("view count178481", "view count"), ("reading time6", "reading time6 min"), ("reading time6", "reading time"),
+              ("reading time6", "reading timesoon"), ("  • quality: 93", "  • quality: 130"),
+              ("  • freshness: 48", "  • freshness: -4"), ("  • depth: 85", "  • depth: n/a"),
+              ("  • has images: 0", "  • has images: yes"), ("  • image heavy: 0", "  • image heavy: maybe"),
+              ("  • last reviewed: 2018-02-10", "  • last reviewed: 2019-02-30"),
+              ("  • last reviewed: 2018-02-10", "  • last reviewed: 10/02/2018"),
+              ("  • last reviewed: 2018-02-10", "  • last reviewed: none"),
+              ("  • paragraphs: 6", "  • paragraphs: 99999999999"), ("  • seed: 6908", "  • seed: 1e3")]
+
+
+@pytest.mark.parametrize("old,new", BAD_VALUES)
+def test_values_that_do_not_parse_take_the_fast_path_with_the_full_parsers_warnings(old, new):
+    """A number, date or flag that does not parse: NULL and the full parser's warning, from its own readers."""
+    data = edit(old, new)
+    assert check(data)
+    row = fast(data)
+    assert row["warnings"] == full(data)["warnings"]
+
+
+def test_several_bad_values_give_the_warnings_in_the_full_parsers_order():
+    data = EXAMPLE
+    for old, new in BAD_VALUES[::3]:
+        data = edit(old, new, data)
+    for page in (data, restyled("  - ", "    - ", data), data.decode().replace("production checks", "déjà vu").encode("cp1252")):
+        assert check(page)
+        assert len(fast(page)["warnings"]) >= 4 and fast(page)["warnings"] == full(page)["warnings"]
+    head, blocks, tail = meta_blocks(data)
+    assert check((head + "\n".join(blocks[::-1] + ["authorjane doe"]) + tail).encode())
 
 
 TOKENS = st.sampled_from([
