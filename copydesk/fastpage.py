@@ -3,10 +3,13 @@
 Most pages of a corpus are printed by one template: the meta box's keys in the format's
 order (``../shared/formats/page-dump.md``), ``  • `` bullets, plain numbers, ISO dates, no
 unknown keys.  :func:`match` reads such a page with a few C-level byte and string operations and
-one match of :data:`_META` (a page with the format's other bullets, "-", "*" or tab-indented, or
-with its keys in another order: with a second match, once they are put as the template puts them),
-and :func:`columns` turns a chunk's matches into Arrow columns with vectorised compute functions
-(numbers, flags, lists, the JSON of the outline and the entities); :func:`match` returns ``None`` for any other page, which the importer then parses with
+one match of :data:`_META`.  The format's other bullets ("-", "*", tab-indented), keys in another
+order, unknown keys, a file that is not UTF-8 and values that do not parse take a second match
+(the box put as the template prints it; :data:`_META_ANY`), with the full parser's own functions
+for what it reads differently (:func:`_rearranged`, :func:`_not_utf8`, :func:`_read_values`).
+:func:`columns` turns a chunk's matches into Arrow columns with vectorised compute functions
+(numbers, flags, lists, the JSON of the outline and the entities).  :func:`match` returns ``None``
+for any other page, which the importer then parses with
 :func:`~copydesk.parse.parse_page`.  So the fast path needs to be right only where it says yes: it
 takes a page only when every rule of the full parser that could apply to it gives the value the
 pattern captures (each guard below names the rule it stands for), and the tests and
@@ -90,7 +93,7 @@ _META = _meta_pattern(False)
 _META_ANY = _meta_pattern(True)
 
 
-# The keys of the meta box in the format's order (:func:`_in_order`): a block starts at a line that is
+# The keys of the meta box in the format's order (:func:`_rearranged`): a block starts at a line that is
 # neither blank nor a bullet (nor starts like one), with one of them (the longest first: none is
 # another's start but "hash", whose match stands for the full parser's reading of "hashtags" too).
 _KEYS = ("topic", "summary", "ai outline", "ai brief", "stack", "tools", "code language", "difficulty",
@@ -117,7 +120,8 @@ _READ = (*((GROUPS.index(f.column), f.read, key, True) for key, f in parse.SCALA
            if f.read is not parse.read_text),
          *((GROUPS.index(column), read, label, False) for _key, fields in parse.KEYED_FIELDS
            for column, read, label in fields.values() if read is not parse.read_text))
-_JOINED = ("title", "article_hash", *GROUPS, "extra_meta", "warning")   # a match's values joined by NUL (absent: "\1")
+# A match's values joined by NUL (absent: "\1"; its warnings joined by "\2")
+_JOINED = ("title", "article_hash", *GROUPS, "extra_meta", "warning")
 _OPTIONAL = ("topic", "summary", "ai_brief", "code_language", "difficulty", "reference", "content_hash")
 _INTS = ("reading_time", "score_quality", "score_freshness", "score_depth", "score_clarity", "paragraphs", "seed")
 _FLAGS = ("ai_generated_style", "has_images", "image_heavy", "needs_human_review")
@@ -129,8 +133,8 @@ _STR = pa.string()
 
 def match(data: bytes) -> tuple | None:
     """A well-formed page's values as read: (its body as UTF-8 bytes; its title, article hash, the
-    groups of :data:`GROUPS`, its extra_meta and its warning joined by NUL; its post id; its
-    warnings), or None when the page is not one the fast path reads (then
+    groups of :data:`GROUPS`, its extra_meta and its warnings joined by NUL; its post id; its
+    warnings; whether the full parser's readers read its values), or None when the page is not one the fast path reads (then
     :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns matches into columns."""
     if len(data) > MAX_FILE_BYTES:
         return None
@@ -233,7 +237,6 @@ def _read_values(m: re.Match, warnings: list[str]) -> list[str]:
     return values
 
 
-
 def _rearranged(meta: str) -> tuple[str, str] | None:
     """A meta box with keys in another order, or keys the format does not know, as the template would
     print it, and the JSON of its unknown keys (``extra_meta``, as the full parser builds it; "\1":
@@ -281,7 +284,7 @@ def post_id(matched: tuple) -> str:
 
 
 def warnings(matched: tuple) -> tuple[str, ...]:
-    """The page's warnings (the encoding it was read with, when it is not UTF-8)."""
+    """The page's warnings: the encoding it was read with (when it is not UTF-8), then its values'."""
     return matched[3]
 
 
