@@ -260,7 +260,7 @@ def _bullet_styles(rng: random.Random, text: str) -> str:
 def _meta_order(rng: random.Random, text: str) -> str:
     """The meta box's blocks (a line not indented and the indented lines after it) in another order,
     some of them moved, or two swapped; sometimes one dropped, repeated or joined to another, or
-    unknown keys inserted among them."""
+    unknown keys inserted among them; or some dropped, in order."""
     at = text.rfind("post meta\n")
     end = text.rfind("\nSimilar Posts")
     if at < 0 or end < at:
@@ -273,9 +273,12 @@ def _meta_order(rng: random.Random, text: str) -> str:
             blocks[-1].append(line)
         else:
             blocks.append([line])
-    op = rng.randrange(8)
+    op = rng.randrange(9)
     if op == 0:
         rng.shuffle(blocks)
+    elif op == 8:                                          # keys missing, the order kept
+        for _ in range(rng.randint(1, 3)):
+            del blocks[rng.randrange(len(blocks))]
     elif op >= 6:                                          # unknown keys among them (and the order kept or not)
         for _ in range(rng.randint(1, 3)):
             blocks.insert(rng.randrange(len(blocks) + 1), rng.choice(_UNKNOWN).split("\n"))

@@ -55,41 +55,46 @@ _LIST = r"((?:  • \S[^\n]*\n)*)"             # the items of a plain list, as o
 _HEAD = re.compile(r"(?:[\s|]*\n)*")          # blank lines and page chrome ("| | |") before the title
 def _meta_pattern(any_value: bool) -> re.Pattern:
     """The meta box as the template prints it; ``any_value``: the values the full parser reads as
-    numbers, dates or flags may be any text (:data:`_META_ANY`)."""
+    numbers, dates or flags may be any text, and any key but the payload (the post's id) may be
+    missing (:data:`_META_ANY`)."""
     def typed(pattern: str, scalar: bool = False) -> str:
         return (_V + "?" if scalar else _V) if any_value else pattern
+
+    def block(pattern: str) -> str:
+        return f"(?:{pattern})?" if any_value else pattern
     score = typed("(100|[0-9]{1,2})")
     flag = typed("([01])")
-    return re.compile(
-        rf"({_NOT_HEADER_START}(?:[^\n]*\S)?) post meta\n\n"
-        rf"topic{_V}?\n"
-        rf"summary{_V}?\n"
-        rf"ai outline\n  • context: {_V}\n  • problem: {_V}\n  • stack: {_V}\n  • recommended action: {_V}\n"
-        rf"ai brief{_V}?\n"
-        rf"stack\n{_LIST}"
-        rf"tools\n{_LIST}"
-        rf"code language{_V}?\n"
-        rf"difficulty{_V}?\n"
-        rf"reading time{typed('([0-9]{1,5})', True)}\n"
-        rf"view count{typed('([0-9]{1,18}|[0-9]{1,3}(?:,[0-9]{3}){1,5})', True)}\n"
-        rf"score\n  • quality: {score}\n  • freshness: {score}\n  • depth: {score}\n  • clarity: {score}\n"
-        rf"revision\n  • status: {_V}\n  • version: {_V}\n"
-        rf"(?:  • last reviewed: {typed('([0-9]{4}-[0-9]{2}-[0-9]{2}|never)')}\n)?"
-        rf"reference{_V}?\n"
-        rf"hash{_V}?\n"
-        rf"flags\n  • ai generated style: {flag}\n  • has images: {flag}\n  • image heavy: {flag}\n"
-        rf"  • needs human review: {flag}\n"
-        rf"checklist\n{_LIST}"
-        r"entities\n((?:    • name: \S[^\n]*\n    • type: \S[^\n]*\n)*)"
+    return re.compile("".join((
+        rf"({_NOT_HEADER_START}(?:[^\n]*\S)?) post meta\n\n",
+        block(rf"topic{_V}?\n"),
+        block(rf"summary{_V}?\n"),
+        block(rf"ai outline\n  • context: {_V}\n  • problem: {_V}\n  • stack: {_V}\n  • recommended action: {_V}\n"),
+        block(rf"ai brief{_V}?\n"),
+        block(rf"stack\n{_LIST}"),
+        block(rf"tools\n{_LIST}"),
+        block(rf"code language{_V}?\n"),
+        block(rf"difficulty{_V}?\n"),
+        block(rf"reading time{typed('([0-9]{1,5})', True)}\n"),
+        block(rf"view count{typed('([0-9]{1,18}|[0-9]{1,3}(?:,[0-9]{3}){1,5})', True)}\n"),
+        block(rf"score\n  • quality: {score}\n  • freshness: {score}\n  • depth: {score}\n  • clarity: {score}\n"),
+        block(rf"revision\n  • status: {_V}\n  • version: {_V}\n"
+              rf"(?:  • last reviewed: {typed('([0-9]{4}-[0-9]{2}-[0-9]{2}|never)')}\n)?"),
+        block(rf"reference{_V}?\n"),
+        block(rf"hash{_V}?\n"),
+        block(rf"flags\n  • ai generated style: {flag}\n  • has images: {flag}\n  • image heavy: {flag}\n"
+              rf"  • needs human review: {flag}\n"),
+        block(rf"checklist\n{_LIST}"),
+        block(r"entities\n((?:    • name: \S[^\n]*\n    • type: \S[^\n]*\n)*)"),
         rf"payload\n  • source id: {_V}\n  • generator: {_V}\n  • paragraphs: {typed('([0-9]{1,9})')}\n"
-        rf"  • scenario: {_V}\n  • seed: {typed('([0-9]{1,18})')}\n"
-        rf"notes\n{_LIST}"
-        r"\nSimilar Posts(?:\n|\Z)")
+        rf"  • scenario: {_V}\n  • seed: {typed('([0-9]{1,18})')}\n",
+        block(rf"notes\n{_LIST}"),
+        r"\nSimilar Posts(?:\n|\Z)")))
 
 
 _META = _meta_pattern(False)
-# A meta box printed by the template whose numbers, dates or flags may not parse: their values are
-# read by the full parser's readers, which give its warnings (:func:`_read_values`).
+# A meta box printed by the template whose numbers, dates or flags may not parse (their values are
+# read by the full parser's readers, which give its warnings: :func:`_read_values`), or that lacks keys
+# (NULL, as the full parser leaves them).
 _META_ANY = _meta_pattern(True)
 
 
@@ -210,7 +215,7 @@ def _match(data: bytes, warning: str) -> tuple | None:
                 groups = _read_values(m, warnings)       # (read as the full parser reads it)
                 any_value = True
     entities = m.group(_ENTITIES)
-    if entities.count("    • ") != entities.count("\n"):
+    if entities is not None and entities.count("    • ") != entities.count("\n"):
         return None                                      # (an entity's text holding a bullet: see columns())
     title = head[title_at:title_end].strip()
     body = data[len(head[:title_end + 1].encode("utf-8")):start].strip(b"\n")    # (UTF-8, as bytes)
@@ -294,12 +299,16 @@ def _escaped(values: pa.Array) -> pa.Array:
 
 
 def _list_column(blocks: pa.Array) -> pa.Array:
-    """Plain lists' blocks ("  • a\n  • b\n", or "") as list<string> (["a", "b"], or [])."""
+    """Plain lists' blocks ("  • a\n  • b\n", or "", or NULL: no such key) as list<string> (["a", "b"],
+    or [], or NULL)."""
+    missing = blocks.is_null() if blocks.null_count else None
+    if missing is not None:
+        blocks = blocks.fill_null("")
     split = pc.split_pattern(pc.utf8_slice_codeunits(blocks, 4, -1), "\n  • ")
     lengths = pc.if_else(pc.equal(blocks, ""), 0, pc.list_value_length(split)).to_numpy()
     values = split.flatten()
     values = values.filter(pc.not_equal(values, ""))    # (an item is never empty: only an empty block's)
-    return pa.ListArray.from_arrays(pa.array(offsets(lengths, np.int32)), values)
+    return pa.ListArray.from_arrays(pa.array(offsets(lengths, np.int32)), values, mask=missing)
 
 
 def columns(matched: list[tuple]) -> dict[str, pa.Array]:
@@ -319,14 +328,15 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
     absent = pa.scalar(None, _STR)
     for name in (*_OPTIONAL, "last_reviewed"):
         raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
+    if any(any_value):      # (values read by the full parser's readers, keys missing: "\1" is NULL)
+        for name in ("view_count", *_INTS, *_FLAGS, "status", "version", *_LISTS, "entities",
+                     *(name for _key, name in _OUTLINE)):
+            raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
     out = {name: raw[name] for name in ("title", "article_hash", "post_id", "site", "status", "version",
                                        "generator", "scenario", *_OPTIONAL)}
     out["body"] = pa.array(body, pa.binary()).view(_STR)        # (valid UTF-8: match() decoded it)
     out["last_reviewed"] = pc.cast(pc.if_else(pc.equal(raw["last_reviewed"], "never"), absent,
                                               raw["last_reviewed"]), pa.date32())
-    if any(any_value):                  # (values read by the full parser's readers: "\1" is NULL)
-        for name in ("view_count", *_INTS, *_FLAGS):
-            raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
     out["view_count"] = pc.cast(pc.replace_substring(raw["view_count"], ",", ""), pa.int64())
     for name in _INTS:
         out[name] = pc.cast(raw[name], pa.int64())

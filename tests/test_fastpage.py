@@ -231,6 +231,23 @@ def test_unknown_or_odd_blocks_beside_known_ones_agree(block):
         check((head + "\n".join(blocks[:at] + [block] + blocks[at:]) + tail).encode())
 
 
+@pytest.mark.parametrize("missing", [[i] for i in range(19)] + [[0, 1, 5, 6, 18], list(range(17)), [10, 11, 14]])
+def test_missing_meta_keys_take_the_fast_path_as_nulls(missing):
+    """A meta box without some of its keys (any but the payload, whose source id is the post's id):
+    NULLs, as the full parser leaves them, in any order and with the other irregularities."""
+    head, blocks, tail = meta_blocks()
+    kept = [b for i, b in enumerate(blocks) if i not in missing]
+    data = (head + "\n".join(kept) + tail).encode()
+    payload = blocks.index(next(b for b in blocks if b.startswith("payload")))
+    assert check(data) == (payload not in missing)
+    for page in (data, (head + "\n".join(kept[::-1] + ["authorjane doe"]) + tail).encode(),
+                 restyled("\t• ", "\t\t• ", edit("view count178481", "view countn/a", data)) if 9 not in missing else data):
+        check(page)
+    if payload not in missing:
+        row, want = fast(data), full(data)
+        assert [c for c in row if row[c] is None] == [c for c in want if want[c] is None]
+
+
 @pytest.mark.parametrize("change", ["drop", "twice", "blank", "joined", "unknown", "unknown list", "hashtags",
                                     "cut", "bullet first", "footer twice", "no blank after header",
                                     "two blanks after header", "blank after a scalar"])
