@@ -98,14 +98,13 @@ _META = _meta_pattern(False)
 _META_ANY = _meta_pattern(True)
 
 
-# The keys of the meta box in the format's order (:func:`_rearranged`): a block starts at a line that is
-# neither blank nor a bullet (nor starts like one), with one of them (the longest first: none is
-# another's start but "hash", whose match stands for the full parser's reading of "hashtags" too).
+# The keys of the meta box in the order of :data:`_META` (:func:`_rearranged`: the full parser's list and
+# scalar keys, parse.LIST_KEYS and parse.SCALAR_KEYS), and where a block of the box starts: at a line
+# that is neither blank nor a bullet (nor starts like one).
 _KEYS = ("topic", "summary", "ai outline", "ai brief", "stack", "tools", "code language", "difficulty",
          "reading time", "view count", "score", "revision", "reference", "hash", "flags", "checklist",
          "entities", "payload", "notes")
 _KEY_RANK = {key: i for i, key in enumerate(_KEYS)}
-_BLOCK_KEY = re.compile("|".join(sorted(_KEYS, key=len, reverse=True)))
 _BLOCK_START = re.compile(r"\n(?=" + _NOT_HEADER_START + ")")
 
 
@@ -139,8 +138,9 @@ _STR = pa.string()
 def match(data: bytes) -> tuple | None:
     """A well-formed page's values as read: (its body as UTF-8 bytes; its title, article hash, the
     groups of :data:`GROUPS`, its extra_meta and its warnings joined by NUL; its post id; its
-    warnings; whether the full parser's readers read its values), or None when the page is not one the fast path reads (then
-    :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns matches into columns."""
+    warnings; whether the full parser's readers read its values), or None when the page is not one
+    the fast path reads (then :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns
+    matches into columns."""
     if len(data) > MAX_FILE_BYTES:
         return None
     return _match(data, "\1")
@@ -261,13 +261,12 @@ def _rearranged(meta: str) -> tuple[str, str] | None:
         if not block:                                    # (more blank lines after the header: skipped by both)
             continue
         line, bullets, _items = block.partition("\n")
+        # the key as the full parser knows it (in another case than the template's, it fails the match)
         low = line.lower()
-        if low in parse.LIST_SET or not bullets and parse.SCALAR_KEY.match(low):
-            key = _BLOCK_KEY.match(block)                # (a known key in another case: no match)
-            if key is None:
-                return None
+        scalar = None if bullets else parse.SCALAR_KEY.match(low)
+        if low in parse.LIST_SET or scalar:
             known.append(block)
-            ranks.append(_KEY_RANK[key.group()])
+            ranks.append(_KEY_RANK[low if scalar is None else scalar.group()])
         else:
             unknown.append(block)
     if not unknown and ranks == sorted(ranks):
@@ -326,7 +325,7 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
         raise ValueError("fastpage: a match does not split into its values")
     raw = {name: values.take(np.arange(i, n * k, k)) for i, name in enumerate(_JOINED)}
     absent = pa.scalar(None, _STR)
-    for name in (*_OPTIONAL, "last_reviewed"):
+    for name in (*_OPTIONAL, "last_reviewed", "extra_meta"):
         raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
     if any(any_value):      # (values read by the full parser's readers, keys missing: "\1" is NULL)
         for name in ("view_count", *_INTS, *_FLAGS, "status", "version", *_LISTS, "entities",
@@ -354,7 +353,7 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
         objects = pc.replace_substring(objects, old, new)
     out["entities"] = pc.binary_join_element_wise("[", pc.utf8_rtrim(objects, ", "), "]", "")
     out["has_meta"] = pa.array(np.ones(n, bool))
-    out["extra_meta"] = pc.if_else(pc.equal(raw["extra_meta"], "\1"), pa.scalar(None, _STR), raw["extra_meta"])
+    out["extra_meta"] = raw["extra_meta"]
     warned = pc.not_equal(raw["warning"], "\1")                 # (the warnings joined by "\2")
     split = pc.split_pattern(raw["warning"].filter(warned), "\2")
     lengths = np.zeros(n, np.int32)

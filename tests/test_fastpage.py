@@ -46,6 +46,12 @@ def edit(old: str, new: str, data: bytes = EXAMPLE) -> bytes:
     return text.replace(old, new, 1).encode("utf-8")
 
 
+def test_the_fast_paths_keys_are_the_full_parsers():
+    """The meta box's keys as the fast path orders them (fastpage._KEYS) are the full parser's keys."""
+    from copydesk import parse
+    assert sorted(fastpage._KEYS) == sorted((*parse.SCALAR_KEYS, *parse.LIST_KEYS))
+
+
 def test_the_example_page_takes_the_fast_path():
     row = fast(EXAMPLE)
     assert row is not None and row == full(EXAMPLE)
