@@ -51,6 +51,21 @@ def on_cluster(local_cluster, tmp_path):
         yield cl
 
 
+@pytest.fixture
+def own_cluster(tmp_path):
+    """For a test that kills a worker: a LocalCluster of its own (2 worker processes, 1 thread each)
+    and a copydesk Cluster connected to it, as (LocalCluster, Cluster).  It is closed after the test,
+    so no later test waits for the worker its nanny restarts (once more than 150 s in CI)."""
+    from distributed import LocalCluster
+    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        with clustermod.connect(lc.scheduler_address, str(tmp_path / "stage")) as cl:
+            cl.client.wait_for_workers(2, timeout=30)
+            yield lc, cl
+    finally:
+        lc.close()
+
+
 def _db(tmp_path: Path, name: str, posts: pd.DataFrame) -> Path:
     path = tmp_path / name
     with dbmod.session(path) as con:
@@ -128,7 +143,8 @@ def test_cli_duplicates_on_a_scheduler(small_corpus, local_cluster, tmp_path):
     assert not any((tmp_path / "st").iterdir())        # the run's stage folder is removed
 
 
-def test_a_worker_killed_mid_run_leaves_the_old_or_the_new_result(small_corpus, on_cluster, tmp_path):
+def test_a_worker_killed_mid_run_leaves_the_old_or_the_new_result(small_corpus, own_cluster, tmp_path):
+    on_cluster = own_cluster[1]
     posts = small_corpus[0].iloc[:700]
     copies = posts.head(8).assign(post_id=lambda d: d["post_id"] + "-copy")
     path = _db(tmp_path, "kill.duckdb", posts)
@@ -169,7 +185,6 @@ def test_a_worker_killed_mid_run_leaves_the_old_or_the_new_result(small_corpus, 
         pd.testing.assert_frame_equal(got[1], old[1])
         assert runs == 1
     assert len(old[0]) < len(expected[0]) and len(old[1]) < len(expected[1])
-    on_cluster.client.wait_for_workers(2, timeout=150)       # the nanny restarts the worker
 
 
 def _refreshed(path: Path) -> Path:
@@ -272,7 +287,7 @@ def _set_allowed_failures(n, dask_scheduler=None):
 
 @pytest.mark.parametrize("allowed_failures", [3, 0], ids=["retried", "fails-whole"])
 def test_a_worker_killed_during_a_dask_import_leaves_the_earlier_import_or_the_whole_new_one(
-        allowed_failures, on_cluster, local_cluster, tmp_path, monkeypatch):
+        allowed_failures, own_cluster, tmp_path, monkeypatch):
     """A parse task's worker is SIGKILLed while the task runs.  With the scheduler's default
     ``allowed-failures`` the task is rerun on a live worker and the import ends as a local one does;
     with 0 the import fails whole, with one line, and the database keeps the earlier import (the
@@ -294,6 +309,7 @@ def test_a_worker_killed_during_a_dask_import_leaves_the_earlier_import_or_the_w
     assert (new["import_files"]["batch_id"] == "2").sum() > 150 and len(new["posts"]) > len(old["posts"])
     assert (new["import_files"]["outcome"] == "updated").sum() == 1      # the edited page: a new revision
 
+    local_cluster, on_cluster = own_cluster
     client, markers = on_cluster.client, tmp_path / "markers"
     markers.mkdir()
     pids = set(client.run(os.getpid).values())
@@ -318,8 +334,7 @@ def test_a_worker_killed_during_a_dask_import_leaves_the_earlier_import_or_the_w
     finally:
         (markers / "go").touch()
         client.run_on_scheduler(_set_allowed_failures, before)
-        client.wait_for_workers(2, timeout=150)               # the nanny restarts the killed worker
-        client.run(_release_parsers)
+        client.run(_release_parsers)                          # (the cluster is the test's own: no wait for the restart)
     result = outcome["result"]
     if allowed_failures:                                     # rerun on the live worker: the local import's rows
         assert result.exit_code == 0, result.output
