@@ -42,3 +42,4 @@ bench: install
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+	find copydesk -name __pycache__ -prune -exec rm -rf {} +
