@@ -1,5 +1,6 @@
-"""The Dask engine on a real LocalCluster (two worker processes, shared by the module): the same
-near-duplicate pairs and clusters, the same imported rows, clean failures."""
+"""The Dask engine on a real LocalCluster (two worker processes, shared by the module; a test that
+kills a worker has its own): the same near-duplicate pairs and clusters, the same imported rows,
+clean failures."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import dask
@@ -32,9 +34,9 @@ CLUSTERS = ("SELECT cluster_id, post_id, cluster_size, is_canonical, canonical_p
             "FROM duplicate_clusters ORDER BY cluster_id, post_id")
 
 
-@pytest.fixture(scope="module")
-def local_cluster():
-    """One LocalCluster (2 worker processes, 1 thread each) for the whole module."""
+@contextmanager
+def _local_cluster():
+    """A LocalCluster of 2 worker processes, 1 thread each, closed on exit."""
     from distributed import LocalCluster
     lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     try:
@@ -43,27 +45,35 @@ def local_cluster():
         lc.close()
 
 
+@contextmanager
+def _connected(lc, tmp_path: Path):
+    """A copydesk Cluster connected to ``lc`` once both its workers are up, staging under tmp_path."""
+    with clustermod.connect(lc.scheduler_address, str(tmp_path / "stage")) as cl:
+        cl.client.wait_for_workers(2, timeout=30)
+        yield cl
+
+
+@pytest.fixture(scope="module")
+def local_cluster():
+    """One LocalCluster for the whole module."""
+    with _local_cluster() as lc:
+        yield lc
+
+
 @pytest.fixture
 def on_cluster(local_cluster, tmp_path):
-    """A copydesk Cluster connected to the module's LocalCluster, staging under tmp_path."""
-    with clustermod.connect(local_cluster.scheduler_address, str(tmp_path / "stage")) as cl:
-        cl.client.wait_for_workers(2, timeout=30)
+    """A copydesk Cluster connected to the module's LocalCluster."""
+    with _connected(local_cluster, tmp_path) as cl:
         yield cl
 
 
 @pytest.fixture
 def own_cluster(tmp_path):
-    """For a test that kills a worker: a LocalCluster of its own (2 worker processes, 1 thread each)
-    and a copydesk Cluster connected to it, as (LocalCluster, Cluster).  It is closed after the test,
-    so no later test waits for the worker its nanny restarts (once more than 150 s in CI)."""
-    from distributed import LocalCluster
-    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    try:
-        with clustermod.connect(lc.scheduler_address, str(tmp_path / "stage")) as cl:
-            cl.client.wait_for_workers(2, timeout=30)
-            yield lc, cl
-    finally:
-        lc.close()
+    """For a test that kills a worker: a LocalCluster of its own and a copydesk Cluster connected to
+    it, as (LocalCluster, Cluster).  It is closed after the test, so no later test waits for the
+    worker its nanny restarts (once more than 150 s in CI)."""
+    with _local_cluster() as lc, _connected(lc, tmp_path) as cl:
+        yield lc, cl
 
 
 def _db(tmp_path: Path, name: str, posts: pd.DataFrame) -> Path:
@@ -263,7 +273,7 @@ def _hold_parsers(markers: str) -> None:
     """On a worker: each parse task first leaves ``started-<pid>`` in ``markers``, then waits (up to
     20 s) for the file ``go`` there, so that a task is certainly running when its worker is killed."""
     from copydesk import importer as imp
-    original = getattr(imp._process_packed, "original", imp._process_packed)
+    original = imp._process_packed                           # (the test's own cluster: held once per worker)
 
     def held(*args):
         Path(markers, f"started-{os.getpid()}").touch()
@@ -271,18 +281,11 @@ def _hold_parsers(markers: str) -> None:
         while not Path(markers, "go").exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         return original(*args)
-    held.original = original
     imp._process_packed = held
 
 
-def _release_parsers() -> None:
-    from copydesk import importer as imp
-    imp._process_packed = getattr(imp._process_packed, "original", imp._process_packed)
-
-
 def _set_allowed_failures(n, dask_scheduler=None):
-    before, dask_scheduler.allowed_failures = dask_scheduler.allowed_failures, n
-    return before
+    dask_scheduler.allowed_failures = n
 
 
 @pytest.mark.parametrize("allowed_failures", [3, 0], ids=["retried", "fails-whole"])
@@ -313,7 +316,7 @@ def test_a_worker_killed_during_a_dask_import_leaves_the_earlier_import_or_the_w
     client, markers = on_cluster.client, tmp_path / "markers"
     markers.mkdir()
     pids = set(client.run(os.getpid).values())
-    before = client.run_on_scheduler(_set_allowed_failures, allowed_failures)
+    client.run_on_scheduler(_set_allowed_failures, allowed_failures)   # (the test's own cluster: not restored)
     client.run(_hold_parsers, str(markers))
     outcome = {}
     cmd = ["import", str(pages), "--db", str(db), "--engine", "dask", "--scheduler", local_cluster.scheduler_address,
@@ -333,8 +336,6 @@ def test_a_worker_killed_during_a_dask_import_leaves_the_earlier_import_or_the_w
         assert not thread.is_alive()
     finally:
         (markers / "go").touch()
-        client.run_on_scheduler(_set_allowed_failures, before)
-        client.run(_release_parsers)                          # (the cluster is the test's own: no wait for the restart)
     result = outcome["result"]
     if allowed_failures:                                     # rerun on the live worker: the local import's rows
         assert result.exit_code == 0, result.output
