@@ -30,6 +30,11 @@ from .arrays import offsets
 from . import parse
 from .parse import MAX_FILE_BYTES
 
+try:            # the match of a page the template printed, in C (copydesk/_fastmeta.c): built by
+    from ._fastmeta import match as _c_match     # ``make install``; without it, the Python below
+except ImportError:                              # reads every page, a few times slower
+    _c_match = None
+
 # The fast path's byte checks, with one ``bytes.translate``: every control byte but the line feed
 # and the tab becomes NUL (the full parser removes some with a warning, turns \r into line ends, and
 # strips \v, \f), and the tab and every byte that can end the UTF-8 of a whitespace character
@@ -143,6 +148,10 @@ def match(data: bytes) -> tuple | None:
     matches into columns."""
     if len(data) > MAX_FILE_BYTES:
         return None
+    if _c_match is not None:
+        found = _c_match(data)          # (None: not a page it reads as it is; the Python decides)
+        if found is not None:
+            return found
     return _match(data, "\1")
 
 
@@ -222,8 +231,8 @@ def _match(data: bytes, warning: str) -> tuple | None:
     digest = hashlib.blake2b(title.encode("utf-8"), digest_size=16)
     digest.update(b"\n")
     digest.update(body)
-    return (body, "\0".join((title, digest.hexdigest(), *groups, extra, "\2".join(warnings) if warnings else "\1")),
-            m.group(_POST_ID), tuple(warnings), any_value)
+    joined = "\0".join((title, digest.hexdigest(), *groups, extra, "\2".join(warnings) if warnings else "\1"))
+    return body, joined.encode("utf-8"), m.group(_POST_ID), tuple(warnings), any_value
 
 
 def _read_values(m: re.Match, warnings: list[str]) -> list[str]:
@@ -320,7 +329,7 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
     n, k = len(matched), len(_JOINED)
     found, source_files, shas = zip(*matched)
     body, joined, _ids, _warnings, any_value = zip(*found)
-    values = pc.split_pattern(pa.array(joined, _STR), "\0").flatten()
+    values = pc.split_pattern(pa.array(joined, pa.binary()).view(_STR), "\0").flatten()   # (UTF-8: decoded)
     if len(values) != n * k:
         raise ValueError("fastpage: a match does not split into its values")
     raw = {name: values.take(np.arange(i, n * k, k)) for i, name in enumerate(_JOINED)}

@@ -1,0 +1,617 @@
+/* copydesk._fastmeta: the fast path's match of a page the template printed, in C.
+ *
+ * match(data: bytes) gives what copydesk.fastpage._match(data, "\1") gives for a page whose meta box
+ * matches fastpage._META as it is (keys in the format's order, "  • " bullets, plain numbers, valid
+ * ISO dates, no unknown keys), after the only two changes its bytes may need (a UTF-8 BOM dropped,
+ * CRLF line ends read as LF), and None for every other page: copydesk.fastpage then reads it in
+ * Python (fastpage._match), as it reads every page when this module is not built.
+ *
+ * So this code needs to be right only where it says yes.  Each step below names the Python it stands
+ * for; where it is not sure the Python gives the same (a character outside ASCII where the Python
+ * reads Unicode whitespace or case, say), it says no.  tests/test_fastmeta.py and
+ * bench/parser_diff.py compare it with the Python on every page of generated and mutated corpora.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct { Py_ssize_t start, end; } Span;     /* end < 0: the group did not match ("\1") */
+
+/* fastpage._CHECK: every control byte but \n and \t becomes NUL; \t and every byte that can end the
+ * UTF-8 of a whitespace character become a space; E, T, A become lower case. */
+static unsigned char CHECK[256];
+
+static void build_check(void)
+{
+    static const unsigned char space_ends[] = {0x20, 0x85, 0xA0, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86,
+                                               0x87, 0x88, 0x89, 0x8A, 0xA8, 0xA9, 0xAF, 0x9F};
+    for (int b = 0; b < 256; b++) {
+        int space = (b == 9);
+        for (size_t i = 0; i < sizeof space_ends; i++)
+            space |= (b == space_ends[i]);
+        if (space)
+            CHECK[b] = 32;
+        else if ((b < 32 && b != 10) || b == 127)
+            CHECK[b] = 0;
+        else if (b == 'E' || b == 'T' || b == 'A')
+            CHECK[b] = (unsigned char)(b + 32);
+        else
+            CHECK[b] = (unsigned char)b;
+    }
+}
+
+/* The code point at p[i] (valid UTF-8, i < n), and its length in bytes. */
+static Py_UCS4 code_point(const unsigned char *p, Py_ssize_t i, int *len)
+{
+    unsigned char c = p[i];
+    if (c < 0x80) {
+        *len = 1;
+        return c;
+    }
+    if (c < 0xE0) {
+        *len = 2;
+        return ((Py_UCS4)(c & 0x1F) << 6) | (p[i + 1] & 0x3F);
+    }
+    if (c < 0xF0) {
+        *len = 3;
+        return ((Py_UCS4)(c & 0x0F) << 12) | ((Py_UCS4)(p[i + 1] & 0x3F) << 6) | (p[i + 2] & 0x3F);
+    }
+    *len = 4;
+    return ((Py_UCS4)(c & 0x07) << 18) | ((Py_UCS4)(p[i + 1] & 0x3F) << 12)
+           | ((Py_UCS4)(p[i + 2] & 0x3F) << 6) | (p[i + 3] & 0x3F);
+}
+
+/* The regular expression's \s (and str.strip()'s whitespace): Python's own test. */
+static int space_at(const unsigned char *p, Py_ssize_t i, Py_ssize_t n)
+{
+    int len;
+    if (i >= n)
+        return 0;
+    return Py_UNICODE_ISSPACE(code_point(p, i, &len));
+}
+
+/* A match of fastpage._META, as it goes. */
+typedef struct {
+    const unsigned char *p;
+    Py_ssize_t n, pos;
+} Cursor;
+
+static int lit(Cursor *c, const char *text)
+{
+    size_t len = strlen(text);
+    if ((size_t)(c->n - c->pos) < len || memcmp(c->p + c->pos, text, len) != 0)
+        return 0;
+    c->pos += (Py_ssize_t)len;
+    return 1;
+}
+
+/* The end of the line at pos (the place of its \n), or -1 when no \n follows. */
+static Py_ssize_t line_end(const Cursor *c, Py_ssize_t pos)
+{
+    const unsigned char *at = memchr(c->p + pos, '\n', (size_t)(c->n - pos));
+    return at == NULL ? -1 : (Py_ssize_t)(at - c->p);
+}
+
+/* (\S[^\n]*)\n */
+static int value(Cursor *c, Span *g)
+{
+    if (c->pos >= c->n || space_at(c->p, c->pos, c->n))
+        return 0;
+    Py_ssize_t e = line_end(c, c->pos);
+    if (e < 0)
+        return 0;
+    g->start = c->pos;
+    g->end = e;
+    c->pos = e + 1;
+    return 1;
+}
+
+/* (\S[^\n]*)?\n */
+static int optional_value(Cursor *c, Span *g)
+{
+    if (c->pos < c->n && c->p[c->pos] == '\n') {
+        g->start = g->end = -1;
+        c->pos++;
+        return 1;
+    }
+    return value(c, g);
+}
+
+/* A line of its own: its text from pos to its \n, which is kept. */
+static int rest_of_line(Cursor *c, Span *g)
+{
+    Py_ssize_t e = line_end(c, c->pos);
+    if (e < 0)
+        return 0;
+    g->start = c->pos;
+    g->end = e;
+    c->pos = e + 1;
+    return 1;
+}
+
+static int all_digits(const unsigned char *p, Py_ssize_t start, Py_ssize_t end)
+{
+    for (Py_ssize_t i = start; i < end; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* ([0-9]{lo,hi})\n */
+static int digits(Cursor *c, Span *g, Py_ssize_t lo, Py_ssize_t hi)
+{
+    if (!rest_of_line(c, g))
+        return 0;
+    Py_ssize_t len = g->end - g->start;
+    return len >= lo && len <= hi && all_digits(c->p, g->start, g->end);
+}
+
+/* (100|[0-9]{1,2})\n */
+static int score(Cursor *c, Span *g)
+{
+    if (!rest_of_line(c, g))
+        return 0;
+    Py_ssize_t len = g->end - g->start;
+    if (len == 3)
+        return memcmp(c->p + g->start, "100", 3) == 0;
+    return len >= 1 && len <= 2 && all_digits(c->p, g->start, g->end);
+}
+
+/* ([01])\n */
+static int flag(Cursor *c, Span *g)
+{
+    if (!rest_of_line(c, g))
+        return 0;
+    return g->end - g->start == 1 && (c->p[g->start] == '0' || c->p[g->start] == '1');
+}
+
+/* ([0-9]{1,18}|[0-9]{1,3}(?:,[0-9]{3}){1,5})\n */
+static int view_count(Cursor *c, Span *g)
+{
+    if (!rest_of_line(c, g))
+        return 0;
+    const unsigned char *p = c->p;
+    Py_ssize_t len = g->end - g->start;
+    if (len >= 1 && len <= 18 && all_digits(p, g->start, g->end))
+        return 1;
+    Py_ssize_t comma = g->start;
+    while (comma < g->end && p[comma] != ',')
+        comma++;
+    Py_ssize_t head = comma - g->start, tail = g->end - comma;
+    if (head < 1 || head > 3 || !all_digits(p, g->start, comma) || tail % 4 != 0 || tail < 4 || tail > 20)
+        return 0;
+    for (Py_ssize_t i = comma; i < g->end; i += 4)
+        if (p[i] != ',' || !all_digits(p, i + 1, i + 4))
+            return 0;
+    return 1;
+}
+
+#define BULLET "  \xe2\x80\xa2 "                        /* "  • " */
+#define DEEP_BULLET "    \xe2\x80\xa2 "                 /* "    • " */
+
+/* ((?:  • \S[^\n]*\n)*): the items of a plain list, as one block.  An item that does not match ends
+ * the block; the key that must follow then fails (no key starts with a space). */
+static void list_block(Cursor *c, Span *g)
+{
+    g->start = c->pos;
+    for (;;) {
+        Cursor at = *c;
+        Span item;
+        if (!lit(&at, BULLET) || !value(&at, &item))
+            break;
+        *c = at;
+    }
+    g->end = c->pos;
+}
+
+/* ((?:    • name: \S[^\n]*\n    • type: \S[^\n]*\n)*) */
+static void entity_block(Cursor *c, Span *g)
+{
+    g->start = c->pos;
+    for (;;) {
+        Cursor at = *c;
+        Span item;
+        if (!lit(&at, DEEP_BULLET "name: ") || !value(&at, &item) || !lit(&at, DEEP_BULLET "type: ")
+            || !value(&at, &item))
+            break;
+        *c = at;
+    }
+    g->end = c->pos;
+}
+
+enum {
+    G_SITE, G_TOPIC, G_SUMMARY, G_O_CONTEXT, G_O_PROBLEM, G_O_STACK, G_O_ACTION, G_AI_BRIEF, G_STACK,
+    G_TOOLS, G_CODE_LANGUAGE, G_DIFFICULTY, G_READING_TIME, G_VIEW_COUNT, G_SCORE_QUALITY,
+    G_SCORE_FRESHNESS, G_SCORE_DEPTH, G_SCORE_CLARITY, G_STATUS, G_VERSION, G_LAST_REVIEWED, G_REFERENCE,
+    G_CONTENT_HASH, G_AI_GENERATED_STYLE, G_HAS_IMAGES, G_IMAGE_HEAVY, G_NEEDS_HUMAN_REVIEW, G_CHECKLIST,
+    G_ENTITIES, G_POST_ID, G_GENERATOR, G_PARAGRAPHS, G_SCENARIO, G_SEED, G_NOTES, N_GROUPS
+};
+
+/* fastpage._NOT_HEADER_START's characters but whitespace: the bullets. */
+static int bullet_char(Py_UCS4 ch)
+{
+    return ch == 0x2022 || ch == '-' || ch == '*' || ch == 0x00B7 || ch == 0x2023 || ch == 0x25AA
+           || ch == 0x25E6;
+}
+
+/* The last code point of p[start:end] (valid UTF-8, start < end). */
+static Py_UCS4 last_code_point(const unsigned char *p, Py_ssize_t start, Py_ssize_t end)
+{
+    Py_ssize_t i = end - 1;
+    while (i > start && (p[i] & 0xC0) == 0x80)
+        i--;
+    int len;
+    return code_point(p, i, &len);
+}
+
+/* fastpage._META.match(meta), meta = p[0:n]: its groups in g, and where the match ends. */
+static int match_meta(const unsigned char *p, Py_ssize_t n, Span *g, Py_ssize_t *match_end)
+{
+    Cursor cur = {p, n, 0}, *c = &cur;
+    /* ({_NOT_HEADER_START}(?:[^\n]*\S)?) post meta\n\n: the header line is the one the caller found
+     * " post meta\n" in, so the site is all of the line before it. */
+    Py_ssize_t e = line_end(c, 0);
+    if (e < 10 || memcmp(p + e - 10, " post meta", 10) != 0 || e + 1 >= n || p[e + 1] != '\n')
+        return 0;
+    Py_ssize_t site_end = e - 10;
+    if (site_end < 1)
+        return 0;
+    int len;
+    Py_UCS4 first = code_point(p, 0, &len);
+    if (Py_UNICODE_ISSPACE(first) || bullet_char(first))
+        return 0;
+    if (len < site_end && Py_UNICODE_ISSPACE(last_code_point(p, 0, site_end)))
+        return 0;
+    g[G_SITE].start = 0;
+    g[G_SITE].end = site_end;
+    c->pos = e + 2;
+    if (!(lit(c, "topic") && optional_value(c, &g[G_TOPIC])
+          && lit(c, "summary") && optional_value(c, &g[G_SUMMARY])
+          && lit(c, "ai outline\n" BULLET "context: ") && value(c, &g[G_O_CONTEXT])
+          && lit(c, BULLET "problem: ") && value(c, &g[G_O_PROBLEM])
+          && lit(c, BULLET "stack: ") && value(c, &g[G_O_STACK])
+          && lit(c, BULLET "recommended action: ") && value(c, &g[G_O_ACTION])
+          && lit(c, "ai brief") && optional_value(c, &g[G_AI_BRIEF])
+          && lit(c, "stack\n")))
+        return 0;
+    list_block(c, &g[G_STACK]);
+    if (!lit(c, "tools\n"))
+        return 0;
+    list_block(c, &g[G_TOOLS]);
+    if (!(lit(c, "code language") && optional_value(c, &g[G_CODE_LANGUAGE])
+          && lit(c, "difficulty") && optional_value(c, &g[G_DIFFICULTY])
+          && lit(c, "reading time") && digits(c, &g[G_READING_TIME], 1, 5)
+          && lit(c, "view count") && view_count(c, &g[G_VIEW_COUNT])
+          && lit(c, "score\n" BULLET "quality: ") && score(c, &g[G_SCORE_QUALITY])
+          && lit(c, BULLET "freshness: ") && score(c, &g[G_SCORE_FRESHNESS])
+          && lit(c, BULLET "depth: ") && score(c, &g[G_SCORE_DEPTH])
+          && lit(c, BULLET "clarity: ") && score(c, &g[G_SCORE_CLARITY])
+          && lit(c, "revision\n" BULLET "status: ") && value(c, &g[G_STATUS])
+          && lit(c, BULLET "version: ") && value(c, &g[G_VERSION])))
+        return 0;
+    /* (?:  • last reviewed: ([0-9]{4}-[0-9]{2}-[0-9]{2}|never)\n)?: a line that starts so but does not
+     * match leaves "reference" to match there, which fails. */
+    g[G_LAST_REVIEWED].start = g[G_LAST_REVIEWED].end = -1;
+    if (lit(c, BULLET "last reviewed: ")) {
+        Span *d = &g[G_LAST_REVIEWED];
+        if (!rest_of_line(c, d))
+            return 0;
+        const unsigned char *v = p + d->start;
+        Py_ssize_t vlen = d->end - d->start;
+        int iso = vlen == 10 && all_digits(p, d->start, d->start + 4) && v[4] == '-'
+                  && all_digits(p, d->start + 5, d->start + 7) && v[7] == '-'
+                  && all_digits(p, d->start + 8, d->start + 10);
+        if (!iso && !(vlen == 5 && memcmp(v, "never", 5) == 0))
+            return 0;
+    }
+    if (!(lit(c, "reference") && optional_value(c, &g[G_REFERENCE])
+          && lit(c, "hash") && optional_value(c, &g[G_CONTENT_HASH])
+          && lit(c, "flags\n" BULLET "ai generated style: ") && flag(c, &g[G_AI_GENERATED_STYLE])
+          && lit(c, BULLET "has images: ") && flag(c, &g[G_HAS_IMAGES])
+          && lit(c, BULLET "image heavy: ") && flag(c, &g[G_IMAGE_HEAVY])
+          && lit(c, BULLET "needs human review: ") && flag(c, &g[G_NEEDS_HUMAN_REVIEW])
+          && lit(c, "checklist\n")))
+        return 0;
+    list_block(c, &g[G_CHECKLIST]);
+    if (!lit(c, "entities\n"))
+        return 0;
+    entity_block(c, &g[G_ENTITIES]);
+    if (!(lit(c, "payload\n" BULLET "source id: ") && value(c, &g[G_POST_ID])
+          && lit(c, BULLET "generator: ") && value(c, &g[G_GENERATOR])
+          && lit(c, BULLET "paragraphs: ") && digits(c, &g[G_PARAGRAPHS], 1, 9)
+          && lit(c, BULLET "scenario: ") && value(c, &g[G_SCENARIO])
+          && lit(c, BULLET "seed: ") && digits(c, &g[G_SEED], 1, 18)
+          && lit(c, "notes\n")))
+        return 0;
+    list_block(c, &g[G_NOTES]);
+    /* \nSimilar Posts(?:\n|\Z) */
+    if (!lit(c, "\nSimilar Posts"))
+        return 0;
+    if (c->pos < n) {
+        if (p[c->pos] != '\n')
+            return 0;
+        c->pos++;
+    }
+    *match_end = c->pos;
+    return 1;
+}
+
+/* datetime.date.fromisoformat() of YYYY-MM-DD (digits already checked). */
+static int valid_date(const unsigned char *v)
+{
+    int year = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
+    int month = (v[5] - '0') * 10 + (v[6] - '0');
+    int day = (v[8] - '0') * 10 + (v[9] - '0');
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (year < 1 || month < 1 || month > 12 || day < 1)
+        return 0;
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return day <= days[month - 1] + (month == 2 && leap);
+}
+
+static Py_ssize_t count_of(const unsigned char *p, Py_ssize_t start, Py_ssize_t end, const char *text)
+{
+    size_t len = strlen(text);
+    Py_ssize_t count = 0;
+    const unsigned char *at = p + start, *stop = p + end;
+    while ((size_t)(stop - at) >= len) {
+        const unsigned char *found = memmem(at, (size_t)(stop - at), text, len);
+        if (found == NULL)
+            break;
+        count++;
+        at = found + len;
+    }
+    return count;
+}
+
+/* The length of the UTF-8 sequence at p[i] when it is one bytes.decode("utf-8") accepts (no overlong
+ * form, no surrogate, nothing above U+10FFFF), else 0. */
+static int utf8_length(const unsigned char *p, Py_ssize_t i, Py_ssize_t n)
+{
+    unsigned char c = p[i];
+    if (c >= 0xC2 && c <= 0xDF)
+        return i + 1 < n && (p[i + 1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (i + 2 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] >= 0xA0))
+            return 0;                                       /* overlong; surrogate */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (i + 3 >= n || (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80 || (p[i + 3] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] >= 0x90))
+            return 0;                                       /* overlong; above U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+/* The page's bytes pass the checks of fastpage._match on data.translate(_CHECK) (no control byte,
+ * no line that may end in whitespace, exactly one line ending in "eta" in any case, which is not the
+ * last) and are UTF-8.  Eight bytes at a time where they are all printable ASCII (most of a page). */
+static int checked(const unsigned char *p, Py_ssize_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    Py_ssize_t eta = 0, i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if ((((w - 0x20 * ones) | w | (w + ones)) & highs) == 0) {     /* all in 0x20-0x7e */
+                i += 8;
+                continue;
+            }
+        }
+        Py_ssize_t stop = i + 8 < n ? i + 8 : n;
+        while (i < stop) {
+            unsigned char b = p[i];
+            if (b >= 0x80) {
+                int len = utf8_length(p, i, n);
+                if (len == 0)
+                    return 0;
+                i += len;
+                continue;
+            }
+            if (b == '\n') {
+                if (i > 0 && CHECK[p[i - 1]] == ' ')
+                    return 0;
+                if (i >= 3 && CHECK[p[i - 3]] == 'e' && CHECK[p[i - 2]] == 't' && CHECK[p[i - 1]] == 'a')
+                    eta++;
+            } else if (CHECK[b] == 0)
+                return 0;
+            i++;
+        }
+    }
+    if (n == 0 || CHECK[p[n - 1]] == ' ' || eta != 1)
+        return 0;
+    return !(n >= 3 && CHECK[p[n - 3]] == 'e' && CHECK[p[n - 2]] == 't' && CHECK[p[n - 1]] == 'a');
+}
+
+static PyObject *blake2b, *digest_kwargs, *empty_tuple;
+
+/* match(data) on a copy of the bytes, or on them: see the module's docstring.  Returns None where
+ * the Python must decide; NULL on an error. */
+static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
+{
+    /* The checks of fastpage._match on data.translate(_CHECK): no control byte, no line that may end
+     * in whitespace, exactly one line ending in "eta" (any case), which is not the last; and
+     * bytes.decode("utf-8") of the page succeeds. */
+    if (!checked(p, n))
+        Py_RETURN_NONE;
+    const unsigned char *header = memmem(p, (size_t)n, " post meta\n", 11);
+    if (header == NULL)
+        Py_RETURN_NONE;
+    Py_ssize_t at = header - p, start = at;
+    while (start > 0 && p[start - 1] != '\n')
+        start--;
+    const unsigned char *meta = p + start;
+    Py_ssize_t meta_n = n - start, match_end;
+    Span g[N_GROUPS];
+    if (!match_meta(meta, meta_n, g, &match_end))
+        Py_RETURN_NONE;
+    if (memchr(meta, '\t', (size_t)meta_n) != NULL)
+        Py_RETURN_NONE;
+    /* "similar posts" in meta[m.end():].lower(): said in ASCII only */
+    for (Py_ssize_t i = match_end; i < meta_n; i++)
+        if (meta[i] >= 0x80)
+            Py_RETURN_NONE;
+    for (Py_ssize_t i = match_end; i + 13 <= meta_n; i++)
+        if (PyOS_strnicmp((const char *)meta + i, "similar posts", 13) == 0)
+            Py_RETURN_NONE;
+    /* _HEAD.match(head): the blank and chrome lines before the title; the title, stripped */
+    Py_ssize_t scan = 0, title_at = 0;
+    while (scan < start && (p[scan] == ' ' || p[scan] == '\t' || p[scan] == '\n' || p[scan] == '|')) {
+        if (p[scan] == '\n')
+            title_at = scan + 1;
+        scan++;
+    }
+    if (scan >= start || space_at(p, scan, n))
+        Py_RETURN_NONE;
+    const unsigned char *nl = memchr(p + title_at, '\n', (size_t)(start - title_at));
+    if (nl == NULL)
+        Py_RETURN_NONE;
+    Py_ssize_t title_end = nl - p, t0 = title_at, t1 = title_end;
+    while (t0 < t1 && (p[t0] == ' ' || p[t0] == '\t'))
+        t0++;
+    if (t0 >= t1 || space_at(p, t0, n) || Py_UNICODE_ISSPACE(last_code_point(p, t0, t1)))
+        Py_RETURN_NONE;
+    /* the entities' text holds no bullet of theirs (fastpage.columns splits on it) */
+    Span *ent = &g[G_ENTITIES];
+    if (count_of(meta, ent->start, ent->end, DEEP_BULLET) != count_of(meta, ent->start, ent->end, "\n"))
+        Py_RETURN_NONE;
+    Span *last = &g[G_LAST_REVIEWED];
+    if (last->end >= 0 && last->end - last->start == 10 && !valid_date(meta + last->start))
+        Py_RETURN_NONE;                  /* parse_date(): an invalid date, with a warning (the Python's) */
+    /* the body: the lines between the title and the meta header, without blank lines at either end */
+    Py_ssize_t b0 = title_end + 1, b1 = start;
+    while (b0 < b1 && p[b0] == '\n')
+        b0++;
+    while (b1 > b0 && p[b1 - 1] == '\n')
+        b1--;
+    /* blake2b(title + "\n" + body, digest_size=16) */
+    Py_ssize_t title_n = t1 - t0, body_n = b1 - b0;
+    PyObject *hashed = PyBytes_FromStringAndSize(NULL, title_n + 1 + body_n);
+    if (hashed == NULL)
+        return NULL;
+    char *h = PyBytes_AS_STRING(hashed);
+    memcpy(h, p + t0, (size_t)title_n);
+    h[title_n] = '\n';
+    memcpy(h + title_n + 1, p + b0, (size_t)body_n);
+    PyObject *args = PyTuple_Pack(1, hashed);
+    Py_DECREF(hashed);
+    if (args == NULL)
+        return NULL;
+    PyObject *digest = PyObject_Call(blake2b, args, digest_kwargs);
+    Py_DECREF(args);
+    if (digest == NULL)
+        return NULL;
+    PyObject *hex = PyObject_CallMethod(digest, "hexdigest", NULL);
+    Py_DECREF(digest);
+    if (hex == NULL)
+        return NULL;
+    Py_ssize_t hex_n;
+    const char *hex_text = PyUnicode_AsUTF8AndSize(hex, &hex_n);
+    if (hex_text == NULL) {
+        Py_DECREF(hex);
+        return NULL;
+    }
+    /* the values joined by NUL: title, article hash, the groups ("\1": none), extra_meta, warnings */
+    Py_ssize_t total = title_n + 1 + hex_n + 1 + 1 + 1 + 1;
+    for (int i = 0; i < N_GROUPS; i++)
+        total += (g[i].end < 0 ? 1 : g[i].end - g[i].start) + 1;
+    PyObject *joined = PyBytes_FromStringAndSize(NULL, total);
+    if (joined == NULL) {
+        Py_DECREF(hex);
+        return NULL;
+    }
+    char *out = PyBytes_AS_STRING(joined);
+    memcpy(out, p + t0, (size_t)title_n);
+    out += title_n;
+    *out++ = '\0';
+    memcpy(out, hex_text, (size_t)hex_n);
+    out += hex_n;
+    Py_DECREF(hex);
+    for (int i = 0; i < N_GROUPS; i++) {
+        *out++ = '\0';
+        if (g[i].end < 0)
+            *out++ = '\1';
+        else {
+            memcpy(out, meta + g[i].start, (size_t)(g[i].end - g[i].start));
+            out += g[i].end - g[i].start;
+        }
+    }
+    memcpy(out, "\0\1\0\1", 4);
+    PyObject *body = PyBytes_FromStringAndSize((const char *)p + b0, body_n);
+    PyObject *post_id = PyUnicode_DecodeUTF8((const char *)meta + g[G_POST_ID].start,
+                                             g[G_POST_ID].end - g[G_POST_ID].start, "strict");
+    if (body == NULL || post_id == NULL) {
+        Py_XDECREF(body);
+        Py_XDECREF(post_id);
+        Py_DECREF(joined);
+        return NULL;
+    }
+    return Py_BuildValue("(NNNOO)", body, joined, post_id, empty_tuple, Py_False);
+}
+
+static PyObject *match(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "match() takes bytes");
+        return NULL;
+    }
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(arg);
+    Py_ssize_t n = PyBytes_GET_SIZE(arg);
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {       /* decode(): a UTF-8 BOM is dropped */
+        p += 3;
+        n -= 3;
+    }
+    if (memchr(p, '\r', (size_t)n) == NULL)
+        return match_bytes(p, n);
+    /* decode(): CRLF line ends become \n (a lone \r is a control byte: no match) */
+    unsigned char *copy = PyMem_Malloc(n > 0 ? (size_t)n : 1);
+    if (copy == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
+            continue;
+        copy[m++] = p[i];
+    }
+    PyObject *result = match_bytes(copy, m);
+    PyMem_Free(copy);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"match", match, METH_O,
+     "match(data: bytes) -> tuple | None: copydesk.fastpage._match(data, '\\1') for a page whose meta "
+     "box matches fastpage._META as it is; None for any other page (the Python reads it)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "copydesk._fastmeta",
+    "The fast path's match of a page the template printed, in C (see copydesk/_fastmeta.c).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__fastmeta(void)
+{
+    build_check();
+    PyObject *hashlib = PyImport_ImportModule("hashlib");
+    if (hashlib == NULL)
+        return NULL;
+    blake2b = PyObject_GetAttrString(hashlib, "blake2b");
+    Py_DECREF(hashlib);
+    if (blake2b == NULL)
+        return NULL;
+    digest_kwargs = Py_BuildValue("{s:i}", "digest_size", 16);
+    empty_tuple = PyTuple_New(0);
+    if (digest_kwargs == NULL || empty_tuple == NULL)
+        return NULL;
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,177 @@
+"""The fast path's match in C (``copydesk._fastmeta``, built by ``make install``) gives exactly what
+the Python match (``fastpage._match``) gives, on every page it takes; it takes the pages the template
+printed; and ``fastpage.match`` uses it.  (tests/test_fastpage.py compares ``fastpage.match``, so the
+C where it takes a page, with the full parser.)"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from copydesk import fastpage
+from copydesk.synth import generate
+
+from test_fastpage import EXAMPLE, TOKENS, edit
+
+try:
+    from copydesk import _fastmeta
+except ImportError:
+    _fastmeta = None
+
+# Built by ``make install`` wherever there is a C compiler (and in CI, which has one): a missing build
+# fails here rather than leaving the import slower unseen.  Without a compiler, the Python reads every
+# page (tests/test_fastpage.py runs either way).
+pytestmark = pytest.mark.skipif(_fastmeta is None and not os.environ.get("CI") and not shutil.which("cc"),
+                                reason="no C compiler: copydesk._fastmeta is not built")
+
+def c_match(data: bytes):
+    assert _fastmeta is not None, "copydesk._fastmeta is not built: run make install"
+    return _fastmeta.match(data)
+
+
+def agrees(data: bytes) -> bool:
+    """The C match is None or the Python's; returns whether it took the page."""
+    got = c_match(data)
+    if got is not None:
+        assert got == fastpage._match(data, "\1")
+    return got is not None
+
+
+def test_it_is_built_and_used():
+    """``make install`` builds it (a missing compiler would leave the import a few times slower, so
+    the suite says so rather than skipping); ``fastpage.match`` calls it."""
+    assert _fastmeta is not None, "copydesk._fastmeta is not built: run make install"
+    assert fastpage._c_match is _fastmeta.match
+    assert fastpage.match(EXAMPLE) == _fastmeta.match(EXAMPLE) == fastpage._match(EXAMPLE, "\1")
+
+
+def test_the_example_page():
+    body, joined, post_id, warnings, any_value = c_match(EXAMPLE)
+    assert post_id == "alphanode-006908" and warnings == () and any_value is False
+    values = joined.decode("utf-8").split("\0")
+    assert len(values) == len(fastpage._JOINED)
+    assert values[0] == "next.js notes: handling background jobs on a single vps"
+    assert dict(zip(fastpage._JOINED, values))["view_count"] == "178481"
+    assert body.startswith(b"when a project grows") and body.endswith(b"easier.")
+
+
+@pytest.mark.parametrize("old,new", [
+    ("\nview count178481\n", "\nview count178,481\n"),
+    ("\nview count178481\n", "\nview count1,178,481\n"),
+    ("\nview count178481\n", "\nview count1,000,000,000,000,000\n"),
+    ("quality: 93", "quality: 100"), ("quality: 93", "quality: 0"), ("quality: 93", "quality: 07"),
+    ("last reviewed: 2018-02-10", "last reviewed: never"),
+    ("last reviewed: 2018-02-10", "last reviewed: 2020-02-29"),
+    ("  • last reviewed: 2018-02-10\n", ""),
+    ("\ntopichandling background jobs / next.js\n", "\ntopic\n"),
+    ("\ncode languagetypescript\n", "\ncode language\n"),
+    ("next.js notes: handling", "  | next.js notes: handling"),
+    ("next.js notes: handling", "déjà vu: handling"),
+    ("alphanode post meta", "Alpha Node post meta"),
+    ("alphanode post meta", "x post meta"),
+])
+def test_edits_it_takes_as_the_python_does(old, new):
+    assert agrees(edit(old, new))
+
+
+@pytest.mark.parametrize("old,new", [
+    ("\nview count178481\n", "\nview count178,48\n"),
+    ("\nview count178481\n", "\nview count1,2,3\n"),
+    ("\nview count178481\n", "\nview count1,000,000,000,000,000,000\n"),
+    ("\nview count178481\n", "\nview count1234567890123456789\n"),
+    ("quality: 93", "quality: 101"), ("quality: 93", "quality: 930"), ("quality: 93", "quality: "),
+    ("last reviewed: 2018-02-10", "last reviewed: 2019-02-29"),
+    ("last reviewed: 2018-02-10", "last reviewed: 0000-01-01"),
+    ("last reviewed: 2018-02-10", "last reviewed: 2018-13-01"),
+    ("last reviewed: 2018-02-10", "last reviewed: yesterday"),
+    ("\ntopichandling", "\ntopic handling"), ("\ntopichandling", "\ntopic\u00a0handling"),
+    ("  • context: on", "  • context:  on"), ("  • context: on", "  • context: \u3000on"),
+    ("has images: 0", "has images: 2"),
+    ("alphanode post meta", "• alphanode post meta"), ("alphanode post meta", "\u00a0alphanode post meta"),
+    ("alphanode post meta", "alphanode\u3000 post meta"),
+    ("next.js notes: handling", "\u3000next.js notes: handling"),
+    ("  • next.js\n  • frontend", "  • next.js\n  - frontend"),
+    ("\nentities\n", "\nentities\n    • name: a    • b\n    • type: c\n"),
+    ("document the migration\nentities", "document the migration\n\tx\nentities"),
+])
+def test_edits_it_leaves_to_the_python(old, new):
+    """Pages it does not take (the Python gives None, a warning or another reading): it says None."""
+    assert c_match(edit(old, new)) is None
+
+
+@pytest.mark.parametrize("encode", [
+    lambda d: d.replace(b"\n", b"\r\n"), lambda d: b"\xef\xbb\xbf" + d, lambda d: b"\xef\xbb\xbf" + d.replace(b"\n", b"\r\n"),
+])
+def test_bom_and_crlf_as_the_python_reads_them(encode):
+    assert agrees(encode(EXAMPLE))
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"x", b"\n", EXAMPLE.replace(b"\n", b"\r"), EXAMPLE.replace(b"\n", b"\r\r\n", 3), EXAMPLE + b"\x00",
+    EXAMPLE.replace(b"alphanode post meta", b"alphanode post meta \n"), EXAMPLE[:-1] + b"\x7f",
+    EXAMPLE.replace(b"production checks", b"d\xe9j\xe0 vu"), EXAMPLE + b"\xe9",
+    EXAMPLE + b"\xed\xa0\x80", EXAMPLE + b"\xc0\xaf", EXAMPLE + b"\xf4\x90\x80\x80", EXAMPLE + b"\xe2\x80",
+    EXAMPLE.replace(b" post meta\n", b" post meta\n", 1) + b"\nfoo post meta\n",
+    EXAMPLE.split(b"\nSimilar Posts")[0] + b"\nSimilar Posts", EXAMPLE + b"\nsimilar posts\n",
+    EXAMPLE + b"\nSIMILAR POSTS\n", EXAMPLE + "\n\u212a\n".encode(),
+])
+def test_odd_bytes_agree(data):
+    agrees(data)
+
+
+def _mutations(data: bytes, rng: random.Random) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        i = rng.randrange(len(out))
+        kind = rng.random()
+        if kind < 0.4:
+            out[i] = rng.choice(b"\n\r\t \x00\x7f\x85\xa0\xa9\xe2\x80\xa2\xc3\xed\xf4-*|:,0129eEtTaA")
+        elif kind < 0.7:
+            out[i:i] = rng.choice([b"\n", b"\r\n", b" ", b"\xe2\x80\xa2", b"\xc2\xa0", b"\xe3\x80\x80", b"eta\n",
+                                   b" post meta\n", b"\nSimilar Posts", b"0", b",", b"  \xe2\x80\xa2 x\n"])
+        else:
+            del out[i:i + rng.randint(1, 5)]
+    return bytes(out)
+
+
+def test_byte_mutations_agree():
+    """20,000 pages with random bytes changed, put in or cut out: wherever the C takes one, it is the
+    Python's reading; and it still takes the pages whose change left them as the template prints them."""
+    rng = random.Random(13)
+    taken = 0
+    for _ in range(20_000):
+        taken += agrees(_mutations(EXAMPLE, rng))
+    assert taken > 2_000
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.lists(st.tuples(st.floats(0, 1), TOKENS, st.integers(0, 3)), min_size=1, max_size=3))
+def test_random_edits_agree(edits):
+    text = EXAMPLE.decode("utf-8")
+    for where, token, cut in edits:
+        i = int(where * len(text))
+        text = text[:i] + token + text[i + cut:]
+    agrees(text.encode("utf-8", "surrogatepass"))
+
+
+def test_a_generated_corpus(tmp_path: Path):
+    """Every page of a generated corpus with every irregularity: the same as the Python wherever it
+    takes one; it takes the pages the Python's first match takes (most of them), and every page of
+    a clean corpus."""
+    generate(tmp_path / "c", 600, seed=5)
+    pages = [p.read_bytes() for p in sorted((tmp_path / "c" / "pages").rglob("*.txt"))]
+    assert sum(agrees(p) for p in pages) >= 0.75 * len(pages)
+    generate(tmp_path / "clean", 200, seed=6, irregular=False)
+    clean = [p.read_bytes() for p in sorted((tmp_path / "clean" / "pages").rglob("*.txt"))]
+    assert all(agrees(p) for p in clean)
+
+
+def test_not_bytes_is_a_type_error():
+    with pytest.raises(TypeError):
+        c_match("text")
