@@ -434,6 +434,168 @@ static PyObject *blake2b, *digest_kwargs, *empty_tuple;
 
 /* match(data) on a copy of the bytes, or on them: see the module's docstring.  Returns None where
  * the Python must decide; NULL on an error. */
+/* A copy of m[0:n] with every `old` replaced by `new` (bytes.replace; str.replace reads UTF-8 alike),
+ * its length in *out_n; NULL when out of memory. */
+static unsigned char *replaced(const unsigned char *m, Py_ssize_t n, const char *old, const char *new,
+                               Py_ssize_t *out_n)
+{
+    size_t old_n = strlen(old), new_n = strlen(new);
+    Py_ssize_t count = count_of(m, 0, n, old);
+    unsigned char *out = PyMem_Malloc((size_t)(n + count * ((Py_ssize_t)new_n - (Py_ssize_t)old_n)) + 1);
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t i = 0, o = 0;
+    while (i < n) {
+        const unsigned char *found = memmem(m + i, (size_t)(n - i), old, old_n);
+        Py_ssize_t upto = found == NULL ? n : found - m;
+        memcpy(out + o, m + i, (size_t)(upto - i));
+        o += upto - i;
+        if (found == NULL)
+            break;
+        memcpy(out + o, new, new_n);
+        o += (Py_ssize_t)new_n;
+        i = upto + (Py_ssize_t)old_n;
+    }
+    *out_n = o;
+    return out;
+}
+
+/* fastpage._OTHER_BULLETS, in its order */
+static const char *OTHER_BULLETS[][2] = {
+    {"\n\t\t" "\xe2\x80\xa2 ", "\n" DEEP_BULLET}, {"\n\t" "\xe2\x80\xa2 ", "\n" BULLET},
+    {"\n    - ", "\n" DEEP_BULLET}, {"\n    * ", "\n" DEEP_BULLET}, {"\n  - ", "\n" BULLET},
+    {"\n  * ", "\n" BULLET},
+};
+
+/* The meta box's keys in fastpage._KEYS's order (a block's rank), parse.SCALAR_KEYS and parse.LIST_KEYS
+ * (tests/test_fastmeta.py compares them with the Python's). */
+static const char *KEYS[] = {"topic", "summary", "ai outline", "ai brief", "stack", "tools", "code language",
+                             "difficulty", "reading time", "view count", "score", "revision", "reference",
+                             "hash", "flags", "checklist", "entities", "payload", "notes"};
+static const char *SCALAR_KEYS[] = {"topic", "summary", "ai brief", "code language", "difficulty",
+                                    "reading time", "view count", "reference", "hash"};
+static const char *LIST_KEYS[] = {"stack", "tools", "checklist", "notes", "score", "flags", "revision",
+                                  "payload", "ai outline", "entities"};
+#define N_KEYS (sizeof KEYS / sizeof KEYS[0])
+#define N_SCALAR_KEYS (sizeof SCALAR_KEYS / sizeof SCALAR_KEYS[0])
+#define N_LIST_KEYS (sizeof LIST_KEYS / sizeof LIST_KEYS[0])
+
+static int rank_of(const char *key)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(KEYS[i], key) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The rank of a block whose first line starts with low[0:n] (lower case; all of it is low[0:whole], or
+ * whole is 0), or -1 for a key the format does not know: a list key is the whole line; a scalar key (a
+ * block of one line) starts it, the longest first (parse.SCALAR_KEY). */
+static int block_rank(const char *low, size_t whole, size_t n, int one_line)
+{
+    for (size_t i = 0; i < N_LIST_KEYS; i++)
+        if (strlen(LIST_KEYS[i]) == whole && memcmp(LIST_KEYS[i], low, whole) == 0)
+            return rank_of(LIST_KEYS[i]);
+    if (!one_line)
+        return -1;
+    const char *best = NULL;
+    for (size_t i = 0; i < N_SCALAR_KEYS; i++) {
+        size_t k = strlen(SCALAR_KEYS[i]);
+        if (k <= n && memcmp(SCALAR_KEYS[i], low, k) == 0 && (best == NULL || k > strlen(best)))
+            best = SCALAR_KEYS[i];
+    }
+    return best == NULL ? -1 : rank_of(best);
+}
+
+#define MOST_BLOCKS 64
+
+/* fastpage._rearranged, for a meta box of known keys only: a copy with its blocks (a line that is no
+ * bullet, nor starts like one, and the lines after it) in the format's order, stable; NULL when the
+ * Python gives None (nothing to rearrange), or reads the box with its own functions (an unknown key;
+ * a key line outside ASCII, which str.lower() may read otherwise), or out of memory (*failed set). */
+static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_t *out_n, int *failed)
+{
+    const unsigned char *f = memmem(m, (size_t)n, "\n\n", 2);
+    if (f == NULL)
+        return NULL;
+    Py_ssize_t at = f - m + 2;
+    const unsigned char *e = memmem(m + at, (size_t)(n - at), "\n\nSimilar Posts", 15);
+    if (e == NULL)
+        return NULL;
+    Py_ssize_t end = e - m;
+    Span blocks[MOST_BLOCKS];
+    int ranks[MOST_BLOCKS], count = 0;
+    Py_ssize_t from = at;
+    for (Py_ssize_t i = at; i <= end; i++) {
+        int split = i == end;
+        if (!split && m[i] == '\n' && i + 1 < end) {           /* _BLOCK_START: \n(?=_NOT_HEADER_START) */
+            int len;
+            Py_UCS4 ch = code_point(m, i + 1, &len);
+            split = !Py_UNICODE_ISSPACE(ch) && !bullet_char(ch);
+        }
+        if (!split)
+            continue;
+        if (i > from) {                                         /* (an empty block is skipped) */
+            if (count == MOST_BLOCKS)
+                return NULL;
+            const unsigned char *nl = memchr(m + from, '\n', (size_t)(i - from));
+            Py_ssize_t line_n = (nl == NULL ? i : nl - m) - from;
+            /* the line's start in lower case, as far as a key goes: str.lower() maps each character
+             * alone, but a character outside ASCII may become ASCII ("\u212a" is "k") */
+            char low[32];
+            Py_ssize_t low_n = line_n < (Py_ssize_t)sizeof low ? line_n : (Py_ssize_t)sizeof low - 1;
+            for (Py_ssize_t k = 0; k < low_n; k++) {
+                unsigned char b = m[from + k];
+                if (b >= 0x80)
+                    return NULL;
+                low[k] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+            }
+            /* (a longer line is no list key, which is a whole line of at most 10 characters) */
+            int rank = block_rank(low, (size_t)(line_n == low_n ? low_n : 0), (size_t)low_n, nl == NULL);
+            if (rank < 0)
+                return NULL;                                    /* an unknown key: the Python's */
+            blocks[count].start = from;
+            blocks[count].end = i;
+            ranks[count++] = rank;
+        }
+        from = i + 1;
+    }
+    int sorted = 1;
+    for (int i = 1; i < count; i++)
+        sorted &= ranks[i - 1] <= ranks[i];
+    if (sorted)
+        return NULL;
+    for (int i = 1; i < count; i++) {                           /* insertion sort: stable */
+        Span b = blocks[i];
+        int r = ranks[i], j = i - 1;
+        for (; j >= 0 && ranks[j] > r; j--) {
+            blocks[j + 1] = blocks[j];
+            ranks[j + 1] = ranks[j];
+        }
+        blocks[j + 1] = b;
+        ranks[j + 1] = r;
+    }
+    unsigned char *out = PyMem_Malloc((size_t)n + 1);          /* (the same length: the \n between blocks) */
+    if (out == NULL) {
+        *failed = 1;
+        return NULL;
+    }
+    Py_ssize_t o = at;
+    memcpy(out, m, (size_t)at);
+    for (int i = 0; i < count; i++) {
+        if (i > 0)
+            out[o++] = '\n';
+        memcpy(out + o, m + blocks[i].start, (size_t)(blocks[i].end - blocks[i].start));
+        o += blocks[i].end - blocks[i].start;
+    }
+    memcpy(out + o, m + end, (size_t)(n - end));
+    *out_n = o + n - end;
+    return out;
+}
+
+static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t start, const unsigned char *meta,
+                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end);
+
 static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
 {
     /* The checks of fastpage._match on data.translate(_CHECK): no control byte, no line that may end
@@ -450,8 +612,54 @@ static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
     const unsigned char *meta = p + start;
     Py_ssize_t meta_n = n - start, match_end;
     Span g[N_GROUPS];
-    if (!match_meta(meta, meta_n, g, &match_end))
-        Py_RETURN_NONE;
+    if (match_meta(meta, meta_n, g, &match_end))
+        return read_page(p, n, start, meta, meta_n, g, match_end);
+    /* the format's other bullets, as the usual ones; then the blocks in the format's order */
+    unsigned char *owned[2] = {NULL, NULL};
+    int matched = 0, failed = 0;
+    if (memchr(meta, '\t', (size_t)meta_n) || memmem(meta, (size_t)meta_n, "  - ", 4)
+        || memmem(meta, (size_t)meta_n, "  * ", 4)) {
+        for (size_t i = 0; i < sizeof OTHER_BULLETS / sizeof OTHER_BULLETS[0] && !failed; i++) {
+            Py_ssize_t out_n;
+            unsigned char *out = replaced(meta, meta_n, OTHER_BULLETS[i][0], OTHER_BULLETS[i][1], &out_n);
+            if (out == NULL) {
+                failed = 1;
+                break;
+            }
+            PyMem_Free(owned[0]);
+            owned[0] = out;
+            meta = out;
+            meta_n = out_n;
+        }
+        matched = !failed && match_meta(meta, meta_n, g, &match_end);
+    }
+    if (!matched && !failed) {
+        Py_ssize_t out_n;
+        owned[1] = rearranged(meta, meta_n, &out_n, &failed);
+        if (owned[1] != NULL) {
+            meta = owned[1];
+            meta_n = out_n;
+            matched = match_meta(meta, meta_n, g, &match_end);
+        }
+    }
+    PyObject *result;
+    if (failed)
+        result = PyErr_NoMemory();
+    else if (!matched) {
+        result = Py_None;
+        Py_INCREF(result);
+    } else
+        result = read_page(p, n, start, meta, meta_n, g, match_end);
+    PyMem_Free(owned[0]);
+    PyMem_Free(owned[1]);
+    return result;
+}
+
+/* The page's values once its meta box (meta[0:meta_n]: the page's from p[start], or a copy put as
+ * the template prints it) matched, with groups g, up to match_end: the rest of fastpage._match. */
+static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t start, const unsigned char *meta,
+                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end)
+{
     if (memchr(meta, '\t', (size_t)meta_n) != NULL)
         Py_RETURN_NONE;
     /* "similar posts" in meta[m.end():].lower(): said in ASCII only */

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from copydesk import fastpage
 from copydesk.synth import generate
 
-from test_fastpage import EXAMPLE, TOKENS, edit
+from test_fastpage import EXAMPLE, TOKENS, UNKNOWN_BLOCKS, edit, meta_blocks, restyled
 
 try:
     from copydesk import _fastmeta
@@ -75,6 +75,7 @@ def test_the_example_page():
     ("next.js notes: handling", "déjà vu: handling"),
     ("alphanode post meta", "Alpha Node post meta"),
     ("alphanode post meta", "x post meta"),
+    ("  • next.js\n  • frontend", "  • next.js\n  - frontend"),
 ])
 def test_edits_it_takes_as_the_python_does(old, new):
     assert agrees(edit(old, new))
@@ -96,7 +97,6 @@ def test_edits_it_takes_as_the_python_does(old, new):
     ("alphanode post meta", "• alphanode post meta"), ("alphanode post meta", "\u00a0alphanode post meta"),
     ("alphanode post meta", "alphanode\u3000 post meta"),
     ("next.js notes: handling", "\u3000next.js notes: handling"),
-    ("  • next.js\n  • frontend", "  • next.js\n  - frontend"),
     ("\nentities\n", "\nentities\n    • name: a    • b\n    • type: c\n"),
     ("document the migration\nentities", "document the migration\n\tx\nentities"),
 ])
@@ -123,6 +123,47 @@ def test_bom_and_crlf_as_the_python_reads_them(encode):
 ])
 def test_odd_bytes_agree(data):
     agrees(data)
+
+
+def test_its_keys_are_the_pythons():
+    from copydesk import parse
+    text = Path(fastpage.__file__).with_name("_fastmeta.c").read_text()
+    for name, keys in (("KEYS", fastpage._KEYS), ("SCALAR_KEYS", parse.SCALAR_KEYS), ("LIST_KEYS", parse.LIST_KEYS)):
+        line = text[text.index(f"static const char *{name}[] = {{"):]
+        assert line[line.index("{") + 1:line.index("}")].replace("\n", "").replace(" ", "") == \
+            ",".join(f'"{k}"' for k in keys).replace(" ", "")
+
+
+@pytest.mark.parametrize("bullet,entity_bullet", [("  • ", "    • "), ("  - ", "    - "), ("  * ", "    * "),
+                                                  ("\t• ", "\t\t• ")])
+def test_keys_in_another_order_and_the_other_bullets(bullet, entity_bullet):
+    """Blocks in any order, any bullet style of the format: the C takes them, as the Python reads them."""
+    rng = random.Random(21)
+    head, blocks, tail = meta_blocks()
+    assert agrees(restyled(bullet, entity_bullet))
+    for _ in range(40):
+        shuffled = rng.sample(blocks, len(blocks))
+        assert agrees(restyled(bullet, entity_bullet, (head + "\n".join(shuffled) + tail).encode()))
+
+
+@pytest.mark.parametrize("block", [*UNKNOWN_BLOCKS, "Topicx", "STACK\n  • a", "\u212aey\n  • a", "stac\u212a\n  • a",
+                                   "topic" + "x" * 40, "hash tags", "stack\n  • again", "topicagain", "scores\n  • a"])
+def test_blocks_the_python_reads_itself_or_declines(block):
+    """An unknown key (the Python builds its extra_meta), a key twice, a key line outside ASCII, a key
+    in another case: the C says None or agrees."""
+    head, blocks, tail = meta_blocks()
+    for at in (0, 7, 19):
+        agrees((head + "\n".join(blocks[:at][::-1] + [block] + blocks[at:]) + tail).encode())
+        agrees((head + "\n".join(blocks[:at] + [block] + blocks[at:]) + tail).encode())
+
+
+def test_reordered_boxes_with_odd_spacing():
+    head, blocks, tail = meta_blocks()
+    rev = blocks[::-1]
+    for data in ((head + "\n" + "\n".join(rev) + tail), (head + "\n".join(rev[:3] + [rev[3] + "\n"] + rev[4:]) + tail),
+                 (head[:-1] + "\n".join(rev) + tail), (head + "\n".join(rev)), (head + "\n".join(rev) + tail + tail)):
+        agrees(data.encode())
+    assert agrees((head + "\n" + "\n".join(rev) + tail).encode())       # (a blank line more after the header)
 
 
 def _mutations(data: bytes, rng: random.Random) -> bytes:
