@@ -31,9 +31,9 @@ from . import parse
 from .parse import MAX_FILE_BYTES
 
 try:            # the match of a page the template printed, in C (copydesk/_fastmeta.c): built by
-    from ._fastmeta import match as _c_match     # ``make install``; without it, the Python below
-except ImportError:                              # reads every page, a few times slower
-    _c_match = None
+    from ._fastmeta import match as _c_match, split as _c_split   # ``make install``; without it,
+except ImportError:                              # the Python below reads every page, a few times slower
+    _c_match = _c_split = None
 
 # The fast path's byte checks, with one ``bytes.translate``: every control byte but the line feed
 # and the tab becomes NUL (the full parser removes some with a warning, turns \r into line ends, and
@@ -319,6 +319,35 @@ def _list_column(blocks: pa.Array) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets(lengths, np.int32)), values, mask=missing)
 
 
+def _split(joined: tuple[bytes, ...], any_value: bool) -> dict[str, pa.Array]:
+    """The matches' values (joined by NUL, in :data:`_JOINED`'s order) as string columns by name,
+    "\1" read as NULL: in C (``_fastmeta.split``, the buffers of each column in one pass), else with
+    Arrow's split and a take per column.  (A value is "\1" only where NULL is meant: an optional key
+    missing; with ``any_value``, a value the full parser's readers gave no value for.)"""
+    n, k = len(joined), len(_JOINED)
+    if _c_split is not None:
+        try:
+            split = _c_split(joined, k)
+        except OverflowError:                   # (over 2 GiB of one column: Arrow's large chunks below)
+            split = None
+        if split is not None:
+            return {name: pa.Array.from_buffers(_STR, n, [None if valid is None else pa.py_buffer(valid),
+                                                          pa.py_buffer(offsets), pa.py_buffer(data)], null_count=nulls)
+                    for name, (valid, offsets, data, nulls) in zip(_JOINED, split)}
+    values = pc.split_pattern(pa.array(joined, pa.binary()).view(_STR), "\0").flatten()   # (UTF-8: decoded)
+    if len(values) != n * k:
+        raise ValueError("fastpage: a match does not split into its values")
+    raw = {name: values.take(np.arange(i, n * k, k)) for i, name in enumerate(_JOINED)}
+    absent = pa.scalar(None, _STR)
+    for name in (*_OPTIONAL, "last_reviewed", "extra_meta", "warning"):
+        raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
+    if any_value:
+        for name in ("view_count", *_INTS, *_FLAGS, "status", "version", *_LISTS, "entities",
+                     *(name for _key, name in _OUTLINE)):
+            raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
+    return raw
+
+
 def columns(matched: list[tuple]) -> dict[str, pa.Array]:
     """The ``post_revisions`` columns of matched pages, given as (:func:`match`'s result, source
     file, sha256), as ``importer.revision_row(parse_page(data), source_file, sha)`` gives them, by
@@ -326,20 +355,11 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
 
     A match's values come joined in one string: one conversion to Arrow per page rather than one
     per value, then split and picked apart column by column."""
-    n, k = len(matched), len(_JOINED)
+    n = len(matched)
     found, source_files, shas = zip(*matched)
     body, joined, _ids, _warnings, any_value = zip(*found)
-    values = pc.split_pattern(pa.array(joined, pa.binary()).view(_STR), "\0").flatten()   # (UTF-8: decoded)
-    if len(values) != n * k:
-        raise ValueError("fastpage: a match does not split into its values")
-    raw = {name: values.take(np.arange(i, n * k, k)) for i, name in enumerate(_JOINED)}
+    raw = _split(joined, any(any_value))
     absent = pa.scalar(None, _STR)
-    for name in (*_OPTIONAL, "last_reviewed", "extra_meta"):
-        raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
-    if any(any_value):      # (values read by the full parser's readers, keys missing: "\1" is NULL)
-        for name in ("view_count", *_INTS, *_FLAGS, "status", "version", *_LISTS, "entities",
-                     *(name for _key, name in _OUTLINE)):
-            raw[name] = pc.if_else(pc.equal(raw[name], "\1"), absent, raw[name])
     out = {name: raw[name] for name in ("title", "article_hash", "post_id", "site", "status", "version",
                                        "generator", "scenario", *_OPTIONAL)}
     out["body"] = pa.array(body, pa.binary()).view(_STR)        # (valid UTF-8: match() decoded it)
@@ -363,7 +383,7 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
     out["entities"] = pc.binary_join_element_wise("[", pc.utf8_rtrim(objects, ", "), "]", "")
     out["has_meta"] = pa.array(np.ones(n, bool))
     out["extra_meta"] = raw["extra_meta"]
-    warned = pc.not_equal(raw["warning"], "\1")                 # (the warnings joined by "\2")
+    warned = raw["warning"].is_valid()                          # (the warnings joined by "\2")
     split = pc.split_pattern(raw["warning"].filter(warned), "\2")
     lengths = np.zeros(n, np.int32)
     lengths[warned.to_numpy(zero_copy_only=False)] = pc.list_value_length(split).to_numpy()

@@ -216,3 +216,36 @@ def test_a_generated_corpus(tmp_path: Path):
 def test_not_bytes_is_a_type_error():
     with pytest.raises(TypeError):
         c_match("text")
+
+
+def test_split_gives_the_columns_arrow_gives(tmp_path: Path, monkeypatch):
+    """fastpage.columns with the C split and with Arrow's split and takes: the same columns, on the
+    pages of an irregular corpus (NULLs of missing keys, values the readers gave none for, warnings)."""
+    generate(tmp_path / "c", 400, seed=11)
+    matched = []
+    for page in sorted((tmp_path / "c" / "pages").rglob("*.txt")):
+        found = fastpage.match(page.read_bytes())
+        if found is not None:
+            matched.append((found, page.name, "sha"))
+    assert len(matched) > 300 and any(m[0][4] for m in matched) and any(m[0][3] for m in matched)
+    assert fastpage._c_split is not None
+    with_c = fastpage.columns(matched)
+    monkeypatch.setattr(fastpage, "_c_split", None)
+    with_arrow = fastpage.columns(matched)
+    assert with_c.keys() == with_arrow.keys()
+    for name in with_c:
+        assert with_c[name].equals(with_arrow[name]), name
+    assert with_c["extra_meta"].null_count > 0 and with_c["last_reviewed"].null_count > 0
+
+
+def test_split_errors():
+    k = len(fastpage._JOINED)
+    with pytest.raises(ValueError):
+        _fastmeta.split([b"\0".join([b"x"] * (k - 1))], k)
+    with pytest.raises(ValueError):
+        _fastmeta.split([b"\0".join([b"x"] * (k + 1))], k)
+    with pytest.raises(TypeError):
+        _fastmeta.split(["text"], k)
+    (valid, offsets, data, nulls), = _fastmeta.split([b"ab", b"\1", b"", b"c"], 1)
+    assert (valid, data, nulls) == (bytes([0b1101]), b"abc", 1)
+    assert list(memoryview(offsets).cast("i")) == [0, 2, 2, 2, 3]
