@@ -509,11 +509,53 @@ static int block_rank(const char *low, size_t whole, size_t n, int one_line)
 
 #define MOST_BLOCKS 64
 
-/* fastpage._rearranged, for a meta box of known keys only: a copy with its blocks (a line that is no
- * bullet, nor starts like one, and the lines after it) in the format's order, stable; NULL when the
- * Python gives None (nothing to rearrange), or reads the box with its own functions (an unknown key;
- * a key line outside ASCII, which str.lower() may read otherwise), or out of memory (*failed set). */
-static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_t *out_n, int *failed)
+/* fastpage._extra_of, set by configure(): the extra_meta of a box's unknown blocks, or None */
+static PyObject *extra_of;
+
+/* The extra_meta of the unknown blocks of m (joined by \n) as fastpage._extra_of gives it: 1 and
+ * *extra (UTF-8 bytes, a new reference; NULL for none, "\1"), or 0 when the Python reads the box
+ * (_extra_of gives None, or raises: the Python then raises the same). */
+static int unknown_extra(const unsigned char *m, const Span *unknown, int count, PyObject **extra)
+{
+    Py_ssize_t size = count - 1;
+    for (int i = 0; i < count; i++)
+        size += unknown[i].end - unknown[i].start;
+    unsigned char *text = PyMem_Malloc((size_t)size + 1);
+    if (text == NULL || extra_of == NULL) {
+        PyMem_Free(text);
+        return 0;
+    }
+    Py_ssize_t o = 0;
+    for (int i = 0; i < count; i++) {
+        if (i > 0)
+            text[o++] = '\n';
+        memcpy(text + o, m + unknown[i].start, (size_t)(unknown[i].end - unknown[i].start));
+        o += unknown[i].end - unknown[i].start;
+    }
+    PyObject *arg = PyUnicode_DecodeUTF8((const char *)text, size, "strict");
+    PyMem_Free(text);
+    PyObject *got = arg == NULL ? NULL : PyObject_CallOneArg(extra_of, arg);
+    Py_XDECREF(arg);
+    if (got == NULL || !PyUnicode_Check(got)) {
+        PyErr_Clear();
+        Py_XDECREF(got);
+        return 0;
+    }
+    *extra = PyUnicode_CompareWithASCIIString(got, "\1") == 0 ? NULL : PyUnicode_AsUTF8String(got);
+    int ok = PyUnicode_CompareWithASCIIString(got, "\1") == 0 || *extra != NULL;
+    Py_DECREF(got);
+    if (!ok)
+        PyErr_Clear();
+    return ok;
+}
+
+/* fastpage._rearranged: a copy of the meta box with its known blocks (a line that is no bullet, nor
+ * starts like one, and the lines after it) in the format's order, stable, and its unknown blocks left
+ * out (their extra_meta in *extra: unknown_extra); NULL when the Python gives None (nothing to
+ * rearrange), or reads the box with its own functions (a key line outside ASCII, which str.lower()
+ * may read otherwise; unknown blocks it declines), or out of memory (*failed set). */
+static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_t *out_n, int *failed,
+                                 PyObject **extra)
 {
     const unsigned char *f = memmem(m, (size_t)n, "\n\n", 2);
     if (f == NULL)
@@ -523,8 +565,8 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
     if (e == NULL)
         return NULL;
     Py_ssize_t end = e - m;
-    Span blocks[MOST_BLOCKS];
-    int ranks[MOST_BLOCKS], count = 0;
+    Span blocks[MOST_BLOCKS], unknown[MOST_BLOCKS];
+    int ranks[MOST_BLOCKS], count = 0, unknowns = 0;
     Py_ssize_t from = at;
     for (Py_ssize_t i = at; i <= end; i++) {
         int split = i == end;
@@ -536,7 +578,7 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
         if (!split)
             continue;
         if (i > from) {                                         /* (an empty block is skipped) */
-            if (count == MOST_BLOCKS)
+            if (count + unknowns == MOST_BLOCKS)
                 return NULL;
             const unsigned char *nl = memchr(m + from, '\n', (size_t)(i - from));
             Py_ssize_t line_n = (nl == NULL ? i : nl - m) - from;
@@ -552,8 +594,12 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
             }
             /* (a longer line is no list key, which is a whole line of at most 10 characters) */
             int rank = block_rank(low, (size_t)(line_n == low_n ? low_n : 0), (size_t)low_n, nl == NULL);
-            if (rank < 0)
-                return NULL;                                    /* an unknown key: the Python's */
+            if (rank < 0) {                                     /* a key the format does not know */
+                unknown[unknowns].start = from;
+                unknown[unknowns++].end = i;
+                from = i + 1;
+                continue;
+            }
             blocks[count].start = from;
             blocks[count].end = i;
             ranks[count++] = rank;
@@ -563,7 +609,9 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
     int sorted = 1;
     for (int i = 1; i < count; i++)
         sorted &= ranks[i - 1] <= ranks[i];
-    if (sorted)
+    if (sorted && !unknowns)
+        return NULL;
+    if (unknowns && !unknown_extra(m, unknown, unknowns, extra))
         return NULL;
     for (int i = 1; i < count; i++) {                           /* insertion sort: stable */
         Span b = blocks[i];
@@ -575,8 +623,9 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
         blocks[j + 1] = b;
         ranks[j + 1] = r;
     }
-    unsigned char *out = PyMem_Malloc((size_t)n + 1);          /* (the same length: the \n between blocks) */
+    unsigned char *out = PyMem_Malloc((size_t)n + 1);          /* (at most as long: a \n between blocks) */
     if (out == NULL) {
+        Py_CLEAR(*extra);
         *failed = 1;
         return NULL;
     }
@@ -594,7 +643,7 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
 }
 
 static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t start, const unsigned char *meta,
-                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end);
+                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end, PyObject *extra);
 
 static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
 {
@@ -613,9 +662,10 @@ static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
     Py_ssize_t meta_n = n - start, match_end;
     Span g[N_GROUPS];
     if (match_meta(meta, meta_n, g, &match_end))
-        return read_page(p, n, start, meta, meta_n, g, match_end);
+        return read_page(p, n, start, meta, meta_n, g, match_end, NULL);
     /* the format's other bullets, as the usual ones; then the blocks in the format's order */
     unsigned char *owned[2] = {NULL, NULL};
+    PyObject *extra = NULL;
     int matched = 0, failed = 0;
     if (memchr(meta, '\t', (size_t)meta_n) || memmem(meta, (size_t)meta_n, "  - ", 4)
         || memmem(meta, (size_t)meta_n, "  * ", 4)) {
@@ -635,7 +685,7 @@ static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
     }
     if (!matched && !failed) {
         Py_ssize_t out_n;
-        owned[1] = rearranged(meta, meta_n, &out_n, &failed);
+        owned[1] = rearranged(meta, meta_n, &out_n, &failed, &extra);
         if (owned[1] != NULL) {
             meta = owned[1];
             meta_n = out_n;
@@ -649,7 +699,8 @@ static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
         result = Py_None;
         Py_INCREF(result);
     } else
-        result = read_page(p, n, start, meta, meta_n, g, match_end);
+        result = read_page(p, n, start, meta, meta_n, g, match_end, extra);
+    Py_XDECREF(extra);
     PyMem_Free(owned[0]);
     PyMem_Free(owned[1]);
     return result;
@@ -658,7 +709,7 @@ static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
 /* The page's values once its meta box (meta[0:meta_n]: the page's from p[start], or a copy put as
  * the template prints it) matched, with groups g, up to match_end: the rest of fastpage._match. */
 static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t start, const unsigned char *meta,
-                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end)
+                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end, PyObject *extra)
 {
     if (memchr(meta, '\t', (size_t)meta_n) != NULL)
         Py_RETURN_NONE;
@@ -727,7 +778,8 @@ static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t star
         return NULL;
     }
     /* the values joined by NUL: title, article hash, the groups ("\1": none), extra_meta, warnings */
-    Py_ssize_t total = title_n + 1 + hex_n + 1 + 1 + 1 + 1;
+    Py_ssize_t extra_n = extra == NULL ? 1 : PyBytes_GET_SIZE(extra);
+    Py_ssize_t total = title_n + 1 + hex_n + 1 + extra_n + 1 + 1;
     for (int i = 0; i < N_GROUPS; i++)
         total += (g[i].end < 0 ? 1 : g[i].end - g[i].start) + 1;
     PyObject *joined = PyBytes_FromStringAndSize(NULL, total);
@@ -751,7 +803,10 @@ static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t star
             out += g[i].end - g[i].start;
         }
     }
-    memcpy(out, "\0\1\0\1", 4);
+    *out++ = '\0';
+    memcpy(out, extra == NULL ? "\1" : PyBytes_AS_STRING(extra), (size_t)extra_n);
+    out += extra_n;
+    memcpy(out, "\0\1", 2);
     PyObject *body = PyBytes_FromStringAndSize((const char *)p + b0, body_n);
     PyObject *post_id = PyUnicode_DecodeUTF8((const char *)meta + g[G_POST_ID].start,
                                              g[G_POST_ID].end - g[G_POST_ID].start, "strict");
@@ -900,7 +955,17 @@ done:
     return result;
 }
 
+static PyObject *configure(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    Py_XSETREF(extra_of, Py_NewRef(arg));
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"configure", configure, METH_O,
+     "configure(extra_of): the Python function that gives the extra_meta of a meta box's unknown blocks "
+     "(fastpage._extra_of); without it, such a box is the Python's."},
     {"split", split, METH_VARARGS,
      "split(joined: list[bytes], k: int) -> list of k (validity | None, offsets, data, null count): the "
      "NUL-joined values of matches as Arrow string columns' buffers ('\\1' is NULL)."},

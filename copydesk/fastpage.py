@@ -282,14 +282,28 @@ def _rearranged(meta: str) -> tuple[str, str] | None:
         return None                                      # (in order already: something else is wrong)
     extra = "\1"
     if unknown:
-        warnings: list[str] = []
-        scalars, lists, lines = parse.read_box("\n".join(unknown).split("\n"), warnings)
-        if scalars or warnings:
+        extra = _extra_of("\n".join(unknown))
+        if extra is None:
             return None
-        unknown_meta = parse.unknown_meta(lists, lines)
-        extra = parse.JSON_TEXT.encode(unknown_meta) if unknown_meta else "\1"     # (the full parser: ``extra or None``)
     order = sorted(range(len(known)), key=ranks.__getitem__)
     return "".join((meta[:at], "\n".join([known[i] for i in order]), meta[end:])), extra
+
+
+def _extra_of(unknown: str) -> str | None:
+    """The ``extra_meta`` JSON of a meta box's unknown blocks (joined by "\n"), as the full parser
+    builds it ("\1": none, its ``extra or None``); None when the full parser reads them otherwise (a
+    scalar key among them, a warning).  (Also the C match's, for the unknown blocks it sets aside.)"""
+    warnings: list[str] = []
+    scalars, lists, lines = parse.read_box(unknown.split("\n"), warnings)
+    if scalars or warnings:
+        return None
+    unknown_meta = parse.unknown_meta(lists, lines)
+    return parse.JSON_TEXT.encode(unknown_meta) if unknown_meta else "\1"
+
+
+if _c_match is not None:
+    from ._fastmeta import configure as _configure
+    _configure(_extra_of)
 
 
 def post_id(matched: tuple) -> str:

@@ -5,6 +5,7 @@ C where it takes a page, with the full parser.)"""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from copydesk import fastpage
 from copydesk.synth import generate
 
-from test_fastpage import EXAMPLE, TOKENS, UNKNOWN_BLOCKS, edit, meta_blocks, restyled
+from test_fastpage import EXAMPLE, TOKENS, UNKNOWN_BLOCKS, edit, full, meta_blocks, restyled
 
 try:
     from copydesk import _fastmeta
@@ -249,3 +250,32 @@ def test_split_errors():
     (valid, offsets, data, nulls), = _fastmeta.split([b"ab", b"\1", b"", b"c"], 1)
     assert (valid, data, nulls) == (bytes([0b1101]), b"abc", 1)
     assert list(memoryview(offsets).cast("i")) == [0, 2, 2, 2, 3]
+
+
+@pytest.mark.parametrize("where", [0, 5, 19])
+def test_unknown_keys_take_the_c_with_the_pythons_extra_meta(where):
+    """Keys the format does not know: the C sets their blocks aside, and fastpage._extra_of gives their
+    extra_meta, as the Python builds it; a box the Python leaves to the full parser, the C too."""
+    head, blocks, tail = meta_blocks()
+    for unknown in (UNKNOWN_BLOCKS[:1], UNKNOWN_BLOCKS[4:5], UNKNOWN_BLOCKS, UNKNOWN_BLOCKS[::-1]):
+        data = (head + "\n".join(blocks[:where] + unknown + blocks[where:]) + tail).encode()
+        assert agrees(data) == (fastpage._match(data, "\1") is not None)
+        assert agrees(restyled("  - ", "    - ", data)) == (fastpage._match(restyled("  - ", "    - ", data), "\1") is not None)
+    data = (head + "\n".join(blocks[:where] + ["authorjane doe", "tags\n  • a"] + blocks[where:]) + tail).encode()
+    assert agrees(data)
+    extra = dict(zip(fastpage._JOINED, c_match(data)[1].decode().split("\0")))["extra_meta"]
+    assert json.loads(extra) == json.loads(full(data)["extra_meta"]) == {"tags": ["a"], "unparsed lines": ["authorjane doe"]}
+
+
+def test_unknown_keys_the_extra_function_declines_or_fails(monkeypatch):
+    head, blocks, tail = meta_blocks()
+    data = (head + "\n".join(["authorjane doe", *blocks]) + tail).encode()
+    assert agrees(data)
+    try:
+        _fastmeta.configure(lambda text: None)
+        assert c_match(data) is None
+        _fastmeta.configure(lambda text: 1 / 0)
+        assert c_match(data) is None
+    finally:
+        _fastmeta.configure(fastpage._extra_of)
+    assert c_match(data) is not None
