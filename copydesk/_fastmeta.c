@@ -246,7 +246,32 @@ static Py_UCS4 last_code_point(const unsigned char *p, Py_ssize_t start, Py_ssiz
 }
 
 /* fastpage._META.match(meta), meta = p[0:n]: its groups in g, and where the match ends. */
-static int match_meta(const unsigned char *p, Py_ssize_t n, Span *g, Py_ssize_t *match_end)
+/* (?:  • last reviewed: ([0-9]{4}-[0-9]{2}-[0-9]{2}|never)\n)?, or with `any` (?:  • last reviewed:
+ * (\S[^\n]*)\n)?: a line that starts so but does not match leaves "reference" to match there, which
+ * fails (as every key after it, and the payload's). */
+static int last_reviewed(Cursor *c, Span *d, int any)
+{
+    if (!lit(c, BULLET "last reviewed: "))
+        return 1;
+    if (any)
+        return value(c, d);
+    if (!rest_of_line(c, d))
+        return 0;
+    const unsigned char *p = c->p, *v = p + d->start;
+    Py_ssize_t vlen = d->end - d->start;
+    int iso = vlen == 10 && all_digits(p, d->start, d->start + 4) && v[4] == '-'
+              && all_digits(p, d->start + 5, d->start + 7) && v[7] == '-' && all_digits(p, d->start + 8, d->start + 10);
+    return iso || (vlen == 5 && memcmp(v, "never", 5) == 0);
+}
+
+/* fastpage._META.match(meta), meta = p[0:n], or with `any` fastpage._META_ANY.match(meta) (a block
+ * but the payload may be missing; a number, date or flag may be any value): its groups in g (end < 0:
+ * did not take part), and where the match ends.
+ *
+ * A block is missing when its key's line is not there.  A key that is there but whose block does not
+ * match fails the whole match, as it fails the regular expression: skipping the block would leave
+ * the key's line where no other block's key matches (no key starts another). */
+static int match_meta(const unsigned char *p, Py_ssize_t n, Span *g, Py_ssize_t *match_end, int any)
 {
     Cursor cur = {p, n, 0}, *c = &cur;
     /* ({_NOT_HEADER_START}(?:[^\n]*\S)?) post meta\n\n: the header line is the one the caller found
@@ -263,68 +288,61 @@ static int match_meta(const unsigned char *p, Py_ssize_t n, Span *g, Py_ssize_t 
         return 0;
     if (len < site_end && Py_UNICODE_ISSPACE(last_code_point(p, 0, site_end)))
         return 0;
+    for (int i = 0; i < N_GROUPS; i++)
+        g[i].start = g[i].end = -1;
     g[G_SITE].start = 0;
     g[G_SITE].end = site_end;
     c->pos = e + 2;
-    if (!(lit(c, "topic") && optional_value(c, &g[G_TOPIC])
-          && lit(c, "summary") && optional_value(c, &g[G_SUMMARY])
-          && lit(c, "ai outline\n" BULLET "context: ") && value(c, &g[G_O_CONTEXT])
-          && lit(c, BULLET "problem: ") && value(c, &g[G_O_PROBLEM])
+/* a block: its key's line (and its first bullet's label), then `matched`; missing only with `any` */
+#define BLOCK(key, matched)                     \
+    if (lit(c, key)) {                          \
+        if (!(matched))                         \
+            return 0;                           \
+    } else if (!any)                            \
+        return 0;
+/* a number, date or flag: as the template prints it, or (any) any value, `scalar`: or none */
+#define TYPED(strict, span, scalar) (any ? ((scalar) ? optional_value(c, span) : value(c, span)) : (strict))
+    BLOCK("topic", optional_value(c, &g[G_TOPIC]))
+    BLOCK("summary", optional_value(c, &g[G_SUMMARY]))
+    BLOCK("ai outline\n" BULLET "context: ",
+          value(c, &g[G_O_CONTEXT]) && lit(c, BULLET "problem: ") && value(c, &g[G_O_PROBLEM])
           && lit(c, BULLET "stack: ") && value(c, &g[G_O_STACK])
-          && lit(c, BULLET "recommended action: ") && value(c, &g[G_O_ACTION])
-          && lit(c, "ai brief") && optional_value(c, &g[G_AI_BRIEF])
-          && lit(c, "stack\n")))
-        return 0;
-    list_block(c, &g[G_STACK]);
-    if (!lit(c, "tools\n"))
-        return 0;
-    list_block(c, &g[G_TOOLS]);
-    if (!(lit(c, "code language") && optional_value(c, &g[G_CODE_LANGUAGE])
-          && lit(c, "difficulty") && optional_value(c, &g[G_DIFFICULTY])
-          && lit(c, "reading time") && digits(c, &g[G_READING_TIME], 1, 5)
-          && lit(c, "view count") && view_count(c, &g[G_VIEW_COUNT])
-          && lit(c, "score\n" BULLET "quality: ") && score(c, &g[G_SCORE_QUALITY])
-          && lit(c, BULLET "freshness: ") && score(c, &g[G_SCORE_FRESHNESS])
-          && lit(c, BULLET "depth: ") && score(c, &g[G_SCORE_DEPTH])
-          && lit(c, BULLET "clarity: ") && score(c, &g[G_SCORE_CLARITY])
-          && lit(c, "revision\n" BULLET "status: ") && value(c, &g[G_STATUS])
-          && lit(c, BULLET "version: ") && value(c, &g[G_VERSION])))
-        return 0;
-    /* (?:  • last reviewed: ([0-9]{4}-[0-9]{2}-[0-9]{2}|never)\n)?: a line that starts so but does not
-     * match leaves "reference" to match there, which fails. */
-    g[G_LAST_REVIEWED].start = g[G_LAST_REVIEWED].end = -1;
-    if (lit(c, BULLET "last reviewed: ")) {
-        Span *d = &g[G_LAST_REVIEWED];
-        if (!rest_of_line(c, d))
-            return 0;
-        const unsigned char *v = p + d->start;
-        Py_ssize_t vlen = d->end - d->start;
-        int iso = vlen == 10 && all_digits(p, d->start, d->start + 4) && v[4] == '-'
-                  && all_digits(p, d->start + 5, d->start + 7) && v[7] == '-'
-                  && all_digits(p, d->start + 8, d->start + 10);
-        if (!iso && !(vlen == 5 && memcmp(v, "never", 5) == 0))
-            return 0;
-    }
-    if (!(lit(c, "reference") && optional_value(c, &g[G_REFERENCE])
-          && lit(c, "hash") && optional_value(c, &g[G_CONTENT_HASH])
-          && lit(c, "flags\n" BULLET "ai generated style: ") && flag(c, &g[G_AI_GENERATED_STYLE])
-          && lit(c, BULLET "has images: ") && flag(c, &g[G_HAS_IMAGES])
-          && lit(c, BULLET "image heavy: ") && flag(c, &g[G_IMAGE_HEAVY])
-          && lit(c, BULLET "needs human review: ") && flag(c, &g[G_NEEDS_HUMAN_REVIEW])
-          && lit(c, "checklist\n")))
-        return 0;
-    list_block(c, &g[G_CHECKLIST]);
-    if (!lit(c, "entities\n"))
-        return 0;
-    entity_block(c, &g[G_ENTITIES]);
+          && lit(c, BULLET "recommended action: ") && value(c, &g[G_O_ACTION]))
+    BLOCK("ai brief", optional_value(c, &g[G_AI_BRIEF]))
+    BLOCK("stack\n", (list_block(c, &g[G_STACK]), 1))
+    BLOCK("tools\n", (list_block(c, &g[G_TOOLS]), 1))
+    BLOCK("code language", optional_value(c, &g[G_CODE_LANGUAGE]))
+    BLOCK("difficulty", optional_value(c, &g[G_DIFFICULTY]))
+    BLOCK("reading time", TYPED(digits(c, &g[G_READING_TIME], 1, 5), &g[G_READING_TIME], 1))
+    BLOCK("view count", TYPED(view_count(c, &g[G_VIEW_COUNT]), &g[G_VIEW_COUNT], 1))
+    BLOCK("score\n" BULLET "quality: ",
+          TYPED(score(c, &g[G_SCORE_QUALITY]), &g[G_SCORE_QUALITY], 0)
+          && lit(c, BULLET "freshness: ") && TYPED(score(c, &g[G_SCORE_FRESHNESS]), &g[G_SCORE_FRESHNESS], 0)
+          && lit(c, BULLET "depth: ") && TYPED(score(c, &g[G_SCORE_DEPTH]), &g[G_SCORE_DEPTH], 0)
+          && lit(c, BULLET "clarity: ") && TYPED(score(c, &g[G_SCORE_CLARITY]), &g[G_SCORE_CLARITY], 0))
+    BLOCK("revision\n" BULLET "status: ",
+          value(c, &g[G_STATUS]) && lit(c, BULLET "version: ") && value(c, &g[G_VERSION])
+          && last_reviewed(c, &g[G_LAST_REVIEWED], any))
+    BLOCK("reference", optional_value(c, &g[G_REFERENCE]))
+    BLOCK("hash", optional_value(c, &g[G_CONTENT_HASH]))
+    BLOCK("flags\n" BULLET "ai generated style: ",
+          TYPED(flag(c, &g[G_AI_GENERATED_STYLE]), &g[G_AI_GENERATED_STYLE], 0)
+          && lit(c, BULLET "has images: ") && TYPED(flag(c, &g[G_HAS_IMAGES]), &g[G_HAS_IMAGES], 0)
+          && lit(c, BULLET "image heavy: ") && TYPED(flag(c, &g[G_IMAGE_HEAVY]), &g[G_IMAGE_HEAVY], 0)
+          && lit(c, BULLET "needs human review: ")
+          && TYPED(flag(c, &g[G_NEEDS_HUMAN_REVIEW]), &g[G_NEEDS_HUMAN_REVIEW], 0))
+    BLOCK("checklist\n", (list_block(c, &g[G_CHECKLIST]), 1))
+    BLOCK("entities\n", (entity_block(c, &g[G_ENTITIES]), 1))
+    /* the payload: never missing (its source id is the post's id) */
     if (!(lit(c, "payload\n" BULLET "source id: ") && value(c, &g[G_POST_ID])
           && lit(c, BULLET "generator: ") && value(c, &g[G_GENERATOR])
-          && lit(c, BULLET "paragraphs: ") && digits(c, &g[G_PARAGRAPHS], 1, 9)
+          && lit(c, BULLET "paragraphs: ") && TYPED(digits(c, &g[G_PARAGRAPHS], 1, 9), &g[G_PARAGRAPHS], 0)
           && lit(c, BULLET "scenario: ") && value(c, &g[G_SCENARIO])
-          && lit(c, BULLET "seed: ") && digits(c, &g[G_SEED], 1, 18)
-          && lit(c, "notes\n")))
+          && lit(c, BULLET "seed: ") && TYPED(digits(c, &g[G_SEED], 1, 18), &g[G_SEED], 0)))
         return 0;
-    list_block(c, &g[G_NOTES]);
+    BLOCK("notes\n", (list_block(c, &g[G_NOTES]), 1))
+#undef BLOCK
+#undef TYPED
     /* \nSimilar Posts(?:\n|\Z) */
     if (!lit(c, "\nSimilar Posts"))
         return 0;
@@ -513,8 +531,8 @@ static int block_rank(const char *low, size_t whole, size_t n, int one_line)
 static PyObject *extra_of;
 
 /* The extra_meta of the unknown blocks of m (joined by \n) as fastpage._extra_of gives it: 1 and
- * *extra (UTF-8 bytes, a new reference; NULL for none, "\1"), or 0 when the Python reads the box
- * (_extra_of gives None, or raises: the Python then raises the same). */
+ * *extra (UTF-8 bytes, a new reference; NULL for none, "\1"); 0 when it gives None (the Python's
+ * _rearranged then gives None); -1 when the C cannot tell (it raised: the Python then raises the same). */
 static int unknown_extra(const unsigned char *m, const Span *unknown, int count, PyObject **extra)
 {
     Py_ssize_t size = count - 1;
@@ -523,7 +541,7 @@ static int unknown_extra(const unsigned char *m, const Span *unknown, int count,
     unsigned char *text = PyMem_Malloc((size_t)size + 1);
     if (text == NULL || extra_of == NULL) {
         PyMem_Free(text);
-        return 0;
+        return -1;
     }
     Py_ssize_t o = 0;
     for (int i = 0; i < count; i++) {
@@ -536,17 +554,21 @@ static int unknown_extra(const unsigned char *m, const Span *unknown, int count,
     PyMem_Free(text);
     PyObject *got = arg == NULL ? NULL : PyObject_CallOneArg(extra_of, arg);
     Py_XDECREF(arg);
+    if (got == Py_None) {
+        Py_DECREF(got);
+        return 0;
+    }
     if (got == NULL || !PyUnicode_Check(got)) {
         PyErr_Clear();
         Py_XDECREF(got);
-        return 0;
+        return -1;
     }
     *extra = PyUnicode_CompareWithASCIIString(got, "\1") == 0 ? NULL : PyUnicode_AsUTF8String(got);
     int ok = PyUnicode_CompareWithASCIIString(got, "\1") == 0 || *extra != NULL;
     Py_DECREF(got);
     if (!ok)
         PyErr_Clear();
-    return ok;
+    return ok ? 1 : -1;
 }
 
 /* fastpage._rearranged: a copy of the meta box with its known blocks (a line that is no bullet, nor
@@ -555,7 +577,7 @@ static int unknown_extra(const unsigned char *m, const Span *unknown, int count,
  * rearrange), or reads the box with its own functions (a key line outside ASCII, which str.lower()
  * may read otherwise; unknown blocks it declines), or out of memory (*failed set). */
 static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_t *out_n, int *failed,
-                                 PyObject **extra)
+                                 PyObject **extra, int *declined)
 {
     const unsigned char *f = memmem(m, (size_t)n, "\n\n", 2);
     if (f == NULL)
@@ -578,8 +600,10 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
         if (!split)
             continue;
         if (i > from) {                                         /* (an empty block is skipped) */
-            if (count + unknowns == MOST_BLOCKS)
+            if (count + unknowns == MOST_BLOCKS) {
+                *declined = 1;
                 return NULL;
+            }
             const unsigned char *nl = memchr(m + from, '\n', (size_t)(i - from));
             Py_ssize_t line_n = (nl == NULL ? i : nl - m) - from;
             /* the line's start in lower case, as far as a key goes: str.lower() maps each character
@@ -588,8 +612,10 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
             Py_ssize_t low_n = line_n < (Py_ssize_t)sizeof low ? line_n : (Py_ssize_t)sizeof low - 1;
             for (Py_ssize_t k = 0; k < low_n; k++) {
                 unsigned char b = m[from + k];
-                if (b >= 0x80)
+                if (b >= 0x80) {
+                    *declined = 1;
                     return NULL;
+                }
                 low[k] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
             }
             /* (a longer line is no list key, which is a whole line of at most 10 characters) */
@@ -611,8 +637,13 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
         sorted &= ranks[i - 1] <= ranks[i];
     if (sorted && !unknowns)
         return NULL;
-    if (unknowns && !unknown_extra(m, unknown, unknowns, extra))
-        return NULL;
+    if (unknowns) {
+        int got = unknown_extra(m, unknown, unknowns, extra);
+        if (got <= 0) {
+            *declined = got < 0;
+            return NULL;
+        }
+    }
     for (int i = 1; i < count; i++) {                           /* insertion sort: stable */
         Span b = blocks[i];
         int r = ranks[i], j = i - 1;
@@ -642,8 +673,48 @@ static unsigned char *rearranged(const unsigned char *m, Py_ssize_t n, Py_ssize_
     return out;
 }
 
+/* fastpage._read_groups, set by configure(): the values of a match read by the full parser's readers */
+static PyObject *read_groups;
+
+/* The groups of a match (str; "\1": did not take part) read by fastpage._read_groups: a new tuple
+ * (values: a tuple of N_GROUPS str, warnings: a tuple of str), or NULL when the C cannot tell (no
+ * function, it raised, or gave something else: the Python then reads the page). */
+static PyObject *read_values(const unsigned char *meta, const Span *g)
+{
+    PyObject *groups = PyTuple_New(N_GROUPS), *got = NULL, *out = NULL;
+    if (groups == NULL || read_groups == NULL)
+        goto done;
+    for (int i = 0; i < N_GROUPS; i++) {
+        PyObject *v = g[i].end < 0 ? PyUnicode_FromString("\1")
+                                   : PyUnicode_DecodeUTF8((const char *)meta + g[i].start, g[i].end - g[i].start, "strict");
+        if (v == NULL)
+            goto done;
+        PyTuple_SET_ITEM(groups, i, v);
+    }
+    got = PyObject_CallOneArg(read_groups, groups);
+    if (got == NULL || !PyTuple_Check(got) || PyTuple_GET_SIZE(got) != 2)
+        goto done;
+    PyObject *values = PySequence_Tuple(PyTuple_GET_ITEM(got, 0));
+    PyObject *warnings = values == NULL ? NULL : PySequence_Tuple(PyTuple_GET_ITEM(got, 1));
+    int ok = warnings != NULL && PyTuple_GET_SIZE(values) == N_GROUPS;
+    for (Py_ssize_t i = 0; ok && i < N_GROUPS; i++)
+        ok = PyUnicode_Check(PyTuple_GET_ITEM(values, i));
+    for (Py_ssize_t i = 0; ok && i < PyTuple_GET_SIZE(warnings); i++)
+        ok = PyUnicode_Check(PyTuple_GET_ITEM(warnings, i));
+    if (ok)
+        out = PyTuple_Pack(2, values, warnings);
+    Py_XDECREF(values);
+    Py_XDECREF(warnings);
+done:
+    Py_XDECREF(groups);
+    Py_XDECREF(got);
+    if (out == NULL)
+        PyErr_Clear();
+    return out;
+}
+
 static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t start, const unsigned char *meta,
-                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end, PyObject *extra);
+                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end, PyObject *extra, int any);
 
 static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
 {
@@ -661,12 +732,12 @@ static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
     const unsigned char *meta = p + start;
     Py_ssize_t meta_n = n - start, match_end;
     Span g[N_GROUPS];
-    if (match_meta(meta, meta_n, g, &match_end))
-        return read_page(p, n, start, meta, meta_n, g, match_end, NULL);
+    if (match_meta(meta, meta_n, g, &match_end, 0))
+        return read_page(p, n, start, meta, meta_n, g, match_end, NULL, 0);
     /* the format's other bullets, as the usual ones; then the blocks in the format's order */
     unsigned char *owned[2] = {NULL, NULL};
     PyObject *extra = NULL;
-    int matched = 0, failed = 0;
+    int matched = 0, failed = 0, declined = 0, any = 0;
     if (memchr(meta, '\t', (size_t)meta_n) || memmem(meta, (size_t)meta_n, "  - ", 4)
         || memmem(meta, (size_t)meta_n, "  * ", 4)) {
         for (size_t i = 0; i < sizeof OTHER_BULLETS / sizeof OTHER_BULLETS[0] && !failed; i++) {
@@ -681,17 +752,19 @@ static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
             meta = out;
             meta_n = out_n;
         }
-        matched = !failed && match_meta(meta, meta_n, g, &match_end);
+        matched = !failed && match_meta(meta, meta_n, g, &match_end, 0);
     }
     if (!matched && !failed) {
         Py_ssize_t out_n;
-        owned[1] = rearranged(meta, meta_n, &out_n, &failed, &extra);
+        owned[1] = rearranged(meta, meta_n, &out_n, &failed, &extra, &declined);
         if (owned[1] != NULL) {
             meta = owned[1];
             meta_n = out_n;
-            matched = match_meta(meta, meta_n, g, &match_end);
+            matched = match_meta(meta, meta_n, g, &match_end, 0);
         }
     }
+    if (!matched && !failed && !declined)           /* fastpage._META_ANY, its values read by the Python */
+        matched = any = match_meta(meta, meta_n, g, &match_end, 1);
     PyObject *result;
     if (failed)
         result = PyErr_NoMemory();
@@ -699,7 +772,7 @@ static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
         result = Py_None;
         Py_INCREF(result);
     } else
-        result = read_page(p, n, start, meta, meta_n, g, match_end, extra);
+        result = read_page(p, n, start, meta, meta_n, g, match_end, extra, any);
     Py_XDECREF(extra);
     PyMem_Free(owned[0]);
     PyMem_Free(owned[1]);
@@ -709,7 +782,7 @@ static PyObject *match_bytes(const unsigned char *p, Py_ssize_t n)
 /* The page's values once its meta box (meta[0:meta_n]: the page's from p[start], or a copy put as
  * the template prints it) matched, with groups g, up to match_end: the rest of fastpage._match. */
 static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t start, const unsigned char *meta,
-                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end, PyObject *extra)
+                           Py_ssize_t meta_n, Span *g, Py_ssize_t match_end, PyObject *extra, int any)
 {
     if (memchr(meta, '\t', (size_t)meta_n) != NULL)
         Py_RETURN_NONE;
@@ -739,11 +812,21 @@ static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t star
         Py_RETURN_NONE;
     /* the entities' text holds no bullet of theirs (fastpage.columns splits on it) */
     Span *ent = &g[G_ENTITIES];
-    if (count_of(meta, ent->start, ent->end, DEEP_BULLET) != count_of(meta, ent->start, ent->end, "\n"))
+    if (ent->end >= 0
+        && count_of(meta, ent->start, ent->end, DEEP_BULLET) != count_of(meta, ent->start, ent->end, "\n"))
         Py_RETURN_NONE;
+    /* the values as the full parser's readers read them, with their warnings (fastpage._read_groups):
+     * those of a match of _META_ANY, or a date that does not exist (parse_date warns) */
     Span *last = &g[G_LAST_REVIEWED];
-    if (last->end >= 0 && last->end - last->start == 10 && !valid_date(meta + last->start))
-        Py_RETURN_NONE;                  /* parse_date(): an invalid date, with a warning (the Python's) */
+    PyObject *read = NULL, *values = NULL, *warnings = NULL;
+    if (any || (last->end >= 0 && last->end - last->start == 10 && !valid_date(meta + last->start))) {
+        read = read_values(meta, g);
+        if (read == NULL)
+            Py_RETURN_NONE;
+        values = PyTuple_GET_ITEM(read, 0);
+        warnings = PyTuple_GET_ITEM(read, 1);
+        any = 1;
+    }
     /* the body: the lines between the title and the meta header, without blank lines at either end */
     Py_ssize_t b0 = title_end + 1, b1 = start;
     while (b0 < b1 && p[b0] == '\n')
@@ -751,10 +834,11 @@ static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t star
     while (b1 > b0 && p[b1 - 1] == '\n')
         b1--;
     /* blake2b(title + "\n" + body, digest_size=16) */
+    PyObject *result = NULL, *hex = NULL, *joined = NULL, *body = NULL, *post_id = NULL, *warned = NULL;
     Py_ssize_t title_n = t1 - t0, body_n = b1 - b0;
     PyObject *hashed = PyBytes_FromStringAndSize(NULL, title_n + 1 + body_n);
     if (hashed == NULL)
-        return NULL;
+        goto done;
     char *h = PyBytes_AS_STRING(hashed);
     memcpy(h, p + t0, (size_t)title_n);
     h[title_n] = '\n';
@@ -762,61 +846,81 @@ static PyObject *read_page(const unsigned char *p, Py_ssize_t n, Py_ssize_t star
     PyObject *args = PyTuple_Pack(1, hashed);
     Py_DECREF(hashed);
     if (args == NULL)
-        return NULL;
+        goto done;
     PyObject *digest = PyObject_Call(blake2b, args, digest_kwargs);
     Py_DECREF(args);
     if (digest == NULL)
-        return NULL;
-    PyObject *hex = PyObject_CallMethod(digest, "hexdigest", NULL);
+        goto done;
+    hex = PyObject_CallMethod(digest, "hexdigest", NULL);
     Py_DECREF(digest);
-    if (hex == NULL)
-        return NULL;
     Py_ssize_t hex_n;
-    const char *hex_text = PyUnicode_AsUTF8AndSize(hex, &hex_n);
-    if (hex_text == NULL) {
-        Py_DECREF(hex);
-        return NULL;
+    const char *hex_text = hex == NULL ? NULL : PyUnicode_AsUTF8AndSize(hex, &hex_n);
+    if (hex_text == NULL)
+        goto done;
+    /* the warnings joined by "\2" ("\1": none) */
+    if (read != NULL && PyTuple_GET_SIZE(warnings) > 0) {
+        PyObject *sep = PyUnicode_FromString("\2");
+        PyObject *text = sep == NULL ? NULL : PyUnicode_Join(sep, warnings);
+        Py_XDECREF(sep);
+        warned = text == NULL ? NULL : PyUnicode_AsUTF8String(text);
+        Py_XDECREF(text);
+        if (warned == NULL)
+            goto done;
     }
     /* the values joined by NUL: title, article hash, the groups ("\1": none), extra_meta, warnings */
-    Py_ssize_t extra_n = extra == NULL ? 1 : PyBytes_GET_SIZE(extra);
-    Py_ssize_t total = title_n + 1 + hex_n + 1 + extra_n + 1 + 1;
-    for (int i = 0; i < N_GROUPS; i++)
-        total += (g[i].end < 0 ? 1 : g[i].end - g[i].start) + 1;
-    PyObject *joined = PyBytes_FromStringAndSize(NULL, total);
-    if (joined == NULL) {
-        Py_DECREF(hex);
-        return NULL;
+    const char *value[N_GROUPS];
+    Py_ssize_t value_n[N_GROUPS];
+    for (int i = 0; i < N_GROUPS; i++) {
+        if (read != NULL) {
+            value[i] = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(values, i), &value_n[i]);
+            if (value[i] == NULL)
+                goto done;
+        } else if (g[i].end < 0) {
+            value[i] = "\1";
+            value_n[i] = 1;
+        } else {
+            value[i] = (const char *)meta + g[i].start;
+            value_n[i] = g[i].end - g[i].start;
+        }
     }
+    Py_ssize_t extra_n = extra == NULL ? 1 : PyBytes_GET_SIZE(extra);
+    Py_ssize_t warned_n = warned == NULL ? 1 : PyBytes_GET_SIZE(warned);
+    Py_ssize_t total = title_n + 1 + hex_n + 1 + extra_n + 1 + warned_n;
+    for (int i = 0; i < N_GROUPS; i++)
+        total += value_n[i] + 1;
+    joined = PyBytes_FromStringAndSize(NULL, total);
+    if (joined == NULL)
+        goto done;
     char *out = PyBytes_AS_STRING(joined);
     memcpy(out, p + t0, (size_t)title_n);
     out += title_n;
     *out++ = '\0';
     memcpy(out, hex_text, (size_t)hex_n);
     out += hex_n;
-    Py_DECREF(hex);
     for (int i = 0; i < N_GROUPS; i++) {
         *out++ = '\0';
-        if (g[i].end < 0)
-            *out++ = '\1';
-        else {
-            memcpy(out, meta + g[i].start, (size_t)(g[i].end - g[i].start));
-            out += g[i].end - g[i].start;
-        }
+        memcpy(out, value[i], (size_t)value_n[i]);
+        out += value_n[i];
     }
     *out++ = '\0';
     memcpy(out, extra == NULL ? "\1" : PyBytes_AS_STRING(extra), (size_t)extra_n);
     out += extra_n;
-    memcpy(out, "\0\1", 2);
-    PyObject *body = PyBytes_FromStringAndSize((const char *)p + b0, body_n);
-    PyObject *post_id = PyUnicode_DecodeUTF8((const char *)meta + g[G_POST_ID].start,
-                                             g[G_POST_ID].end - g[G_POST_ID].start, "strict");
-    if (body == NULL || post_id == NULL) {
-        Py_XDECREF(body);
-        Py_XDECREF(post_id);
-        Py_DECREF(joined);
-        return NULL;
-    }
-    return Py_BuildValue("(NNNOO)", body, joined, post_id, empty_tuple, Py_False);
+    *out++ = '\0';
+    memcpy(out, warned == NULL ? "\1" : PyBytes_AS_STRING(warned), (size_t)warned_n);
+    body = PyBytes_FromStringAndSize((const char *)p + b0, body_n);
+    post_id = PyUnicode_DecodeUTF8((const char *)meta + g[G_POST_ID].start, g[G_POST_ID].end - g[G_POST_ID].start,
+                                   "strict");
+    if (body != NULL && post_id != NULL)
+        result = PyTuple_Pack(5, body, joined, post_id, read == NULL ? empty_tuple : warnings,
+                              any ? Py_True : Py_False);
+done:
+    Py_XDECREF(hex);
+    Py_XDECREF(warned);
+    Py_XDECREF(joined);
+    Py_XDECREF(body);
+    Py_XDECREF(post_id);
+    Py_XDECREF(read);
+    return result;
 }
 
 static PyObject *match(PyObject *module, PyObject *arg)
@@ -955,17 +1059,22 @@ done:
     return result;
 }
 
-static PyObject *configure(PyObject *module, PyObject *arg)
+static PyObject *configure(PyObject *module, PyObject *args)
 {
     (void)module;
-    Py_XSETREF(extra_of, Py_NewRef(arg));
+    PyObject *extra, *read;
+    if (!PyArg_ParseTuple(args, "OO", &extra, &read))
+        return NULL;
+    Py_XSETREF(extra_of, Py_NewRef(extra));
+    Py_XSETREF(read_groups, Py_NewRef(read));
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
-    {"configure", configure, METH_O,
-     "configure(extra_of): the Python function that gives the extra_meta of a meta box's unknown blocks "
-     "(fastpage._extra_of); without it, such a box is the Python's."},
+    {"configure", configure, METH_VARARGS,
+     "configure(extra_of, read_groups): the Python functions that give the extra_meta of a meta box's "
+     "unknown blocks (fastpage._extra_of) and read a match's values with the full parser's readers "
+     "(fastpage._read_groups); without them, such pages are the Python's."},
     {"split", split, METH_VARARGS,
      "split(joined: list[bytes], k: int) -> list of k (validity | None, offsets, data, null count): the "
      "NUL-joined values of matches as Arrow string columns' buffers ('\\1' is NULL)."},

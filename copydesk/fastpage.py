@@ -213,7 +213,7 @@ def _match(data: bytes, warning: str) -> tuple | None:
         return None
     warnings = [] if warning == "\1" else [warning]
     if any_value:
-        groups = _read_values(m, warnings)
+        groups = _read_values(list(m.groups("\1")), warnings)
     else:
         groups = m.groups("\1")
         last = groups[_LAST_REVIEWED - 1]
@@ -221,7 +221,7 @@ def _match(data: bytes, warning: str) -> tuple | None:
             try:
                 _dt.date.fromisoformat(last)
             except ValueError:                           # parse_date(): an invalid date, with a warning
-                groups = _read_values(m, warnings)       # (read as the full parser reads it)
+                groups = _read_values(list(m.groups("\1")), warnings)    # (as the full parser reads it)
                 any_value = True
     entities = m.group(_ENTITIES)
     if entities is not None and entities.count("    • ") != entities.count("\n"):
@@ -235,11 +235,10 @@ def _match(data: bytes, warning: str) -> tuple | None:
     return body, joined.encode("utf-8"), m.group(_POST_ID), tuple(warnings), any_value
 
 
-def _read_values(m: re.Match, warnings: list[str]) -> list[str]:
-    """The groups of a match of :data:`_META_ANY`, its numbers, dates and flags read by the full
-    parser's readers, in its order (``warnings`` gets its warnings): as the text :func:`columns`
-    reads ("\1": NULL)."""
-    values = list(m.groups("\1"))
+def _read_values(values: list[str], warnings: list[str]) -> list[str]:
+    """The groups of a match of :data:`_META_ANY` (``m.groups("\1")``, as a list, changed in place),
+    its numbers, dates and flags read by the full parser's readers, in its order (``warnings`` gets
+    its warnings): as the text :func:`columns` reads ("\1": NULL)."""
     for index, read, label, scalar in _READ:
         raw = values[index]
         if raw == "\1":
@@ -301,9 +300,16 @@ def _extra_of(unknown: str) -> str | None:
     return parse.JSON_TEXT.encode(unknown_meta) if unknown_meta else "\1"
 
 
+def _read_groups(groups: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """:func:`_read_values` of a match's groups, and its warnings (the C match's, for a page whose
+    values the full parser's readers read: a match of :data:`_META_ANY`, or a date that does not exist)."""
+    warnings: list[str] = []
+    return _read_values(list(groups), warnings), warnings
+
+
 if _c_match is not None:
     from ._fastmeta import configure as _configure
-    _configure(_extra_of)
+    _configure(_extra_of, _read_groups)
 
 
 def post_id(matched: tuple) -> str:

@@ -92,9 +92,21 @@ def test_edits_it_takes_as_the_python_does(old, new):
     ("last reviewed: 2018-02-10", "last reviewed: 0000-01-01"),
     ("last reviewed: 2018-02-10", "last reviewed: 2018-13-01"),
     ("last reviewed: 2018-02-10", "last reviewed: yesterday"),
+    ("has images: 0", "has images: 2"),
+])
+def test_values_the_template_does_not_print_are_the_readers(old, new):
+    """A number, date or flag the template would not print: not the first match's (the C and the
+    Python read the box again as _META_ANY, its values by the full parser's readers), or no match."""
+    data = edit(old, new)
+    python = fastpage._match(data, "\1")
+    assert agrees(data) == (python is not None)
+    if python is not None:
+        assert python[4] is True and c_match(data)[3] == python[3]
+
+
+@pytest.mark.parametrize("old,new", [
     ("\ntopichandling", "\ntopic handling"), ("\ntopichandling", "\ntopic\u00a0handling"),
     ("  • context: on", "  • context:  on"), ("  • context: on", "  • context: \u3000on"),
-    ("has images: 0", "has images: 2"),
     ("alphanode post meta", "• alphanode post meta"), ("alphanode post meta", "\u00a0alphanode post meta"),
     ("alphanode post meta", "alphanode\u3000 post meta"),
     ("next.js notes: handling", "\u3000next.js notes: handling"),
@@ -272,10 +284,53 @@ def test_unknown_keys_the_extra_function_declines_or_fails(monkeypatch):
     data = (head + "\n".join(["authorjane doe", *blocks]) + tail).encode()
     assert agrees(data)
     try:
-        _fastmeta.configure(lambda text: None)
+        _fastmeta.configure(lambda text: None, fastpage._read_groups)
         assert c_match(data) is None
-        _fastmeta.configure(lambda text: 1 / 0)
+        _fastmeta.configure(lambda text: 1 / 0, fastpage._read_groups)
         assert c_match(data) is None
     finally:
-        _fastmeta.configure(fastpage._extra_of)
+        _fastmeta.configure(fastpage._extra_of, fastpage._read_groups)
+    assert c_match(data) is not None
+
+
+@pytest.mark.parametrize("old,new", [
+    ("\nview count178481\n", "\nview countn/a\n"), ("\nview count178481\n", "\nview count\n"),
+    ("quality: 93", "quality: 130"), ("quality: 93", "quality: n/a"), ("has images: 0", "has images: yes"),
+    ("last reviewed: 2018-02-10", "last reviewed: 2019-02-30"), ("last reviewed: 2018-02-10", "last reviewed: 10/02/2018"),
+    ("\nreading time6\n", "\nreading time six\n"), ("\nreading time6\n", "\nreading time\n"),
+    ("\nreading time6\n", "\nreading timesix\n"),
+    ("paragraphs: ", "paragraphs: x"), ("seed: ", "seed: -"),
+    ("\ncode languagetypescript\n", "\n"), ("\nhash0184114e5dead4716e47365a\n", "\n"),
+])
+def test_values_the_readers_read_take_the_c_with_the_pythons_warnings(old, new):
+    """Numbers, dates and flags that do not parse, and keys missing from the box: the C matches the box
+    as _META_ANY does and fastpage._read_groups reads its values, with the full parser's warnings."""
+    data = edit(old, new)
+    python = fastpage._match(data, "\1")
+    assert agrees(data) == (python is not None)          # (" six": no match of _META_ANY either)
+    if python is not None:
+        assert c_match(data)[3] == python[3] and c_match(data)[4] is True
+    head, blocks, tail = meta_blocks(data)
+    shuffled = (head + "\n".join(blocks[::-1] + ["authorjane doe"]) + tail).encode()
+    assert agrees(shuffled) == (fastpage._match(shuffled, "\1") is not None)
+
+
+@pytest.mark.parametrize("missing", [[0], [2], [9], [10, 11], [14], [18], list(range(17)), [0, 1, 5, 6, 18]])
+def test_missing_keys_take_the_c(missing):
+    head, blocks, tail = meta_blocks()
+    kept = [b for i, b in enumerate(blocks) if i not in missing]
+    assert agrees((head + "\n".join(kept) + tail).encode())
+    assert agrees(restyled("\t• ", "\t\t• ", (head + "\n".join(kept[::-1]) + tail).encode()))
+
+
+def test_the_readers_function_declines_or_fails():
+    data = edit("quality: 93", "quality: 130")
+    assert agrees(data)
+    try:
+        for broken in (lambda groups: None, lambda groups: 1 / 0, lambda groups: (["x"], []),
+                       lambda groups: (list(groups), [1])):
+            _fastmeta.configure(fastpage._extra_of, broken)
+            assert c_match(data) is None
+    finally:
+        _fastmeta.configure(fastpage._extra_of, fastpage._read_groups)
     assert c_match(data) is not None
