@@ -15,23 +15,21 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . || \
-	  $(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 # The package's bytecode, written here: an editable install leaves it to the interpreter, which
 # does not write it where PYTHONDONTWRITEBYTECODE is set (as on our CI machines) and then compiles
 # every module again at every start (0.15-0.3 s of each `copydesk` command). A source newer than
 # its bytecode is compiled again here (and, until then, in memory at its import, as before).
-$(BYTECODE): $(STAMP) $(SOURCES)
+$(BYTECODE): $(BUILT) $(SOURCES)
 	$(BIN)/python -m compileall -q copydesk
 	touch $(BYTECODE)
 
-# The fast path's match in C (copydesk/_fastmeta.c), built in place by the editable install; built
-# again when its source changes.  Without a C compiler the install goes on without it (the Python
-# then reads every page: the import takes ~1.2x as long).
+# The package, installed editable; this also builds the fast path's match in C
+# (copydesk/_fastmeta.c) in place, and again when its source changes.  Without a C compiler the
+# install goes on without it (the Python then reads every page: the import takes ~1.2x as long).
 $(BUILT): $(STAMP) copydesk/_fastmeta.c
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || \
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . || \
 	  $(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(BUILT)
 
