@@ -317,10 +317,14 @@ def test_interrupted_import_resumes(tmp_path, template):
     assert q(db, "SELECT count(*) FROM posts")[0][0] == 3000
 
 
-def test_killed_batch_of_several_chunks_is_undone_whole(tmp_path, template):
+def test_killed_batch_of_several_chunks_is_undone_whole(tmp_path, template, monkeypatch):
     """A transaction spans several parsed chunks (here 5 of 10 files, with 2 parser
     processes): a kill undoes the unfinished batch whole, and the next import finishes the
-    job and removes the chunk files the killed one left in shared memory."""
+    job and removes the chunk files the killed one left behind.  (Its chunk folder is in a
+    temporary folder of this test's own: an import of another test running meanwhile removes the
+    folders of dead imports it finds in /dev/shm and its temporary folder.)"""
+    private = tmp_path / "tmp"
+    private.mkdir()
     d = tmp_path / "many"
     d.mkdir()
     for n in range(4000):
@@ -329,13 +333,13 @@ def test_killed_batch_of_several_chunks_is_undone_whole(tmp_path, template):
     code = ("import sys, time\n"
             "from copydesk import importer\n"
             "importer.CHUNK_SIZE = 10\n"
+            "importer.SHM_NEEDED = float('inf')\n"
             "importer.import_paths([sys.argv[1]], sys.argv[2], batch_size=50, workers=2, yield_every=0)\n")
     proc = subprocess.Popen([sys.executable, "-c", code, str(d), str(db)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, TMPDIR=str(private)))
 
     def left_behind():
-        return [p for base in ("/dev/shm", tempfile.gettempdir()) if os.path.isdir(base)
-                for p in os.listdir(base) if p.startswith(f"copydesk-import-{proc.pid}-")]
+        return [p for p in os.listdir(private) if p.startswith(f"copydesk-import-{proc.pid}-")]
 
     deadline = time.time() + 60          # the parser processes are running once their chunk folder exists
     while time.time() < deadline and not left_behind() and proc.poll() is None:
@@ -348,6 +352,8 @@ def test_killed_batch_of_several_chunks_is_undone_whole(tmp_path, template):
     assert done % 50 == 0 and q(db, "SELECT count(*) FROM posts")[0][0] == done
     assert q(db, "SELECT sum(files_seen) FROM import_batches")[0][0] == done
     assert len(left_behind()) == 1
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    monkeypatch.setattr(importer, "SHM_NEEDED", float("inf"))
     s = import_paths([d], db, workers=2)
     assert (s.unchanged, s.imported) == (done, 4000 - done)
     assert q(db, "SELECT count(*) FROM posts")[0][0] == 4000
@@ -563,6 +569,50 @@ def test_cli_import_json_and_exit_codes(corpus, db_file, tmp_path):
     env = dict(os.environ, COPYDESK_DB=str(tmp_path / "env.duckdb"))
     r = subprocess.run(cmd + ["import", str(corpus)], cwd=ROOT, capture_output=True, text=True, env=env)
     assert r.returncode == 0 and (tmp_path / "env.duckdb").exists()
+
+
+# A CLI command run in a fresh interpreter; then whether it loaded pandas, and pyarrow converting
+# pandas objects afterwards (an Int64 Series with a NULL, a categorical) as it does with pandas loaded.
+PANDAS_PROBE = r"""
+import json, sys
+from copydesk import cli
+try:
+    cli.main(sys.argv[1:], standalone_mode=False)
+except SystemExit:
+    pass
+loaded = "pandas" in sys.modules
+import pandas as pd, pyarrow as pa
+ints = pa.array(pd.Series([1, None, 3], dtype="Int64"))
+cats = pa.array(pd.Series(["a", "b", "a"], dtype="category"))
+print(json.dumps({"pandas": loaded, "ints": [str(ints.type), ints.null_count], "cats": str(cats.type)}))
+"""
+
+
+def _probe(*args: str) -> dict:
+    r = subprocess.run([sys.executable, "-c", PANDAS_PROBE, *args], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_an_import_makes_no_dataframe_and_pandas_works_after_it(corpus, db_file, template):
+    """`copydesk import` (parser processes and after-import stages) never loads pandas (0.3 s of a 20k
+    import, issue 13); pyarrow, told there is none, still converts pandas objects once it is loaded."""
+    with_pandas = {"ints": ["int64", 1], "cats": "dictionary<values=large_string, indices=int8, ordered=0>"}
+    first = _probe("import", str(corpus), "--db", str(db_file), "--workers", "2", "--json")
+    assert first == {"pandas": False, **with_pandas}
+    assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 31
+    assert q(db_file, "SELECT count(*) FROM batch_metrics")[0][0] == 1
+    assert q(db_file, "SELECT count(*) FROM batch_site_metrics WHERE batch_id = 1")[0][0] >= 1
+    assert q(db_file, "SELECT count(*) FROM quality_signals")[0][0] == 31
+    # once near-duplicate detection has run, the next import compares new posts (with pandas)
+    r = subprocess.run([sys.executable, "-m", "copydesk", "duplicates", "--db", str(db_file)], cwd=ROOT,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (corpus / "900_0000000000000384.txt").write_text(make_page(template, 900, title="post number 1"))
+    second = _probe("import", str(corpus), "--db", str(db_file), "--workers", "2", "--json")
+    assert second == {"pandas": True, **with_pandas}
+    assert q(db_file, "SELECT count(*) FROM posts")[0][0] == 32
+    assert q(db_file, "SELECT count(*) FROM batch_metrics")[0][0] == 2
 
 
 def test_a_path_given_twice_or_nested_is_imported_once(corpus, db_file):
