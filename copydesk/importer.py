@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import db as dbmod
-from .arrays import ranges, scanned_once
+from .arrays import pyarrow_without_pandas, ranges, scanned_once
 from . import fastpage, hooks, queries, settings
 from .clock import utc_now
 from .errors import CopydeskError, ImportFailed
@@ -770,7 +770,7 @@ class _RunState:
 _KNOWN_COLS = pa.schema([("source_file", _STR), ("source_sha256", _STR), ("post_id", _STR),
                          ("source_size", _INT), ("source_mtime_ns", _INT)])
 KNOWN_SCHEMA = _KNOWN_COLS.append(pa.field("at", pa.int32()))
-_NOTHING_KNOWN = KNOWN_SCHEMA.empty_table()
+_NOTHING_KNOWN = pa.table([pa.nulls(0, f.type) for f in KNOWN_SCHEMA], schema=KNOWN_SCHEMA)   # (no pandas: see __init__)
 
 
 def _known(con, chunk: list[Item | str], state: _RunState | None = None) -> pa.Table:
@@ -1118,15 +1118,15 @@ class _ImportRun:
         # (the syllable dictionary, hooks.warm_up) while this process sets the database up, rather
         # than in its first parse task (20k posts: 0.1-0.2 s of each parser process's time).
         self.chunk_stages = hooks.chunk_stages() if stages else {}
+        # pyarrow imports pandas the first time it converts Python values (0.2 s, and 0.12 s at
+        # exit): an import makes no DataFrame, so it finds none (the parser processes inherit that).
+        pyarrow_without_pandas()
         self.part_files = None            # a chunk is one task, but for the local parser processes
         self.pool, self.spill = None, None
         if cluster is not None:
             self.pool = _DaskParsers(cluster)
         elif workers > 1:
             _check_settings()             # (a setting that cannot be used: nothing started)
-            # pyarrow imports pandas the first time it converts Python values (0.35 s): once,
-            # here, rather than in every forked parser process and again in this one.
-            pa.array([0])
             self.pool = mp.get_context("fork").Pool(workers, initializer=hooks.warm_up if self.chunk_stages else None)
             self.part_files = PART_FILES
         try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import db as dbmod
 from . import freshness, queries
@@ -30,6 +30,9 @@ from .clock import as_utc, utc_now
 from .domain import DECISIONS, DIRECTIONS, REASONS, SORTS, STATES  # noqa: F401  (re-exported)
 from .errors import DecisionError
 from .freshness import Policy
+
+if TYPE_CHECKING:                # pandas is imported where a DataFrame is made: `copydesk import`
+    import pandas as pd           # counts the queue (queue_count) and makes none
 
 SORT_COLUMNS = frozenset(SORTS.values())
 # Filters of the queue itself, on top of the shared post filters (site, stack, status, band ...).
@@ -189,6 +192,7 @@ def post_detail(con, post_id: str) -> dict | None:
 
 def post_duplicates(con, post_id: str) -> pd.DataFrame:
     if not has_duplicate_tables(con):
+        import pandas as pd
         return pd.DataFrame(columns=["other_post_id", "other_title", "similarity", "title_similarity", "kind"])
     return queries.run(con, "review/post_duplicates", post_id=post_id).df()
 
@@ -248,6 +252,7 @@ def record_decisions(con, post_ids, decision: str, reviewer: str | None, *, note
         raise DecisionError(f"unknown post to merge into: {merge_into}")
     now = as_utc(decided_at) if decided_at else utc_now()
     hashes = content_hashes or {}
+    import pandas as pd
     df = pd.DataFrame({
         "post_id": pd.Series(post_ids, dtype="object"),
         "decision": decision,

@@ -18,9 +18,14 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
 
 from . import freshness, hooks, queries
+
+if TYPE_CHECKING:      # pandas is imported where a DataFrame is made: the snapshot of every
+    import pandas as pd  # `copydesk import` (record_batch_snapshot) makes none
 
 SCORES = ("quality", "freshness", "depth", "clarity", "computed_freshness")
 DIMENSIONS = ("site", "stack", "difficulty", "status")
@@ -102,6 +107,7 @@ def page_figures(con, policy, filters: dict | None, as_of: dt.date, dims: tuple 
     (``distribution``, ``heatmap``, ``coverage``, ``throughput``, ``quality_by_age``,
     ``age_by_site``, ``by_site``); and ``by_<dim>`` (``trends/breakdown``) for each of ``dims``.  Coverage and
     throughput are empty frames in a database without review tables (an old read-only layout)."""
+    import pandas as pd
     part = materialise(con, policy, filters, as_of)
     out: dict = {"headline": headline(con, policy, filters, as_of, posts=part)}
     have_decisions = "review_decisions" in table_names(con)
@@ -167,11 +173,23 @@ def headline(con, policy, filters: dict | None = None, as_of: dt.date | None = N
              posts: str | None = None) -> dict:
     """Headline figures now, for the filters and as-of date (one aggregation over post-freshness)."""
     as_of = as_of or dt.date.today()
-    row = run(con, "trends/headline", policy, filters, as_of, posts=posts).to_dict("records")[0]
+    row = statement("trends/headline", policy, filters, as_of, posts=posts, con=con).arrow(con).to_pylist()[0]
     out = {k: _clean(v) for k, v in row.items()}
     out["queue_size"] = queue_size(con, policy, as_of, filters)
     out.update(duplicate_counts(con))
     return out
+
+
+# A batch's row of batch_metrics, as record_batch_snapshot stores it (Arrow: no DataFrame, so no
+# pandas in an import).
+SNAPSHOT_SCHEMA = pa.schema([
+    ("batch_id", pa.int64()), ("recorded_at", pa.timestamp("us")), ("as_of", pa.date32()),
+    ("posts", pa.int64()), ("queue_size", pa.int64()), ("stale_posts", pa.int64()), ("stale_share", pa.float64()),
+    ("median_quality", pa.float64()), ("mean_quality", pa.float64()), ("mean_freshness", pa.float64()),
+    ("mean_depth", pa.float64()), ("mean_clarity", pa.float64()), ("mean_computed_freshness", pa.float64()),
+    ("poor_quality_posts", pa.int64()), ("near_duplicate_pairs", pa.int64()), ("duplicate_clusters", pa.int64()),
+    ("stale_after_days", pa.int32()), ("half_life_days", pa.float64()),
+])
 
 
 @hooks.after_import(order=90)
@@ -184,22 +202,18 @@ def record_batch_snapshot(con, batch_id: int, as_of: dt.date | None = None, poli
     as_of = as_of or dt.date.today()
     policy = policy or load_policy()
     figures = headline(con, policy, None, as_of)
-    snapshot = pd.DataFrame([{
+    row = {
         "batch_id": int(batch_id),
         "recorded_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0),
         "as_of": as_of,
-        **{k: figures.get(k) for k in (
-            "posts", "queue_size", "stale_posts", "stale_share", "median_quality", "mean_quality",
-            "mean_freshness", "mean_depth", "mean_clarity", "mean_computed_freshness",
-            "poor_quality_posts", "near_duplicate_pairs", "duplicate_clusters")},
+        **{k: figures.get(k) for k in SNAPSHOT_SCHEMA.names[3:-2]},
         "stale_after_days": int(policy.stale_after_days),
         "half_life_days": float(policy.half_life_days),
-    }])
-    snapshot = snapshot.astype({"queue_size": "Int64", "near_duplicate_pairs": "Int64", "duplicate_clusters": "Int64",
-                                "stale_share": "Float64", "median_quality": "Float64"})
-    site_snapshot = run(con, "trends/headline_by_site", policy, None, as_of)
-    site_snapshot.insert(0, "batch_id", int(batch_id))
-    con.register("snapshot", snapshot)
+    }
+    site_snapshot = statement("trends/headline_by_site", policy, None, as_of, con=con).arrow(con)
+    site_snapshot = site_snapshot.add_column(0, "batch_id", pa.repeat(pa.scalar(int(batch_id), pa.int64()),
+                                                                      site_snapshot.num_rows))
+    con.register("snapshot", pa.Table.from_pylist([row], schema=SNAPSHOT_SCHEMA))
     con.register("site_snapshot", site_snapshot)
     try:
         queries.run(con, "trends/insert_snapshot")
@@ -208,11 +222,12 @@ def record_batch_snapshot(con, batch_id: int, as_of: dt.date | None = None, poli
     finally:
         con.unregister("snapshot")
         con.unregister("site_snapshot")
-    return {k: _clean(v) for k, v in snapshot.iloc[0].to_dict().items()}
+    return {k: _clean(v) for k, v in row.items()}
 
 
 def batch_trend(con, site: str | None = None) -> pd.DataFrame:
     """Every batch snapshot, oldest first (one site's figures when ``site`` is given)."""
+    import pandas as pd
     if not {"batch_metrics", "batch_site_metrics", "import_batches"} <= table_names(con):
         return pd.DataFrame(columns=["batch_id", "posts", "queue_size", "stale_share", "median_quality"])
     return queries.run(con, "trends/batch_metrics", site=site).df()
@@ -220,6 +235,7 @@ def batch_trend(con, site: str | None = None) -> pd.DataFrame:
 
 def change_since_previous_batch(trend: pd.DataFrame) -> dict:
     """Latest snapshot minus the one before it, per figure; empty when fewer than two snapshots exist."""
+    import pandas as pd
     if len(trend) < 2:
         return {}
     last, prev = trend.iloc[-1], trend.iloc[-2]
@@ -239,6 +255,7 @@ def batch_changes(trend: pd.DataFrame) -> pd.DataFrame:
     """The batch snapshots (:func:`batch_trend`), newest first: ``batch_id``, ``as_of``, and for each of
     :data:`BATCH_FIGURES` its value and ``<figure>_change`` (minus the previous batch's; NULL for the
     first batch or when either value is missing)."""
+    import pandas as pd
     cols = [c for c in BATCH_FIGURES if c in trend.columns]
     out = trend[["batch_id", *[c for c in ("as_of",) if c in trend.columns]]].copy()
     for col in cols:
@@ -268,6 +285,7 @@ def queue_history(batches: pd.DataFrame, now: int | None, as_of: dt.date) -> pd.
     """Open-queue sizes over time: the size recorded in each import batch's snapshot, at the snapshot's
     as-of date (the last batch of a day counts for that day; later dates than ``as_of`` are left out),
     and ``now``, the size at ``as_of``.  Columns ``date``, ``queue_size``, ``source``."""
+    import pandas as pd
     rows = []
     if len(batches) and "queue_size" in batches.columns:
         b = batches.dropna(subset=["queue_size"]).copy()
@@ -291,6 +309,7 @@ def queue_projection(history: pd.DataFrame, as_of: dt.date, window_days: int = P
     queue clears on ``as_of + ceil(size now / rate)`` days; with rate <= 0 it does not clear at this
     rate (``grows`` / ``flat``); without a reference point the status is ``unknown``.
     """
+    import pandas as pd
     if history.empty or history.iloc[-1]["source"] != "now":
         return QueueProjection("unknown", None)
     now = int(history.iloc[-1]["queue_size"])
@@ -313,6 +332,7 @@ def queue_projection(history: pd.DataFrame, as_of: dt.date, window_days: int = P
 
 def _age_drill(point: dict) -> tuple[str, dict, dict]:
     """A review-age band (``age_band``, ``age_min``, ``age_max`` of ``trends/age_bands``): label, filters, extra."""
+    import pandas as pd
     lo, hi = point.get("age_min"), point.get("age_max")
     lo = None if lo is None or pd.isna(lo) else int(lo)
     hi = None if hi is None or pd.isna(hi) else int(hi)

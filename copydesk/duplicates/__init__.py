@@ -63,18 +63,40 @@ DataFrame; :func:`refresh` stores results in the database, fully or incrementall
 
 from __future__ import annotations
 
+import importlib
+
 from .. import hooks, queries
-from .candidates import band_key, band_layout, estimated_jaccard, group_pairs, lsh_candidates
-from .clusters import build_clusters, connected_components, suggest_canonical
-from .engine import Result
 from .settings import DEFAULT, KINDS, VERDICTS, Settings
-from .shingles import (Features, chunk_keys, features, normalise, normalise_arrow, shingle_hashes, signatures,
-                       template_shingles)
-from .source import find_duplicates_df, find_pairs, memory_connection
-from .store import rebuild_clusters, refresh
-from .verdicts import export_csv, record_verdict
-from .verify import long_similarity, score_pairs, similarity
-from .view import clusters_at, pair_view, word_diff
+
+# The rest is imported on first use (PEP 562 ``__getattr__``): the after-import stage below runs in
+# every ``copydesk import`` and needs none of it (nor pandas) until detection has run once.
+_LAZY = {
+    ".candidates": ("band_key", "band_layout", "estimated_jaccard", "group_pairs", "lsh_candidates"),
+    ".clusters": ("build_clusters", "connected_components", "suggest_canonical"),
+    ".engine": ("Result",),
+    ".shingles": ("Features", "chunk_keys", "features", "normalise", "normalise_arrow", "shingle_hashes",
+                  "signatures", "template_shingles"),
+    ".source": ("find_duplicates_df", "find_pairs", "memory_connection"),
+    ".store": ("rebuild_clusters", "refresh"),
+    ".verdicts": ("export_csv", "record_verdict"),
+    ".verify": ("long_similarity", "score_pairs", "similarity"),
+    ".view": ("clusters_at", "pair_view", "word_diff"),
+}
+_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_MODULE_OF})
+
 
 __all__ = [
     "DEFAULT", "KINDS", "VERDICTS", "Features", "Result", "Settings", "after_import", "band_key", "band_layout",
@@ -95,4 +117,5 @@ def after_import(con, batch_id: int | None = None, settings: Settings = DEFAULT)
     """
     if not queries.run(con, "duplicates/last_full_run").fetchall():
         return None
+    from .store import refresh
     return refresh(con, settings, incremental=True)
