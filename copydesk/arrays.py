@@ -47,14 +47,16 @@ class _Refuse(importlib.abc.MetaPathFinder):
 class _Rearm(importlib.abc.Loader):
     """pandas' own loader, which then tells pyarrow that pandas is there (see :class:`_WatchPandas`)."""
 
-    def __init__(self, loader):
-        self.loader = loader
+    def __init__(self, loader, watch):
+        self.loader, self.watch = loader, watch
 
     def create_module(self, spec):
         return self.loader.create_module(spec)
 
     def exec_module(self, module) -> None:
         self.loader.exec_module(module)
+        if self.watch in sys.meta_path:
+            sys.meta_path.remove(self.watch)
         # pyarrow's public pandas entry points import pandas again when it found none before, and
         # then use it everywhere (pa.array of a Series included): an empty conversion does that.
         pa.Table.from_pandas(module.DataFrame())
@@ -64,19 +66,20 @@ class _Rearm(importlib.abc.Loader):
 
 
 class _WatchPandas(importlib.abc.MetaPathFinder):
-    """Finder: the first ``import pandas`` after :func:`pyarrow_without_pandas` loads pandas as usual
-    (found by the other finders), then tells pyarrow; it then leaves ``sys.meta_path``."""
+    """Finder: pandas, when the process imports it after :func:`pyarrow_without_pandas`, is found by
+    the other finders and loaded by its own loader, then pyarrow is told (:class:`_Rearm`), and this
+    finder leaves ``sys.meta_path``."""
 
     def find_spec(self, name, path=None, target=None):
         if name != "pandas":
             return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        for finder in sys.meta_path:
-            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
+        for finder in list(sys.meta_path):
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _Rearm(spec.loader)
+                    spec.loader = _Rearm(spec.loader, self)
                 return spec
         return None
 

@@ -615,6 +615,21 @@ def test_an_import_makes_no_dataframe_and_pandas_works_after_it(corpus, db_file,
     assert q(db_file, "SELECT count(*) FROM batch_metrics")[0][0] == 2
 
 
+def test_pandas_looked_up_then_imported_after_pyarrow_was_told_there_is_none():
+    """pyarrow_without_pandas(), then a look-up of pandas that does not import it (find_spec, as a
+    library checking what is installed does), then the import: pyarrow converts pandas objects."""
+    code = ("import importlib.util, sys, pyarrow as pa\n"
+            "from copydesk.arrays import pyarrow_without_pandas\n"
+            "pyarrow_without_pandas()\n"
+            "assert 'pandas' not in sys.modules and not pa.lib._pandas_api.have_pandas\n"
+            "assert importlib.util.find_spec('pandas') is not None and 'pandas' not in sys.modules\n"
+            "import pandas as pd\n"
+            "print(pa.array(pd.Series([1, None], dtype='Int64')).type, pd.DataFrame({'a': [1]}).shape)\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["int64", "(1,", "1)"]
+
+
 def test_a_path_given_twice_or_nested_is_imported_once(corpus, db_file):
     s = import_paths([corpus, corpus / "sub", corpus / "sub" / "003_0000000000000003.txt", corpus], db_file, workers=1)
     assert (s.files_seen, s.imported, s.rejected) == (34, 31, 3)
