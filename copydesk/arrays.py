@@ -88,8 +88,9 @@ def pyarrow_without_pandas() -> None:
     """Have pyarrow work without pandas in a process that has not imported pandas (``copydesk import``).
 
     pyarrow imports pandas the first time it converts Python or numpy values (``pa.array``,
-    ``Schema.empty_table``), to recognise pandas objects: 0.2 s at start and 0.12 s at exit of an
-    import that never makes a DataFrame (20k posts: 2.6 s in all; issue 13).  Here that first attempt
+    ``Schema.empty_table``), to recognise pandas objects: 0.2 s of an import that never makes a
+    DataFrame (20k posts: 2.6 s in all; issue 13), and 0.12 s more at exit where the interpreter
+    tears down (the ``copydesk`` command skips that).  Here that first attempt
     finds no pandas, and pyarrow remembers that (``pyarrow.lib._PandasAPIShim``); a process forked
     after this (the parser processes) inherits it.  Should the process import pandas later, it is
     loaded as usual and pyarrow is told at once (:class:`_WatchPandas`), so pandas objects convert as

@@ -1118,8 +1118,8 @@ class _ImportRun:
         # (the syllable dictionary, hooks.warm_up) while this process sets the database up, rather
         # than in its first parse task (20k posts: 0.1-0.2 s of each parser process's time).
         self.chunk_stages = hooks.chunk_stages() if stages else {}
-        # pyarrow imports pandas the first time it converts Python values (0.2 s, and 0.12 s at
-        # exit): an import makes no DataFrame, so it finds none (the parser processes inherit that).
+        # pyarrow imports pandas the first time it converts Python values (0.2 s): an import
+        # makes no DataFrame, so it finds none (the parser processes inherit that).
         pyarrow_without_pandas()
         self.part_files = None            # a chunk is one task, but for the local parser processes
         self.pool, self.spill = None, None
