@@ -46,22 +46,10 @@ WITH hits AS (
            greatest(0, 100 - reading_time_loss - paragraph_claim_loss - checklist_loss)::INTEGER AS score_consistency,
            least(100, round(100 * word_count / $substance_words))::INTEGER AS score_substance
     FROM losses
-)
-SELECT post_id, revision_id, template_sentences, template_share, estimated_reading_minutes, reading_time_gap,
-       score_readability, score_structure, score_originality, score_consistency, score_substance,
-       round((  $w_readability * score_readability + $w_structure * score_structure
-              + $w_originality * score_originality + $w_consistency * score_consistency
-              + $w_substance * score_substance)
-             / ($w_readability + $w_structure + $w_originality + $w_consistency + $w_substance))::INTEGER
-           AS computed_quality,
-       findings_found.findings,
-       findings_found.finding_codes
-FROM scored,
-LATERAL (
+), found AS (
     -- each finding as (code, words); codes group the findings for counting, words explain them
-    SELECT list_transform(found, lambda f: f.words) AS findings,
-           list_transform(found, lambda f: f.code) AS finding_codes
-    FROM (SELECT list_filter([
+    SELECT *,
+           list_filter([
               CASE WHEN template_sentences > 0 THEN {'code': 'template_text', 'words':
                   greatest(1, round(100 * template_share))::INTEGER || '% of sentences are template text (each in ≥ '
                   || $template_min_posts || ' other posts)'} END,
@@ -89,5 +77,16 @@ LATERAL (
                   'hard to read: Flesch reading ease ' || round(flesch_reading_ease)::INTEGER || ' (below 50)'} END,
               CASE WHEN long_loss > 0 THEN {'code': 'long_sentences', 'words':
                   round(100 * long_sentence_share)::INTEGER || '% of sentences are over 20 words'} END
-          ], lambda f: f IS NOT NULL) AS found)
-) AS findings_found
+          ], lambda f: f IS NOT NULL) AS found
+    FROM scored
+)
+SELECT post_id, revision_id, template_sentences, template_share, estimated_reading_minutes, reading_time_gap,
+       score_readability, score_structure, score_originality, score_consistency, score_substance,
+       round((  $w_readability * score_readability + $w_structure * score_structure
+              + $w_originality * score_originality + $w_consistency * score_consistency
+              + $w_substance * score_substance)
+             / ($w_readability + $w_structure + $w_originality + $w_consistency + $w_substance))::INTEGER
+           AS computed_quality,
+       list_transform(found, lambda f: f.words) AS findings,
+       list_transform(found, lambda f: f.code) AS finding_codes
+FROM found
