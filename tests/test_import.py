@@ -595,7 +595,7 @@ def _probe(*args: str) -> dict:
 
 
 def test_an_import_makes_no_dataframe_and_pandas_works_after_it(corpus, db_file, template):
-    """`copydesk import` (parser processes and after-import stages) never loads pandas (0.3 s of a 20k
+    """`copydesk import` (parser processes and after-import stages) never loads pandas (0.2 s of every
     import, issue 13); pyarrow, told there is none, still converts pandas objects once it is loaded."""
     with_pandas = {"ints": ["int64", 1], "cats": "dictionary<values=large_string, indices=int8, ordered=0>"}
     first = _probe("import", str(corpus), "--db", str(db_file), "--workers", "2", "--json")
