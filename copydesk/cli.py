@@ -8,11 +8,16 @@ import os
 import sys
 import threading
 
-import click
+# copydesk does no linear algebra, and numpy's OpenBLAS starts a thread per further core that spins
+# for ~0.1 s of CPU after it loads: in an import, on the core the parser processes start on.  One
+# thread, unless the user chose otherwise (read when numpy loads: before any other import here).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from . import db as dbmod
-from . import domain
-from .errors import CopydeskError
+import click  # noqa: E402
+
+from . import db as dbmod  # noqa: E402
+from . import domain  # noqa: E402
+from .errors import CopydeskError  # noqa: E402
 
 DB_OPTION = click.option(
     "--db", "db", default=None, metavar="FILE",

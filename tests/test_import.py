@@ -630,6 +630,20 @@ def test_pandas_looked_up_then_imported_after_pyarrow_was_told_there_is_none():
     assert r.stdout.split() == ["int64", "(1,", "1)"]
 
 
+def test_the_command_line_starts_no_openblas_thread_unless_asked():
+    """The `copydesk` command loads numpy with one OpenBLAS thread (its others spin ~0.1 s of CPU after
+    they start, on the core an import's parser processes start on); a user's own setting stands."""
+    code = "import os, copydesk.cli, numpy\nprint(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["1", "1"]          # the setting, and no thread but the main one
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       env={**env, "OPENBLAS_NUM_THREADS": "3"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[0] == "3"
+
+
 def test_a_path_given_twice_or_nested_is_imported_once(corpus, db_file):
     s = import_paths([corpus, corpus / "sub", corpus / "sub" / "003_0000000000000003.txt", corpus], db_file, workers=1)
     assert (s.files_seen, s.imported, s.rejected) == (34, 31, 3)
