@@ -588,10 +588,15 @@ print(json.dumps({"pandas": loaded, "ints": [str(ints.type), ints.null_count], "
 """
 
 
-def _probe(*args: str) -> dict:
-    r = subprocess.run([sys.executable, "-c", PANDAS_PROBE, *args], cwd=ROOT, capture_output=True, text=True)
+def _python(code: str, *args: str, env: dict | None = None) -> str:
+    """What ``code`` prints, run in a fresh interpreter (with ``args``; ``env``: its environment)."""
+    r = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    return r.stdout
+
+
+def _probe(*args: str) -> dict:
+    return json.loads(_python(PANDAS_PROBE, *args).strip().splitlines()[-1])
 
 
 def test_an_import_makes_no_dataframe_and_pandas_works_after_it(corpus, db_file, template):
@@ -625,9 +630,7 @@ def test_pandas_looked_up_then_imported_after_pyarrow_was_told_there_is_none():
             "assert importlib.util.find_spec('pandas') is not None and 'pandas' not in sys.modules\n"
             "import pandas as pd\n"
             "print(pa.array(pd.Series([1, None], dtype='Int64')).type, pd.DataFrame({'a': [1]}).shape)\n")
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["int64", "(1,", "1)"]
+    assert _python(code).split() == ["int64", "(1,", "1)"]
 
 
 def test_the_command_line_starts_no_openblas_thread_unless_asked():
@@ -635,13 +638,8 @@ def test_the_command_line_starts_no_openblas_thread_unless_asked():
     they start, on the core an import's parser processes start on); a user's own setting stands."""
     code = "import os, copydesk.cli, numpy\nprint(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["1", "1"]          # the setting, and no thread but the main one
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                       env={**env, "OPENBLAS_NUM_THREADS": "3"})
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.split()[0] == "3"
+    assert _python(code, env=env).split() == ["1", "1"]          # the setting, and no thread but the main one
+    assert _python(code, env={**env, "OPENBLAS_NUM_THREADS": "3"}).split()[0] == "3"
 
 
 def test_a_path_given_twice_or_nested_is_imported_once(corpus, db_file):
