@@ -67,9 +67,12 @@ def main() -> None:
     _record("imports", T0, time.time())
     run = importer._ImportRun
     for name, label in (("__init__", "set-up"), ("_commit", "commit"), ("close", "close"),
-                        ("_after_import", "after-import")):
+                        ("_after_import", "after-import"), ("_finish_commit", "commit wait"),
+                        ("_store_staged", "store staged")):
         setattr(run, name, _timed(label, getattr(run, name)))
     importer._write_chunk = _timed("write chunk", importer._write_chunk)
+    importer._commit_in = _timed("commit thread", importer._commit_in)
+    importer._known = _timed("look-up", importer._known)
     mpp.ApplyResult.get = _timed("wait", mpp.ApplyResult.get)
     importer._process_packed = _timed("parse", importer._process_packed)
     importer._stages_of = _timed("quality signals", importer._stages_of)

@@ -133,7 +133,8 @@ def cluster_for(scheduler, stage_dir, quiet: bool):
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any file was rejected.")
 @click.option("--batch-size", default=None, type=click.IntRange(1, 1_000_000),
-              help="Files per transaction (default 131072; a batch also commits after 15 s).")
+              help="Files per transaction, at least (default 131072; also after 15 s; then at the first "
+                   "chunk that leaves no small partial DuckDB row group, or at twice either).")
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
               help="Parser processes (default: up to 2; with --engine dask the cluster's workers parse).")
 @ENGINE_OPTIONS

@@ -40,7 +40,8 @@ _WARM: dict[str, Callable] = {}
 
 def each_chunk(name: str, store: Callable, warm: Callable | None = None):
     """Decorator: run ``fn(revisions)`` on every parsed chunk (in a parser process) and
-    ``store(con, result)`` in the main process inside the chunk's transaction.  Data ``fn`` needs
+    ``store(con, result)`` in the main process inside the chunk's transaction; ``store`` returns
+    the number of rows it appended (the import ends its transactions by them).  Data ``fn`` needs
     is loaded by each parser process, not by the main process before the fork (the processes load
     it at once): by ``warm()`` as the process starts, when given (:func:`warm_up`), else on first use."""
     def register(fn: Callable) -> Callable:
@@ -80,11 +81,10 @@ def run_each_chunk(revisions, stages: dict) -> dict:
     return out
 
 
-def store_each_chunk(con, results: dict, stages: dict) -> None:
-    """Main side: store each stage's result for one chunk (inside the chunk's transaction)."""
-    for name, result in results.items():
-        if result is not None:
-            stages[name][1](con, result)
+def store_each_chunk(con, results: dict, stages: dict) -> dict[str, int]:
+    """Main side: store each stage's result for one chunk (inside the chunk's transaction); the
+    rows each stage appended."""
+    return {name: stages[name][1](con, result) or 0 for name, result in results.items() if result is not None}
 
 
 def after_import(order: int):

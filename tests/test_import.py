@@ -185,6 +185,81 @@ def test_a_due_commit_runs_while_the_next_chunks_are_handed_out(tmp_path, templa
     assert not [e for e in events if e[0] == "wait"]
 
 
+def _row_groups(con, table: str) -> list[int]:
+    return [n for (n,) in con.execute(
+        "SELECT max(start + count) - min(start) FROM pragma_storage_info(?) WHERE column_id = 0 "
+        "GROUP BY row_group_id ORDER BY row_group_id", [table]).fetchall()]
+
+
+def test_row_group_rows_is_duckdbs_row_group_size(tmp_path):
+    """The batches end by importer.ROW_GROUP_ROWS: it must be the size of DuckDB's row groups."""
+    con = duckdb.connect(str(tmp_path / "rg.duckdb"))
+    con.execute("CREATE TABLE t AS SELECT range AS i FROM range(?)", [importer.ROW_GROUP_ROWS + 1])
+    con.execute("CHECKPOINT")
+    assert _row_groups(con, "t") == [importer.ROW_GROUP_ROWS, 1]
+
+
+def test_duckdb_merges_small_partial_row_groups_at_a_checkpoint_but_not_half_full_ones(tmp_path):
+    """What the batches' clean cut (importer._clean_cut) relies on: a transaction appending more than
+    a row group leaves its last, partial group in place, and a checkpoint merges adjacent groups that
+    fit in fewer, writing them again.  With small partial groups (a batch of 131,072 rows) groups
+    are merged and written again; with half-full ones every group stays as the transactions left it."""
+    rg = importer.ROW_GROUP_ROWS
+    for extra, clean in ((8192, False), (rg // 2 + 1024, True)):
+        assert importer._clean_cut(rg + extra) is clean
+        con = duckdb.connect(str(tmp_path / f"merge-{extra}.duckdb"))
+        con.execute("CREATE TABLE t (i BIGINT, s VARCHAR)")
+        for _batch in range(3):
+            con.execute("BEGIN TRANSACTION")
+            con.execute("INSERT INTO t SELECT range, 'row ' || range FROM range(?)", [rg + extra])
+            con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        groups = _row_groups(con, "t")
+        assert sum(groups) == 3 * (rg + extra)
+        if clean:
+            assert groups == [rg, extra] * 3
+        else:
+            assert len(groups) < 2 * 3
+
+
+def test_a_batch_due_by_size_ends_where_no_table_gets_a_small_partial_row_group(tmp_path, template, monkeypatch):
+    """A batch that reaches --batch-size goes on, chunk by chunk, until each table's rows in it
+    leave a last row group at least half full (with row groups of 8 rows and batches of 9 files:
+    12 files, not 10); at twice the batch size it ends anyway.  Every file is imported once."""
+    src = tmp_path / "many"
+    src.mkdir()
+    for n in range(23):
+        (src / f"{n:03d}.txt").write_text(make_page(template, n, title=f"post {n}"))
+    commits = []
+    real_commit = importer._ImportRun._commit
+
+    def commit(self, last=False, background=False):
+        files = sum(f for _c, f, _l in self.tx_chunks)
+        commits.append((files, self.tx_revisions, dict(self.tx_stage_rows), last))
+        return real_commit(self, last, background)
+    monkeypatch.setattr(importer._ImportRun, "_commit", commit)
+    cases = (   # row group rows, --batch-size, files per chunk: files per transaction
+        (importer.ROW_GROUP_ROWS, 5, 2, [6, 6, 6, 5]),     # batches under a row group: as they come
+        (4, 5, 2, [6, 6, 6, 5]),                            # 6 = 4 + 2: a clean cut at once
+        (8, 9, 2, [12, 11]),                                # 10 = 8 + 2: on to 12 = 8 + 4
+        (5, 6, 2, [8, 8, 7]),                               # 6 = 5 + 1: on to 8 = 5 + 3
+        (8, 9, 9, [18, 5]),                                 # 9 = 8 + 1, 18 = 16 + 2: twice the batch size
+    )
+    for row_group, batch, chunk, sizes in cases:
+        monkeypatch.setattr(importer, "ROW_GROUP_ROWS", row_group)
+        monkeypatch.setattr(importer, "CHUNK_SIZE", chunk)
+        commits.clear()
+        db = tmp_path / f"rg{row_group}-{batch}-{chunk}.duckdb"
+        s = import_paths([src], db, batch_size=batch, workers=1)
+        assert s.imported == 23 and q(db, "SELECT count(*), count(DISTINCT post_id) FROM posts") == [(23, 23)]
+        assert q(db, "SELECT count(*) FROM quality_signals") == [(23,)]
+        assert [files for files, *_ in commits] == sizes, (row_group, batch, chunk)
+        for files, revisions, stage_rows, last in commits:
+            assert revisions == files and stage_rows == {"quality_signals": files}
+            if not last and files < 2 * batch:
+                assert files >= batch and importer._clean_cut(files)
+
+
 def test_candidates_of_a_hash_shared_by_several_names_are_all_asked_for():
     import numpy as np
     index = (np.array([1, 2, 2, 5], dtype=np.uint64), np.array([10, 20, 21, 50]), True)

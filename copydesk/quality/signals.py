@@ -160,16 +160,17 @@ def _new_texts(found: list[tuple]) -> pa.Table:
     return pa.Table.from_arrays([pa.array(hashes, pa.uint64()), pa.array(texts, pa.string())], schema=TEXTS_SCHEMA)
 
 
-def store_signals(con, signals: pa.Table) -> None:
+def store_signals(con, signals: pa.Table) -> int:
     """Append ``signals`` (rows of :func:`table`) to ``quality_signals`` (registered read once:
-    :func:`copydesk.arrays.scanned_once`)."""
+    :func:`copydesk.arrays.scanned_once`); the number of rows."""
     if not signals.num_rows:
-        return
+        return 0
     con.register("quality_chunk", scanned_once(signals))
     try:
         queries.run(con, "quality/insert_signals")
     finally:
         con.unregister("quality_chunk")
+    return signals.num_rows
 
 
 # The sentence texts the parser processes reported (:func:`chunk_signals`), kept in this process
@@ -179,15 +180,17 @@ _PENDING: list[pa.Table] = []
 _PENDING_MOST = 4_000_000
 
 
-def store(con, result: tuple[pa.Table, pa.Table]) -> None:
-    """Store a result of :func:`chunk_signals`: the signals in ``quality_signals``; the sentence
-    texts are kept in memory for the after-import stage (:func:`take_pending_texts`)."""
+def store(con, result: tuple[pa.Table, pa.Table]) -> int:
+    """Store a result of :func:`chunk_signals`: the signals in ``quality_signals`` (the number of
+    rows is returned); the sentence texts are kept in memory for the after-import stage
+    (:func:`take_pending_texts`)."""
     signals, texts = result
-    store_signals(con, signals)
+    rows = store_signals(con, signals)
     if texts.num_rows:
         if sum(t.num_rows for t in _PENDING) + texts.num_rows > _PENDING_MOST:
             _PENDING.clear()
         _PENDING.append(texts)
+    return rows
 
 
 def take_pending_texts() -> pa.Table:
