@@ -30,7 +30,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
@@ -1167,7 +1167,7 @@ class _ImportRun:
         # the open transaction: when it started, bytes of large pages, rows appended to post_revisions
         # and by each each-chunk stage (see _clean_cut)
         self.tx_open, self.tx_started, self.tx_bytes, self.tx_revisions = False, 0.0, 0, 0
-        self.tx_stage_rows: dict[str, int] = {}
+        self.tx_stage_rows: Counter = Counter()
         # a COMMIT running in a thread: (the thread, what it raised, reopen after it), and the
         # connection the look-ups use meanwhile (see _commit)
         self.committing: tuple | None = None
@@ -1229,9 +1229,9 @@ class _ImportRun:
         if not self.tx_open:
             self.con.execute("BEGIN TRANSACTION")
             self.tx_open, self.tx_started, self.tx_bytes, self.tx_revisions = True, time.monotonic(), 0, 0
-            self.tx_stage_rows = {}
+            self.tx_stage_rows = Counter()
         _write_chunk(self.con, revs, ledger, known, self.state)
-        self._stored(hooks.store_each_chunk(self.con, extras, self.chunk_stages))
+        self.tx_stage_rows.update(hooks.store_each_chunk(self.con, extras, self.chunk_stages))
         self._store_staged(ready_only=True)
         self.tx_chunks.append((counts, ledger.num_rows, ledger.select(["source_file", "outcome", "message"])
                                if counts["rejected"] else None))
@@ -1361,12 +1361,7 @@ class _ImportRun:
         if own:
             self.con.execute("COMMIT")
         else:
-            self._stored(rows)
-
-    def _stored(self, rows: dict[str, int]) -> None:
-        """Count the rows the each-chunk stages appended in the open transaction."""
-        for name, n in rows.items():
-            self.tx_stage_rows[name] = self.tx_stage_rows.get(name, 0) + n
+            self.tx_stage_rows.update(rows)
 
     def _count(self, counts: dict, files: int, ledger: pa.Table | None) -> None:
         summary = self.summary
