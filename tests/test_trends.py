@@ -57,6 +57,47 @@ def test_snapshot_records_queue_size_and_replaces_itself(snap_db, tmp_path):
         assert con.execute("SELECT count(*) FROM batch_site_metrics WHERE batch_id = 7").fetchone()[0] == sites
 
 
+HEADLINE_FIGURES = ("posts", "stale_posts", "stale_share", "median_quality", "mean_quality", "mean_freshness",
+                    "mean_depth", "mean_clarity", "mean_computed_freshness", "poor_quality_posts")
+
+
+def test_snapshot_rows_are_the_headline_of_the_corpus_and_of_each_site(tmp_path):
+    # the snapshot takes every figure in one pass (grouping sets) on a second cursor: the same
+    # numbers as trends.headline, for all posts and with each site as the filter
+    path = tmp_path / "h.duckdb"
+    make_db(path, 400)
+    policy = trends.load_policy()
+    with dbmod.session(path) as con:
+        stored = trends.record_batch_snapshot(con, 3, AS_OF, policy)
+        whole = trends.headline(con, policy, None, AS_OF)
+        for key in (*HEADLINE_FIGURES, "queue_size", "duplicate_clusters"):
+            assert stored[key] == pytest.approx(whole[key]), key
+        rows = con.execute("SELECT * EXCLUDE (batch_id) FROM batch_site_metrics WHERE batch_id = 3 "
+                           "ORDER BY site").fetchall()
+        names = [d[0] for d in con.description]
+        sites = [r[0] for r in con.execute("SELECT DISTINCT site FROM posts WHERE site IS NOT NULL "
+                                           "ORDER BY site").fetchall()]
+        assert [r[names.index("site")] for r in rows] == sites and len(sites) > 1
+        for r in rows:
+            one_site = trends.headline(con, policy, {"site": [r[names.index("site")]]}, AS_OF)
+            for key in HEADLINE_FIGURES:
+                assert r[names.index(key)] == pytest.approx(one_site[key]), (r[0], key)
+
+
+def test_snapshot_fails_whole_when_its_concurrent_read_fails(tmp_path, monkeypatch):
+    path = tmp_path / "f.duckdb"
+    make_db(path, 50)
+    policy = trends.load_policy()
+
+    def broken(self, con):
+        raise duckdb.IOException("IO Error: disk gone")
+    monkeypatch.setattr(trends.queries.Statement, "arrow", broken)
+    with dbmod.session(path) as con:
+        with pytest.raises(duckdb.IOException, match="disk gone"):
+            trends.record_batch_snapshot(con, 4, AS_OF, policy)
+        assert con.execute("SELECT count(*) FROM batch_metrics WHERE batch_id = 4").fetchone()[0] == 0
+
+
 def test_change_since_previous_batch(snap_db):
     with dbmod.session(snap_db, read_only=True) as con:
         trend = trends.batch_trend(con)

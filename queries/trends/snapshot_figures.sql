@@ -1,8 +1,9 @@
--- name: trends/headline_by_site
--- The headline figures per site ({{posts}} = review/post_freshness), for the per-site batch snapshot.
+-- name: trends/snapshot_figures
+-- The headline figures of all posts (whole) and of each site, in one pass over {{posts}} (= review/post_freshness): the batch snapshot's rows; the same aggregates as trends/headline.
 -- part: posts = review/post_freshness
 WITH f AS (SELECT *, band IN ('stale', 'never') AS stale FROM {{posts}})
-SELECT site,
+SELECT grouping(site) = 1                                            AS whole,
+       site,
        count(*)                                                      AS posts,
        count(*) FILTER (WHERE stale)                                 AS stale_posts,
        count(*) FILTER (WHERE stale) / nullif(count(*), 0)           AS stale_share,
@@ -14,5 +15,5 @@ SELECT site,
        avg(computed_freshness)                                       AS mean_computed_freshness,
        count(*) FILTER (WHERE score_quality < $watch_quality)        AS poor_quality_posts
 FROM f
-GROUP BY site
-ORDER BY site
+GROUP BY GROUPING SETS ((), (site))
+ORDER BY whole DESC, site
