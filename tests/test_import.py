@@ -199,6 +199,38 @@ def test_row_group_rows_is_duckdbs_row_group_size(tmp_path):
     assert _row_groups(con, "t") == [importer.ROW_GROUP_ROWS, 1]
 
 
+def test_the_after_import_stages_get_all_threads_back_only_from_a_row_group_of_revisions(tmp_path, monkeypatch,
+                                                                                          example_page_bytes):
+    """An import writes on one DuckDB thread; the after-import stages run on all of them in a database
+    of at least a row group of revisions, and keep the one below (DuckDB reads each table on one
+    thread there).  The database's revisions count, not only this import's."""
+    from copydesk import hooks
+    seen = []
+    run = hooks.run_after_import
+
+    def probe(con, batch_id):
+        seen.append(int(con.execute("SELECT current_setting('threads')").fetchall()[0][0]))
+        run(con, batch_id)
+    monkeypatch.setattr(hooks, "run_after_import", probe)
+    src = tmp_path / "pages"
+    src.mkdir()
+    for i in range(3):
+        (src / f"p{i}.txt").write_bytes(example_page_bytes.replace(b"Title:", f"Title: {i}".encode(), 1))
+    db = tmp_path / "t.duckdb"
+    all_threads = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
+    assert all_threads > 1 and importer.THREADS == 1
+    monkeypatch.setattr(importer, "ROW_GROUP_ROWS", 5)
+    import_paths([src], db, workers=1)                    # 3 revisions: under a "row group" of 5
+    (src / "p3.txt").write_bytes(example_page_bytes)
+    (src / "p4.txt").write_bytes(example_page_bytes.replace(b"Title:", b"Title: x", 1))
+    import_paths([src], db, workers=1)                    # 3 in the database, 5 listed
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "p5.txt").write_bytes(example_page_bytes.replace(b"Title:", b"Title: y", 1))
+    import_paths([one], db, workers=1)                    # 1 listed, but 5 in the database
+    assert seen == [1, all_threads, all_threads]
+
+
 def test_duckdb_merges_small_partial_row_groups_at_a_checkpoint_but_not_half_full_ones(tmp_path):
     """What the batches' clean cut (importer._clean_cut) relies on: a transaction appending more than
     a row group leaves its last, partial group in place, and a checkpoint merges adjacent groups that
