@@ -225,7 +225,8 @@ def record_batch_snapshot(con, batch_id: int, as_of: dt.date | None = None, poli
     """Store the corpus's headline figures after import batch ``batch_id`` (replaces an earlier snapshot).
 
     Called by the importer at the end of each batch run, on its own connection:
-    ``trends.record_batch_snapshot(con, batch_id)``.  Returns the stored figures.
+    ``trends.record_batch_snapshot(con, batch_id)``.  Returns the stored figures.  Call it outside
+    a transaction: part of the figures is read on a second cursor, which sees what is committed.
     """
     as_of = as_of or dt.date.today()
     policy = policy or load_policy()
