@@ -1419,10 +1419,10 @@ class _ImportRun:
         try:
             # A database of less than a row group of revisions has every table in one row group, which
             # DuckDB reads on one thread: the connection keeps its one thread there (relaunching more
-            # flushes DuckDB's allocator, and the small queries run slower on two: after-import stages
-            # of 20k posts ~0.35 -> ~0.30 s, of 100k posts ~1.1 -> ~0.9 s; of 1M posts 5.0 s on two
-            # threads, 9.7 s on one).  (``next_rev - first_rev``: the ids handed out, at least the
-            # revisions written.)
+            # takes 12-15 ms right after a large commit, and the small queries run slower on two:
+            # after-import stages of 20k posts ~0.35 -> ~0.30 s, of 100k posts ~1.1 -> ~0.9 s; of 1M
+            # posts 5.0 s on two threads, 9.7 s on one).  (``next_rev - first_rev``: the ids handed
+            # out, at least the revisions written.)
             if self.revisions_before + self.next_rev - self.first_rev >= ROW_GROUP_ROWS:
                 queries.run(con, "ingest/reset_threads")
             hooks.run_after_import(con, self.batch_id)
