@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -181,33 +181,6 @@ def headline(con, policy, filters: dict | None = None, as_of: dt.date | None = N
     return out
 
 
-def _concurrently(con, read: Callable):
-    """Start ``read(cursor)`` in a thread on a second cursor of ``con`` (DuckDB runs it without the
-    GIL); returns a function that waits for it and returns its result (raising what it raised,
-    unless ``raise_error=False``: the caller has failed already)."""
-    cursor = con.cursor()
-    queries.run(cursor, "schema/session_settings")
-    out: list = []
-
-    def work() -> None:
-        try:
-            out.append((True, read(cursor)))
-        except BaseException as exc:            # noqa: BLE001 - raised again by the caller's wait
-            out.append((False, exc))
-
-    thread = threading.Thread(target=work, name="copydesk-read", daemon=True)
-    thread.start()
-
-    def result(raise_error: bool = True):
-        thread.join()
-        cursor.close()
-        ok, value = out[0]
-        if not ok and raise_error:
-            raise value
-        return value if ok else None
-    return result
-
-
 # A batch's row of batch_metrics, as record_batch_snapshot stores it (Arrow: no DataFrame, so no
 # pandas in an import).
 SNAPSHOT_SCHEMA = pa.schema([
@@ -233,14 +206,14 @@ def record_batch_snapshot(con, batch_id: int, as_of: dt.date | None = None, poli
     # The corpus's figures (the first row, ``whole``) and each site's, from one pass over the posts,
     # on a second cursor while this connection counts the queue (two cores for the two scans: 20k
     # posts, ~35 ms each).  Both read what is committed: the snapshot is taken outside a transaction.
+    # (Should the queue count fail, leaving the block waits for the read and drops what it raised.)
     figures_of = statement("trends/snapshot_figures", policy, None, as_of, con=con)
-    pending = _concurrently(con, figures_of.arrow)
-    try:
+    cursor = con.cursor()
+    queries.run(cursor, "schema/session_settings")
+    with cursor, ThreadPoolExecutor(1, thread_name_prefix="copydesk-read") as pool:
+        pending = pool.submit(figures_of.arrow, cursor)
         queue, duplicates = queue_size(con, policy, as_of), duplicate_counts(con)
-    except BaseException:
-        pending(raise_error=False)
-        raise
-    both = pending()
+        both = pending.result()
     whole = both.column("whole").to_pylist()
     figures = {k: _clean(v) for k, v in both.slice(0, 1).drop_columns(["whole", "site"]).to_pylist()[0].items()}
     figures["queue_size"] = queue
