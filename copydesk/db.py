@@ -199,17 +199,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table and view (``queries/schema/NN_name``, in order); idempotent.
 
     A database of the first layout (``posts`` a table with a second copy of every current
-    revision) is migrated first, in one transaction."""
-    if queries.run(con, "schema/posts_is_table").fetchall()[0][0]:
-        con.execute("BEGIN TRANSACTION")
-        try:
+    revision) is migrated first.  All of it is one transaction: a new database's schema is one
+    write of DuckDB's log, not one (and a sync) per statement (~0.03 s instead of ~0.04 s)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if queries.run(con, "schema/posts_is_table").fetchall()[0][0]:
             queries.run(con, "schema/migrate_posts_view")
-            con.execute("COMMIT")
-        except BaseException:
+        for name in SCHEMA:
+            queries.run(con, name)
+        con.execute("COMMIT")
+    except BaseException:
+        try:
             con.execute("ROLLBACK")
-            raise
-    for name in SCHEMA:
-        queries.run(con, name)
+        except duckdb.Error:               # (a failed COMMIT has ended the transaction already)
+            pass
+        raise
 
 
 def open_db(path: str | os.PathLike | None = None, wait: float | None = None) -> duckdb.DuckDBPyConnection:

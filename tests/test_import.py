@@ -833,6 +833,28 @@ def test_a_database_of_the_first_layout_is_migrated(tmp_path, db_file, template)
         (1, True, True), (2, True, False), (3, False, False), (4, True, True)]
 
 
+def test_the_schema_is_made_in_one_transaction(tmp_path, monkeypatch):
+    """A new database gets its whole schema in one transaction (one write of DuckDB's log rather
+    than one per statement), so a schema that fails part-way leaves nothing half-made, and the
+    next open makes all of it."""
+    from copydesk import db as dbmod
+    path = tmp_path / "new.duckdb"
+    run, last = queries.run, dbmod.SCHEMA[-1]
+
+    def failing(con, name, *a, **k):
+        if name == last:
+            raise duckdb.IOException("disk full (simulated)")
+        return run(con, name, *a, **k)
+    monkeypatch.setattr(queries, "run", failing)
+    with pytest.raises(duckdb.IOException):
+        open_db(path)
+    monkeypatch.undo()
+    assert q(path, "SELECT count(*) FROM duckdb_tables() WHERE NOT internal") == [(0,)]
+    open_db(path).close()
+    tables = q(path, "SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1")
+    assert ("post_revisions",) in tables and ("quality_scores",) in tables, tables
+
+
 def test_no_connection_prints_a_progress_bar(tmp_path):
     """DuckDB's Python client prints a progress bar to stdout for a query of over 2 s (it once
     appeared before the JSON of `copydesk import --json` at 100k posts): every copydesk connection,
