@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -23,6 +22,7 @@ import pyarrow.compute as pc
 
 from .. import queries
 from ..clock import utc_now
+from ..db import transaction
 from .clusters import build_clusters
 from .candidates import rows_sharing_bucket
 from .engine import empty_pairs, pairs_from_features
@@ -44,17 +44,6 @@ def _insert(con, query: str, relation_name: str, data) -> None:
             con.unregister(relation_name)
         except duckdb.Error:
             pass
-
-
-@contextmanager
-def _transaction(con):
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _ids(con, name: str) -> pa.Array:
@@ -128,7 +117,7 @@ def refresh(con, settings: Settings = DEFAULT, *, incremental: bool = False, sca
     else:
         outcome = (scan_full or _scan_full)(con, settings)
     t_write = time.perf_counter()
-    with _transaction(con):
+    with transaction(con):
         run_id = int(_scalar(con, "duplicates/next_run_id"))
         summary = _write(con, outcome, run_id)
         summary["clusters"] = rebuild_clusters(con, settings.threshold, run_id)

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import freshness, hooks, queries
+from ..db import transaction
 from . import batch, signals
 
 # Bumped when a definition in copydesk.quality.text or the stored layout changes: stored signals are
@@ -67,17 +68,6 @@ def _state(con) -> tuple[int, dict] | None:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
-def _transaction(con, work) -> dict:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        out = work()
-        con.execute("COMMIT")
-        return out
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _finish(con, policy, batch_id, params) -> int:
@@ -164,7 +154,8 @@ def update(con, policy: freshness.QualityPolicy | None = None, batch_id: int | N
             queries.run(con, "quality/forget_batch", batch_id=int(batch_id))
             queries.run(con, "quality/record_batch", batch_id=int(batch_id), **queue_params(policy))
         return {"analysed": analysed, "scored": scored, "flipped": flipped, "full": full}
-    return _transaction(con, work)
+    with transaction(con):
+        return work()
 
 
 def limit_memory(con, limit: str | None = None) -> None:
@@ -189,7 +180,8 @@ def recompute(con, policy: freshness.QualityPolicy | None = None) -> dict:
         queries.run(con, "quality/affected_all")
         scored = _finish(con, policy, None, params)
         return {"analysed": analysed, "scored": scored, "full": True}
-    return _transaction(con, work)
+    with transaction(con):
+        return work()
 
 
 def queue_params(policy: freshness.QualityPolicy) -> dict:
