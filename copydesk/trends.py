@@ -175,10 +175,12 @@ def headline(con, policy, filters: dict | None = None, as_of: dt.date | None = N
     """Headline figures now, for the filters and as-of date (one aggregation over post-freshness)."""
     as_of = as_of or dt.date.today()
     row = statement("trends/headline", policy, filters, as_of, posts=posts, con=con).arrow(con).to_pylist()[0]
-    out = {k: _clean(v) for k, v in row.items()}
-    out["queue_size"] = queue_size(con, policy, as_of, filters)
-    out.update(duplicate_counts(con))
-    return out
+    return _figures(row, queue_size(con, policy, as_of, filters), duplicate_counts(con))
+
+
+def _figures(row: dict, queue: int | None, duplicates: dict) -> dict:
+    """The headline figures: a row of the headline aggregates, the queue size, the duplicate counts."""
+    return {**{k: _clean(v) for k, v in row.items()}, "queue_size": queue, **duplicates}
 
 
 # A batch's row of batch_metrics, as record_batch_snapshot stores it (Arrow: no DataFrame, so no
@@ -215,9 +217,8 @@ def record_batch_snapshot(con, batch_id: int, as_of: dt.date | None = None, poli
         queue, duplicates = queue_size(con, policy, as_of), duplicate_counts(con)
         both = pending.result()
     whole = both.column("whole").to_pylist()
-    figures = {k: _clean(v) for k, v in both.slice(0, 1).drop_columns(["whole", "site"]).to_pylist()[0].items()}
-    figures["queue_size"] = queue
-    figures.update(duplicates)
+    assert whole[:1] == [True] and not any(whole[1:]), "trends/snapshot_figures: the whole corpus first"
+    figures = _figures(both.slice(0, 1).drop_columns(["whole", "site"]).to_pylist()[0], queue, duplicates)
     row = {
         "batch_id": int(batch_id),
         "recorded_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0),
@@ -226,7 +227,6 @@ def record_batch_snapshot(con, batch_id: int, as_of: dt.date | None = None, poli
         "stale_after_days": int(policy.stale_after_days),
         "half_life_days": float(policy.half_life_days),
     }
-    assert whole[:1] == [True] and not any(whole[1:]), "trends/snapshot_figures: the whole corpus first"
     site_snapshot = both.slice(1).drop_columns(["whole"])
     site_snapshot = site_snapshot.add_column(0, "batch_id", pa.repeat(pa.scalar(int(batch_id), pa.int64()),
                                                                       site_snapshot.num_rows))
