@@ -21,7 +21,6 @@ import datetime as dt
 import gc
 import hashlib
 import json
-import multiprocessing as mp
 import operator
 import os
 import re
@@ -1136,7 +1135,7 @@ class _ImportRun:
             self.pool = _DaskParsers(cluster)
         elif workers > 1:
             _check_settings()             # (a setting that cannot be used: nothing started)
-            self.pool = mp.get_context("fork").Pool(workers, initializer=hooks.warm_up if self.chunk_stages else None)
+            self.pool = hooks.fork_pool(workers, warm=bool(self.chunk_stages))
             self.part_files = PART_FILES
         try:
             self.con = _open(db)

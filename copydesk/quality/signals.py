@@ -9,7 +9,6 @@ signals (:func:`compute_missing`)."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections import deque
 from itertools import accumulate, chain
@@ -227,7 +226,7 @@ def compute_missing(con, rows: int = SLICE_ROWS, workers: int | None = None) -> 
     pool = None
     if workers > 1 and missing >= PARALLEL_FROM:
         text.warm_up()                   # load the syllable dictionary once, shared by the forked workers
-        pool = mp.get_context("fork").Pool(workers)
+        pool = hooks.fork_pool(workers)
     done = 0
     reader_con = con.cursor()
     try:
