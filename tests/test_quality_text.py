@@ -147,8 +147,35 @@ def test_token_syllables_are_textstats(example_page_bytes):
     tokens = set(parse_page(example_page_bytes)["body"].split())
     tokens |= {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 15))) for _ in range(1500)}
     tokens |= {"Hmm", "'em", "a.m.", "don't", "rock'n'roll", "x" * 80, "Ελληνικά", "русский", "日本語", "naïve"}
+    tokens |= CONTRACTIONS
     wrong = [t for t in tokens if text._syllables(t) != max(1, textstat.syllable_count(t[:64]))]
     assert not wrong, wrong[:5]
+
+
+# apostrophes before a contraction's ending or not, in either case (textstat drops the apostrophe of
+# "DON'T": it looks for a lower-case ending before it lower-cases the text)
+CONTRACTIONS = {"DON'T", "Don't", "We'll", "WE'LL", "it's", "IT'S", "O'Brien", "'twas", "I'VE", "they'RE", "I'd",
+                "y'all", "ma'am", "'s", "s'", "''", "'", "can't've", "rock'n'roll", "l'été", "don’t", "x'd'y"}
+
+
+def test_words_of_a_token_are_textstats_without_importing_it(example_page_bytes):
+    """copydesk's split of a token into words is textstat's ``list_words(token, lowercase=True)``, and
+    a process that loads the syllable dictionary (a parser process starting) does not import textstat."""
+    import random
+    import subprocess
+    import sys
+
+    from textstat.backend.selections import list_words
+    rng = random.Random(5)
+    alphabet = "abcdeftsdlrvABCDEFTSDLRV'’'-.,;:!?()\"0123456789_ \u00a0éß"
+    tokens = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(5000)}
+    tokens |= CONTRACTIONS | set(parse_page(example_page_bytes)["body"].split())
+    wrong = [t for t in tokens if text._words(t) != list_words(t, lowercase=True)]
+    assert not wrong, wrong[:5]
+    code = ("import sys; from copydesk.quality import text; text.warm_up(); "
+            "assert text._syllables('kubernetes') > 1; print('textstat' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_headings_are_short_single_lines_without_final_punctuation():

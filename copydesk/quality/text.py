@@ -130,7 +130,7 @@ def _cmu_from_bytes(data: bytes | None) -> dict[str, int] | None:
 
 
 def _pyphen():
-    """textstat's pyphen for :data:`_PYPHEN_LANG`, its hyphenation patterns read from a cache file
+    """textstat's pyphen for :data:`_PYPHEN_LANG` (``pyphen.Pyphen(lang=...)``), its hyphenation patterns read from a cache file
     (~5 ms, written the first time) rather than parsed from pyphen's dictionary (~0.07 s).  Each
     parser process of an import loads it as it starts, while the import sets the database up."""
     global _PYPHEN
@@ -138,7 +138,6 @@ def _pyphen():
         from importlib.metadata import version
 
         import pyphen
-        from textstat.backend.utils import get_pyphen
         name = f"pyphen-{version('pyphen')}-{_PYPHEN_LANG}.marshal"
         path = pyphen.LANGUAGES[pyphen.language_fallback(_PYPHEN_LANG)]
         cached = path in pyphen.hdcache
@@ -149,7 +148,7 @@ def _pyphen():
                 hd.patterns, hd.cache, hd.maxlen = patterns, {}, max(map(len, patterns))
                 pyphen.hdcache[path] = hd
                 cached = True
-        _PYPHEN = get_pyphen(_PYPHEN_LANG)
+        _PYPHEN = pyphen.Pyphen(lang=_PYPHEN_LANG)       # (what textstat's get_pyphen(lang) makes)
         if not cached:
             _write_cache(name, _patterns_to_bytes(_PYPHEN.hd.patterns))
     return _PYPHEN
@@ -213,14 +212,26 @@ def _write_cache(name: str, data: bytes | None) -> None:
         pass
 
 
+# textstat 0.7.8's ``list_words(text, lowercase=True)``: ``remove_punctuation`` drops each apostrophe that
+# does not start a contraction's ending (before lower-casing: "DON'T" loses it), then every character
+# that is not a word character, a space or an apostrophe; then lower case, then ``str.split``.  Its
+# expressions, as textstat writes them (``RE_NONCONTRACTION_APOSTROPHE``); tests compare the two.
+_NONCONTRACTION_APOSTROPHE = re.compile(r"\'(?![tsd]|ve|ll|re)")
+_PUNCTUATION = re.compile(r"[^\w\s\']")
+
+
+def _words(token: str) -> list[str]:
+    """textstat's words of a token (``list_words(token, lowercase=True)``), without importing textstat
+    (~10-20 ms in each parser process as it starts: the package loads all its metrics)."""
+    return _PUNCTUATION.sub("", _NONCONTRACTION_APOSTROPHE.sub("", token)).lower().split()
+
+
 def _syllables(token: str) -> int:
     """Syllables of a token, exactly as ``max(1, textstat.syllable_count(token[:64]))``: its words
-    (textstat's own split, lower-cased, punctuation removed) each counted by the CMU dictionary,
-    else by pyphen's hyphenation points + 1."""
-    from textstat.backend.selections import list_words
-
+    (textstat's own split, lower-cased, punctuation removed: :func:`_words`) each counted by the CMU
+    dictionary, else by pyphen's hyphenation points + 1."""
     token = token[:_LONG_TOKEN]
-    words = list_words(token, lowercase=True)
+    words = _words(token)
     if not _LETTER.search(token):
         # No letter (numbers, mostly: three in four tokens first seen): no entry of the CMU dictionary
         # and no hyphenation pattern of pyphen is without a letter, so each word counts one syllable,
