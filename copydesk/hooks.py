@@ -65,6 +65,9 @@ def warm_up() -> None:
     enabled = gc.isenabled()
     gc.disable()
     try:
+        # pyarrow imports numpy.ma at its first conversion of a numpy array (~12 ms): here, while the
+        # main process sets the database up, rather than in this process's first chunk
+        import numpy.ma  # noqa: F401
         for warm in _WARM.values():
             try:
                 warm()
