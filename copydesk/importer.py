@@ -1387,11 +1387,25 @@ class _ImportRun:
                 self._finish_commit()
             except Exception:                   # noqa: BLE001 - the run has failed already
                 pass
+        joined = False
         if self.pool:
-            self.pool.terminate() if status != "finished" else self.pool.close()
-            self.pool.join()
+            if status != "finished":
+                self.pool.terminate()
+                self.pool.join()
+                joined = True
+            else:   # (joined at the end: the parser processes exit while this one finishes the batch)
+                self.pool.close()
             if self.spill:
                 shutil.rmtree(self.spill, ignore_errors=True)
+        try:
+            self._end_batch(status, after_import, message)
+        finally:
+            if self.pool and not joined:
+                self.pool.join()
+
+    def _end_batch(self, status: str, after_import: bool, message: str | None) -> None:
+        """:meth:`close` once the parsers are stopped: the open transaction rolled back, the batch's
+        status recorded, the after-import stages, the summary's post counts, the connection closed."""
         if self.tx_open:
             self.tx_open = False
             try:

@@ -231,6 +231,47 @@ def test_the_after_import_stages_get_all_threads_back_only_from_a_row_group_of_r
     assert seen == [1, all_threads, all_threads]
 
 
+def test_the_parser_processes_are_closed_before_the_after_import_stages_and_joined_after(tmp_path, monkeypatch,
+                                                                                       example_page_bytes):
+    """A finished import closes its pool of parser processes before the after-import stages (they exit
+    meanwhile, freeing their memory on the other core) and joins them at the end: none is left, whether
+    the stages succeed or one of them fails."""
+    import multiprocessing as mp
+    from multiprocessing.pool import CLOSE
+
+    from copydesk import hooks
+    from copydesk.errors import ImportFailed
+    src = tmp_path / "pages"
+    src.mkdir()
+    for i in range(6):
+        (src / f"p{i}.txt").write_bytes(example_page_bytes.replace(b"Title:", f"Title: {i}".encode(), 1))
+    events, pools, fail = [], [], []
+    fork_pool, run = hooks.fork_pool, hooks.run_after_import
+
+    def recorded_pool(*args, **kwargs):
+        pool = fork_pool(*args, **kwargs)
+        join = pool.join
+        pool.join = lambda: (events.append("join"), join())
+        pools.append(pool)
+        return pool
+
+    def probe(con, batch_id):
+        events.append(("after-import", pools[-1]._state))
+        if fail:
+            raise duckdb.IOException("disk full (test)")
+        run(con, batch_id)
+    monkeypatch.setattr(hooks, "fork_pool", recorded_pool)
+    monkeypatch.setattr(hooks, "run_after_import", probe)
+    before = set(mp.active_children())
+    s = import_paths([src], tmp_path / "ok.duckdb", workers=2)
+    assert s.status == "finished" and s.imported == 6
+    assert events == [("after-import", CLOSE), "join"] and set(mp.active_children()) == before
+    fail.append(True)
+    with pytest.raises(ImportFailed, match="after-import stage failed.*disk full"):
+        import_paths([src], tmp_path / "failed.duckdb", workers=2)
+    assert events[2:] == [("after-import", CLOSE), "join"] and set(mp.active_children()) == before
+
+
 def test_duckdb_merges_small_partial_row_groups_at_a_checkpoint_but_not_half_full_ones(tmp_path):
     """What the batches' clean cut (importer._clean_cut) relies on: a transaction appending more than
     a row group leaves its last, partial group in place, and a checkpoint merges adjacent groups that
