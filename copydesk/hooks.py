@@ -30,6 +30,7 @@ from __future__ import annotations
 import gc
 import importlib
 import multiprocessing as mp
+import os
 from typing import Callable
 
 MODULES = ("copydesk.quality", "copydesk.duplicates", "copydesk.trends")
@@ -78,9 +79,25 @@ def warm_up() -> None:
             gc.enable()
 
 
+# The parser processes run this much nicer than the process that forks them: where they compete for a core,
+# the importing process goes first (its set-up, chunk writes and commits are what the parser processes and
+# the import's end wait for).  20k posts, 80 alternated rounds: median wall ratio ~0.98, 49 of 80 faster.
+PARSER_NICE = 3
+
+
+def _start(warm: bool) -> None:
+    """A forked process's first step (the pool's initializer): lower its priority, then :func:`warm_up`."""
+    try:
+        os.nice(PARSER_NICE)
+    except OSError:                     # (not permitted: runs as it is)
+        pass
+    if warm:
+        warm_up()
+
+
 def fork_pool(workers: int, warm: bool = False):
-    """A ``multiprocessing`` pool of ``workers`` forked processes, each running :func:`warm_up` as it
-    starts when ``warm``.
+    """A ``multiprocessing`` pool of ``workers`` forked processes, :data:`PARSER_NICE` nicer than this one,
+    each running :func:`warm_up` as it starts when ``warm``.
 
     The objects of this process are frozen while it forks (``gc.freeze``): the children's collector
     then never walks what they inherited (modules, DuckDB's and Arrow's bindings), which costs time
@@ -88,7 +105,7 @@ def fork_pool(workers: int, warm: bool = False):
     collector is given them back at once (``gc.unfreeze``)."""
     gc.freeze()
     try:
-        return mp.get_context("fork").Pool(workers, initializer=warm_up if warm else None)
+        return mp.get_context("fork").Pool(workers, initializer=_start, initargs=(warm,))
     finally:
         gc.unfreeze()
 

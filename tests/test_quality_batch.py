@@ -274,14 +274,15 @@ def test_each_parser_process_loads_the_stage_data_as_it_starts(tmp_path, monkeyp
 def test_parser_processes_never_collect_what_they_inherited(tmp_path, monkeypatch):
     """The parser processes are forked with this process's objects frozen (``gc.freeze``): their
     collector never walks (nor copies the pages of) what they inherited.  Their warm-up runs with
-    the collector off, and this process keeps its collector as it was."""
+    the collector off, and this process keeps its collector as it was.  They run a little nicer
+    than this process (``hooks.PARSER_NICE``)."""
     import gc
 
     seen = tmp_path / "gc"
     seen.mkdir()
 
     def probe():
-        (seen / str(os.getpid())).write_text(f"{gc.get_freeze_count()} {gc.isenabled()}")
+        (seen / str(os.getpid())).write_text(f"{gc.get_freeze_count()} {gc.isenabled()} {os.nice(0)}")
     monkeypatch.setitem(hooks._WARM, "probe", probe)
     before = gc.get_freeze_count()
     out = synth.generate(tmp_path / "c", 40, seed=5)
@@ -289,9 +290,10 @@ def test_parser_processes_never_collect_what_they_inherited(tmp_path, monkeypatc
     assert s.status == "finished" and s.imported > 0
     found = [p.read_text().split() for p in seen.iterdir()]
     assert len(found) == 2
-    for frozen, enabled in found:
+    for frozen, enabled, nice in found:
         # (this process holds tens of thousands of tracked objects: modules, DuckDB's and Arrow's bindings)
         assert int(frozen) > 10_000 and enabled == "False"
+        assert int(nice) == min(19, os.nice(0) + hooks.PARSER_NICE)       # (they yield to this process)
     assert gc.get_freeze_count() == before and gc.isenabled()
 
 def test_a_ten_megabyte_article_in_a_chunk():
