@@ -31,6 +31,7 @@ import gc
 import importlib
 import multiprocessing as mp
 import os
+from contextlib import contextmanager
 from typing import Callable
 
 MODULES = ("copydesk.quality", "copydesk.duplicates", "copydesk.trends")
@@ -55,6 +56,20 @@ def each_chunk(name: str, store: Callable, warm: Callable | None = None):
     return register
 
 
+@contextmanager
+def collector_off():
+    """``with collector_off():`` — the block without the cyclic garbage collector (as it was after).
+    A parser process's work makes many objects that are acyclic or live as long as the process: the
+    collector would only walk them again and again, and in a forked process what it inherited too."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def warm_up() -> None:
     """Parser process start (``multiprocessing.Pool(initializer=...)``): load what the each-chunk
     stages need.  The importer starts its parser processes before it opens the database, so they
@@ -63,9 +78,7 @@ def warm_up() -> None:
     The cyclic garbage collector is off meanwhile: loading makes ~150,000 objects that live as long
     as the process, and in a forked process each collection would also walk what it inherited
     (pyphen's patterns took ~30 ms to load with it on, ~5 ms with it off)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_off():
         # pyarrow imports numpy.ma at its first conversion of a numpy array (~12 ms): here, while the
         # main process sets the database up, rather than in this process's first chunk
         import numpy.ma  # noqa: F401
@@ -74,9 +87,6 @@ def warm_up() -> None:
                 warm()
             except Exception:                      # noqa: BLE001 - the stage meets it again, and makes up for it
                 pass
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # The parser processes run this much nicer than the process that forks them: where they compete for a core,

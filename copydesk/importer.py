@@ -18,7 +18,6 @@ Between two batches the connection is closed (when it has been open for
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import json
 import operator
@@ -218,9 +217,7 @@ def _parse_chunk(items, known, batch_id, first_revision_id, imported_at, spill_t
     the chunk's revisions when ``with_stages``: (revisions, ledger, counts, stage results)."""
     # A chunk makes hundreds of thousands of small acyclic objects: the cyclic garbage
     # collector would only walk them again and again (about a fifth of the parse time).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with hooks.collector_off():
         revs, ledger, counts = _process_chunk(items, known, batch_id, first_revision_id, imported_at)
         extras = hooks.run_each_chunk(revs, hooks.chunk_stages()) if with_stages and revs.num_rows else {}
         if spill_to is None or not revs.num_rows:      # (no revision: nothing worth a file)
@@ -235,9 +232,6 @@ def _parse_chunk(items, known, batch_id, first_revision_id, imported_at, spill_t
                 pass
             return revs, ledger, counts, extras
         return spill_to, ledger, counts, extras
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _stages_of(parts: list[tuple]) -> dict:
@@ -246,15 +240,10 @@ def _stages_of(parts: list[tuple]) -> dict:
     shift of their ids): the parts renumbered and read as one table, so that the stages see more
     rows at once (the quality signals read each distinct block and sentence once per slice of
     ``SLICE_CHARS``: 1,250 revisions alone take ~20% more CPU a revision than 2,500 together)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with hooks.collector_off():
         tables = [_renumbered(_load_spilled(part), shift) for part, shift in parts]
         revs = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
         return hooks.run_each_chunk(revs, hooks.chunk_stages()) if revs.num_rows else {}
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _pack(items: list[Item | str]) -> list[tuple] | str:
@@ -1387,20 +1376,19 @@ class _ImportRun:
                 self._finish_commit()
             except Exception:                   # noqa: BLE001 - the run has failed already
                 pass
-        joined = False
+        finished = status == "finished"
         if self.pool:
-            if status != "finished":
+            if finished:        # (joined at the end: the parser processes exit while this one finishes the batch)
+                self.pool.close()
+            else:
                 self.pool.terminate()
                 self.pool.join()
-                joined = True
-            else:   # (joined at the end: the parser processes exit while this one finishes the batch)
-                self.pool.close()
             if self.spill:
                 shutil.rmtree(self.spill, ignore_errors=True)
         try:
             self._end_batch(status, after_import, message)
         finally:
-            if self.pool and not joined:
+            if self.pool and finished:
                 self.pool.join()
 
     def _end_batch(self, status: str, after_import: bool, message: str | None) -> None:

@@ -130,9 +130,10 @@ def _cmu_from_bytes(data: bytes | None) -> dict[str, int] | None:
 
 
 def _pyphen():
-    """textstat's pyphen for :data:`_PYPHEN_LANG` (``pyphen.Pyphen(lang=...)``), its hyphenation patterns read from a cache file
-    (~5 ms, written the first time) rather than parsed from pyphen's dictionary (~0.07 s).  Each
-    parser process of an import loads it as it starts, while the import sets the database up."""
+    """textstat's pyphen for :data:`_PYPHEN_LANG` (``pyphen.Pyphen(lang=...)``), its hyphenation
+    patterns read from a cache file (~5 ms, written the first time) rather than parsed from pyphen's
+    dictionary (~0.07 s).  Each parser process of an import loads it as it starts, while the import
+    sets the database up."""
     global _PYPHEN
     if _PYPHEN is None:
         from importlib.metadata import version
