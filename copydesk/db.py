@@ -5,6 +5,10 @@ connections short-lived: the dashboard opens a connection per request and closes
 it, the importer holds one per batch.  :func:`connect` retries while another
 process holds the lock, so a CLI import and an open dashboard take turns instead
 of failing.
+
+DuckDB itself (~0.1 s to load) is imported where a connection is made, not with this module:
+``copydesk import`` forks its parser processes first and loads DuckDB while they start
+(:mod:`copydesk.importer`), and the other commands pay for it when they connect.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from . import queries, settings
 from .errors import DatabaseBusy, DatabaseError  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:
+    import duckdb
 
 DEFAULT_DB = "copydesk.duckdb"
 ENV_DB = "COPYDESK_DB"
@@ -45,6 +51,8 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     ``read_only`` refuses a file that does not exist; ``open_read_write`` then opens it
     read-write all the same (see :func:`session`), or read-only on a read-only file system,
     where nothing can write it and a read-only connection conflicts with no other."""
+    import duckdb
+
     p = db_path(path)
     if read_only and not p.exists():
         raise DatabaseError(f"database {p} does not exist (run 'copydesk import' or 'make run' first)")
@@ -73,6 +81,8 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
 
 def memory() -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB, with the settings of every copydesk connection."""
+    import duckdb
+
     con = duckdb.connect()
     queries.run(con, "schema/session_settings")
     return con
@@ -164,6 +174,8 @@ def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wai
     importer's own connection) passes it on every read.  The caller chooses, per call: no
     module-wide switch.
     """
+    import duckdb
+
     settings.check("COPYDESK_LOCK_WAIT")
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
     _GATE.acquire(read_only, deadline)
@@ -191,14 +203,18 @@ def session(db: str | os.PathLike | None = None, *, read_only: bool = False, wai
         _GATE.release(read_only)
 
 
-# The files that create the tables and views, in order (queries/schema/NN_name).
-SCHEMA = sorted(n for n in queries.all_queries() if re.fullmatch(r"schema/\d\d_\w+", n))
+def schema_queries() -> list[str]:
+    """The files that create the tables and views, in order (``queries/schema/NN_name``).  (Read
+    when a database is first opened, not at import: the query library loads every file.)"""
+    return sorted(n for n in queries.all_queries() if re.fullmatch(r"schema/\d\d_\w+", n))
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection):
     """``with transaction(con):`` — the block in one transaction: committed at its end, rolled back
     when it raises (what it raised goes on; a failed COMMIT has ended the transaction already)."""
+    import duckdb
+
     con.execute("BEGIN TRANSACTION")
     try:
         yield
@@ -220,7 +236,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     with transaction(con):
         if queries.run(con, "schema/posts_is_table").fetchall()[0][0]:
             queries.run(con, "schema/migrate_posts_view")
-        for name in SCHEMA:
+        for name in schema_queries():
             queries.run(con, name)
 
 

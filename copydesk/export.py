@@ -30,12 +30,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from . import __version__, queries
 from . import db as dbmod
-# copydesk.trends (pandas, ~0.5 s) is imported where it is used: the CLI imports this module for the
-# export names, and a command other than export should not pay for it.
+# copydesk.trends (pandas, ~0.5 s) and DuckDB (~0.1 s) are imported where they are used: the CLI
+# imports this module for the export names, and a command other than export should not pay for them.
 from .errors import ExportError
 
 FORMATS = ("csv", "parquet")
@@ -181,6 +179,8 @@ def copy(con, rows: queries.Statement, out: str | os.PathLike, fmt: str = "csv")
         raise ExportError(f"format must be one of {FORMATS}, not {fmt!r}")
     if not out.parent.is_dir():
         raise ExportError(f"cannot write {out}: folder {out.parent} does not exist")
+    import duckdb
+
     try:
         rows = stmt.execute(con).fetchall()
     except duckdb.IOException as exc:

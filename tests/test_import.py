@@ -272,6 +272,125 @@ def test_the_parser_processes_are_closed_before_the_after_import_stages_and_join
     assert events[2:] == [("after-import", CLOSE), "join"] and set(mp.active_children()) == before
 
 
+_AHEAD_PROBE = """
+import json, sys
+from copydesk import hooks, importer
+events = []
+fork_pool, hand_out, open_ = hooks.fork_pool, importer._ImportRun._hand_out, importer._open
+
+def recorded_fork(*args, **kwargs):
+    events.append(["fork", "duckdb" in sys.modules])
+    return fork_pool(*args, **kwargs)
+
+def recorded_hand_out(self, chunk, known):
+    events.append(["hand out", len(chunk), known.num_rows])
+    return hand_out(self, chunk, known)
+
+def recorded_open(db):
+    events.append(["open"])
+    return open_(db)
+hooks.fork_pool, importer._ImportRun._hand_out, importer._open = recorded_fork, recorded_hand_out, recorded_open
+s = importer.import_paths([sys.argv[1]], sys.argv[2], workers=2)
+print(json.dumps({"events": events, "imported": s.imported, "batch": s.batch_id}))
+"""
+
+
+def _revisions_and_ledger(db) -> tuple[list, list, list]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return (con.execute("SELECT * EXCLUDE (imported_at) FROM post_revisions ORDER BY revision_id").fetchall(),
+                con.execute("SELECT * EXCLUDE (recorded_at) FROM import_files ORDER BY source_file").fetchall(),
+                con.execute("SELECT * FROM quality_signals ORDER BY revision_id").fetchall())
+
+
+def test_into_a_new_database_the_first_chunks_are_parsed_before_duckdb_is_loaded(tmp_path, monkeypatch, template):
+    """Into a new database file the parser processes are forked before DuckDB is loaded, and get the
+    first chunk's worth of files (the ramp: 1/8, 1/8, 1/4, 1/2 of a chunk) before the database is
+    opened, as the first batch's with nothing known.  The database is the same as an import into an
+    existing (empty) file, where nothing is handed out before the database is open."""
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 1000)          # (the ramp: 125, 125, 250, 500)
+    src = tmp_path / "pages"
+    src.mkdir()
+    for n in range(1200):
+        (src / f"{n:04d}.txt").write_text(make_page(template, n % 1100, title=f"post {n}", version=f"1.{n}.0"))
+    (src / "empty.txt").write_bytes(b"")
+    then = time.time() - 3600                       # (a file's time is kept once it is not recent)
+    for p in src.iterdir():
+        os.utime(p, (then, then))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    probe = _AHEAD_PROBE.replace("import json, sys", "import json, sys\nimport copydesk.importer as _i; _i.CHUNK_SIZE = 1000")
+    out = subprocess.run([sys.executable, "-c", probe, str(src), str(tmp_path / "new.duckdb")], env=env,
+                         capture_output=True, text=True, check=True)
+    run = json.loads(out.stdout)
+    assert run["imported"] == 1200 and run["batch"] == 1
+    events = run["events"]
+    opened = events.index(["open"])
+    assert events[0] == ["fork", False]                             # forked without DuckDB
+    assert events[1:opened] == [["hand out", 125, 0], ["hand out", 125, 0], ["hand out", 250, 0], ["hand out", 500, 0]]
+    assert [e[1] for e in events[opened + 1:]] == [201]             # (the rest, looked up once the database is open)
+    # the same database as an import into an existing file
+    existing = tmp_path / "existing.duckdb"
+    open_db(existing).close()
+    assert not importer._new_file(existing) and importer._new_file(tmp_path / "new2.duckdb")
+    s = import_paths([src], existing, workers=2)
+    assert s.imported == 1200 and s.batch_id == 1
+    new, old = _revisions_and_ledger(tmp_path / "new.duckdb"), _revisions_and_ledger(existing)
+    assert len(new[0]) == 1200 and len(new[1]) == 1201 and len(new[2]) == 1200
+    assert new == old
+
+
+def test_chunks_handed_out_ahead_are_parsed_again_when_the_database_was_made_meanwhile(tmp_path, monkeypatch,
+                                                                                     template):
+    """When the file turns out not to be new once it is opened (another import made it between the
+    look and the open), the chunks handed out ahead are forgotten (what they spilled removed) and
+    parsed again as this batch's, with what the database knows: unchanged files stay unchanged."""
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 40)
+    monkeypatch.setattr(importer, "PART_FILES", 10)
+    src = tmp_path / "pages"
+    src.mkdir()
+    for n in range(90):
+        (src / f"{n:03d}.txt").write_text(make_page(template, n, title=f"post {n}"))
+    then = time.time() - 3600
+    for p in src.iterdir():
+        os.utime(p, (then, then))
+    db = tmp_path / "a.duckdb"
+    assert import_paths([src], db, workers=2).imported == 90
+    (src / "005.txt").write_text(make_page(template, 5, title="post 5, changed", version="2.0.0"))
+    forgotten, spills = [], []
+    forget, spill_dir = importer._ImportRun._forget_ahead, importer._spill_dir
+
+    def recorded_forget(self):
+        forgotten.append([len(results) for results, *_rest in self.pending])
+        forget(self)
+
+    def recorded_spill_dir():
+        spills.append(spill_dir())
+        return spills[-1]
+    monkeypatch.setattr(importer, "_new_file", lambda db: True)      # as if it had been made meanwhile
+    monkeypatch.setattr(importer._ImportRun, "_forget_ahead", recorded_forget)
+    monkeypatch.setattr(importer, "_spill_dir", recorded_spill_dir)
+    s = import_paths([src], db, workers=2)
+    assert forgotten == [[4]]                           # (the first chunk: 40 files in 4 parts)
+    assert (s.batch_id, s.imported, s.updated, s.unchanged, s.files_seen) == (2, 0, 1, 89, 90)
+    assert q(db, "SELECT count(*), count(DISTINCT source_file) FROM import_files WHERE batch_id = 2") == [(90, 90)]
+    assert q(db, "SELECT title FROM posts WHERE source_file LIKE '%005.txt'") == [("post 5, changed",)]
+    assert q(db, "SELECT count(*) FROM post_revisions") == [(91,)]
+    assert len(spills) == 2 and not any(os.path.exists(d) for d in spills)
+
+
+def test_a_listing_that_fails_while_chunks_are_handed_out_ahead_fails_the_batch(tmp_path, template):
+    """Into a new file the inputs are listed before the database is opened: a listing that fails then
+    is raised once the database is open, as ever (the batch recorded as failed, ``error:`` in the CLI)."""
+    from copydesk.errors import ImportFailed
+    src = tmp_path / "pages"
+    src.mkdir()
+    (src / "a.txt").write_text(make_page(template, 1))
+    db = tmp_path / "new.duckdb"
+    with pytest.raises(ImportFailed, match="no such file or folder"):
+        import_paths([src, tmp_path / "missing"], db, workers=2)
+    assert q(db, "SELECT batch_id, status FROM import_batches") == [(1, "failed")]
+    assert q(db, "SELECT count(*) FROM post_revisions") == [(0,)]
+
+
 def test_duckdb_merges_small_partial_row_groups_at_a_checkpoint_but_not_half_full_ones(tmp_path):
     """What the batches' clean cut (importer._clean_cut) relies on: a transaction appending more than
     a row group leaves its last, partial group in place, and a checkpoint merges adjacent groups that
@@ -880,7 +999,7 @@ def test_the_schema_is_made_in_one_transaction(tmp_path, monkeypatch):
     next open makes all of it."""
     from copydesk import db as dbmod
     path = tmp_path / "new.duckdb"
-    run, last = queries.run, dbmod.SCHEMA[-1]
+    run, last = queries.run, dbmod.schema_queries()[-1]
 
     def failing(con, name, *a, **k):
         if name == last:
