@@ -39,7 +39,7 @@ import time
 from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -1135,7 +1135,7 @@ class _ImportRun:
 
     def __init__(self, db, label: str, *, batch_size: int, workers: int, yield_every: float,
                  progress: Callable[[int], None] | None, cluster=None, stages: bool = True,
-                 chunks: Iterable[list] | None = None):
+                 chunks: Iterator[list] | None = None):
         self.db, self.batch_size, self.workers = db, batch_size, workers
         self.yield_every, self.progress = yield_every, progress
         self.imported_at = _now()
@@ -1153,7 +1153,7 @@ class _ImportRun:
         # revision id, known files, number of inputs)
         self.pending: deque = deque()
         self.n_parts = 0
-        self.listing_failed: Exception | None = None
+        self.failed_ahead: Exception | None = None        # (see _hand_out_ahead)
         if cluster is not None:
             self.pool = _DaskParsers(cluster)
         elif workers > 1:
@@ -1196,7 +1196,7 @@ class _ImportRun:
         self.staged: deque = deque()
         self.done = 0
         # the chunks left for submit(): those handed out ahead and forgotten again, then the rest of ``chunks``
-        self.rest = itertools.chain(again, _raising(self.listing_failed) if self.listing_failed else
+        self.rest = itertools.chain(again, _raising(self.failed_ahead) if self.failed_ahead else
                                     chunks if chunks is not None else ())
         # the open transaction: when it started, bytes of large pages, rows appended to post_revisions
         # and by each each-chunk stage (see _clean_cut)
@@ -1243,7 +1243,7 @@ class _ImportRun:
             firsts.append(first + offset)
         self.pending.append((results, firsts, first, known, len(chunk)))
 
-    def _hand_out_ahead(self, chunks: Iterable[list]) -> list[list]:
+    def _hand_out_ahead(self, chunks: Iterator[list]) -> list[list]:
         """Into a new database file, before it is opened: hand the first chunks, a whole chunk's worth of
         files (``CHUNK_SIZE``: the first four chunks of :func:`_chunks`' ramp), to the parser processes as
         what they will be, the first batch's, numbered from revision 1, with nothing known.  The parser
@@ -1251,8 +1251,9 @@ class _ImportRun:
         they would wait for their first chunk (20k posts, 20 alternated rounds: wall ratio ~0.95).
         The chunks handed out (the caller checks the database when it is open).
 
-        Should listing the inputs fail meanwhile, what it raised is raised again where the run lists
-        the rest (:attr:`rest`), once the database is open: the batch is then recorded as failed."""
+        Should listing the inputs (or handing them out) fail meanwhile, what it raised is raised again
+        where the run takes the rest (:attr:`rest`), once the database is open: the batch is then
+        recorded as failed, as it is when that happens later."""
         self.batch_id, self.next_rev = 1, 1
         ahead = []
         try:
@@ -1262,7 +1263,7 @@ class _ImportRun:
                 if self.next_rev > min(self.batch_size, CHUNK_SIZE):
                     break
         except Exception as exc:                    # noqa: BLE001 - raised again by self.rest
-            self.listing_failed = exc
+            self.failed_ahead = exc
         return ahead
 
     def _forget_ahead(self) -> None:
