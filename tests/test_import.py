@@ -39,6 +39,14 @@ def make_page(template: str, n: int, *, version: str = "1.7.2", reviewed: str = 
     return text
 
 
+def _backdate(folder: Path) -> None:
+    """The files of ``folder`` modified an hour ago: an import then keeps their size and time
+    (``importer.RECENT_NS``), and a later one finds them unchanged without reading them."""
+    then = time.time() - 3600
+    for p in folder.iterdir():
+        os.utime(p, (then, then))
+
+
 @pytest.fixture
 def template(example_page_bytes) -> str:
     return example_page_bytes.decode("utf-8")
@@ -138,9 +146,7 @@ def test_a_due_commit_runs_while_the_next_chunks_are_handed_out(tmp_path, templa
     src.mkdir()
     for n in range(60):
         (src / f"{n:03d}.txt").write_text(make_page(template, n, title=f"post {n}"))
-    then = time.time() - 3600
-    for p in src.iterdir():
-        os.utime(p, (then, then))
+    _backdate(src)
     monkeypatch.setattr(importer, "CHUNK_SIZE", 3)
     events, mains = [], set()
     real_commit, real_finish, real_known = importer._ImportRun._commit, importer._ImportRun._finish_commit, importer._known
@@ -313,9 +319,7 @@ def test_into_a_new_database_the_first_chunks_are_parsed_before_duckdb_is_loaded
     for n in range(1200):
         (src / f"{n:04d}.txt").write_text(make_page(template, n % 1100, title=f"post {n}", version=f"1.{n}.0"))
     (src / "empty.txt").write_bytes(b"")
-    then = time.time() - 3600                       # (a file's time is kept once it is not recent)
-    for p in src.iterdir():
-        os.utime(p, (then, then))
+    _backdate(src)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     probe = _AHEAD_PROBE.replace("import json, sys", "import json, sys\nimport copydesk.importer as _i; _i.CHUNK_SIZE = 1000")
     out = subprocess.run([sys.executable, "-c", probe, str(src), str(tmp_path / "new.duckdb")], env=env,
@@ -349,9 +353,7 @@ def test_chunks_handed_out_ahead_are_parsed_again_when_the_database_was_made_mea
     src.mkdir()
     for n in range(90):
         (src / f"{n:03d}.txt").write_text(make_page(template, n, title=f"post {n}"))
-    then = time.time() - 3600
-    for p in src.iterdir():
-        os.utime(p, (then, then))
+    _backdate(src)
     db = tmp_path / "a.duckdb"
     assert import_paths([src], db, workers=2).imported == 90
     (src / "005.txt").write_text(make_page(template, 5, title="post 5, changed", version="2.0.0"))
