@@ -1179,7 +1179,7 @@ class _ImportRun:
             if ahead and (self.batch_id, next_rev) != (1, 1):      # another process made the file meanwhile
                 again, ahead = ahead, []
                 self._forget_ahead()
-            self.revisions_before, self.first_rev = n_revisions, 1 if ahead else next_rev
+            self.revisions_before, self.first_rev = n_revisions, next_rev     # (1 when chunks went ahead)
             if not ahead:
                 self.next_rev = next_rev
         except BaseException:
