@@ -1,7 +1,7 @@
 """Import benchmark: synthetic corpora of 20k / 100k / 1M posts, beside the floor and the peer.
 
     .venv/bin/python bench/import_bench.py --sizes 20000 100000 1000000 [--workdir /tmp/copydesk-bench]
-    .venv/bin/python bench/import_bench.py --sizes 20000 100000 --rounds 5   # alternated, medians
+    .venv/bin/python bench/import_bench.py --sizes 20000 100000 --rounds 5   # alternated, medians (default: by size)
     .venv/bin/python bench/import_bench.py --sizes 20000 --profile     # where the time goes, by stage
 
 For each size: generate the corpus once (``copydesk synth``, cached in the work
@@ -10,9 +10,11 @@ one-process regex + pandas script a user would write instead (``bench/import_pee
 in a fresh process), then ``copydesk import PAGES --db DB`` (the CLI, in a fresh process) on
 an empty database (warm page cache), and a second time on the same database (everything
 unchanged).
-With ``--rounds N`` the plain read, the peer and the import (each on an empty database) run
-alternated N times: the figures are the medians, and each ratio's range over the rounds is shown
-(on a machine whose speed varies by tens of percent from minute to minute, one run proves little).
+The plain read, the peer and the import (each on an empty database) run alternated N times
+(``--rounds N``; by default :func:`default_rounds`: 7 up to 50k posts, 3 up to 200k, else 1): the
+figures are the medians, and each ratio's range over the rounds is shown (on a machine whose speed
+varies by tens of percent from minute to minute, one run proves little: a 20k import took
+0.47-0.75x the peer's time from one round to the next).
 Reports both ratios (import / peer, import / plain read), posts/s, wall seconds and
 peak RSS (largest single process, from getrusage).
 
@@ -121,14 +123,20 @@ def run_import(pages: Path, db: Path) -> tuple[dict, float, int]:
     return result["summary"], result["wall"], result["rss_kb"]
 
 
+def default_rounds(posts: int) -> int:
+    """Rounds when ``--rounds`` is not given: a small corpus takes seconds a round and varies most."""
+    return 7 if posts <= 50_000 else 3 if posts <= 200_000 else 1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     ap.add_argument("--profile", action="store_true", help="profile the stages instead (one parser)")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/copydesk-bench"))
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--rounds", type=int, default=1,
-                    help="alternate the read, the peer and the import this many times; report medians")
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="alternate the read, the peer and the import this many times; report medians "
+                         "(default: 7 up to 50k posts, 3 up to 200k, else 1)")
     args = ap.parse_args()
     from copydesk.synth import generate
 
@@ -150,7 +158,8 @@ def main() -> None:
             profile(pages, db)
             continue
         reads, peers, imports, rss = [], [], [], []
-        for r in range(args.rounds):
+        rounds = args.rounds or default_rounds(n)
+        for r in range(rounds):
             files, read_s = read_all(pages)
             peer_s = run_peer(pages, args.workdir / f"peer-{n}.duckdb")
             remove_db(db)
@@ -159,7 +168,7 @@ def main() -> None:
             peers.append(peer_s)
             imports.append(wall1)
             rss.append(rss1)
-            if args.rounds > 1:
+            if rounds > 1:
                 print(f"{n} posts, round {r + 1}: read {read_s:.2f} s, peer {peer_s:.2f} s, import {wall1:.2f} s "
                       f"({wall1 / peer_s:.2f}x the peer, {wall1 / read_s:.1f}x the read), peak RSS {rss1 // 1024} MB",
                       flush=True)
@@ -168,7 +177,7 @@ def main() -> None:
         vs_peer = sorted(i / p for i, p in zip(imports, peers))
         vs_read = sorted(i / r for i, r in zip(imports, reads))
         row = {
-            "posts_requested": n, "files": files, "posts": first["posts_total"], "rounds": args.rounds,
+            "posts_requested": n, "files": files, "posts": first["posts_total"], "rounds": rounds,
             "read_only_s": round(read_s, 2), "read_files_per_s": round(files / read_s),
             "peer_s": round(peer_s, 2), "vs_peer": round(median(vs_peer), 2), "vs_read": round(median(vs_read), 1),
             "vs_peer_range": [round(vs_peer[0], 2), round(vs_peer[-1], 2)],
