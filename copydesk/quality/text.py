@@ -190,11 +190,12 @@ def _cmu_from_bytes(data: bytes | None) -> _CmuTable | None:
     """The table of a cache file (arrays over its bytes, not copied); None when there is none or it
     is not such a file (another layout, cut short, its words out of order)."""
     import numpy as np
-    head = len(_CMU_MAGIC) + 16
+    magic = len(_CMU_MAGIC)
+    head = magic + 16
     if data is None or not data.startswith(_CMU_MAGIC) or len(data) < head:
         return None
-    n = int.from_bytes(data[head - 16:head - 8], "little")
-    width = int.from_bytes(data[head - 8:head], "little")
+    n = int.from_bytes(data[magic:magic + 8], "little")
+    width = int.from_bytes(data[magic + 8:head], "little")
     if not n or not 0 < width <= 4096 or len(data) != head + n + n * width:
         return None
     counts = np.frombuffer(data, np.uint8, n, head)
@@ -336,9 +337,17 @@ def warm_up() -> None:
     _syllables("copydesk")
 
 
+def _values_of(tokens: list[str]) -> list[int]:
+    """What the token cache holds for each token: ``_WORD`` + its syllables for a word (a token with
+    a letter or digit), else 0; the words' syllables counted together (:func:`_syllables_many`)."""
+    words = [token for token in tokens if _HAS_ALNUM.search(token)]
+    counts = dict(zip(words, _syllables_many(words)))
+    return [_WORD + min(counts[token], _SYLLABLES) if token in counts else 0 for token in tokens]
+
+
 class _TokenCache(dict):
     def __missing__(self, token: str) -> int:
-        value = _WORD + min(_syllables(token), _SYLLABLES) if _HAS_ALNUM.search(token) else 0
+        value = _values_of([token])[0]
         if len(token) <= _LONG_TOKEN:             # a 10 MB "word" is counted, never kept
             if len(self) >= _CACHE_LIMIT:
                 self.clear()
@@ -359,12 +368,9 @@ def prime(tokens: list[str]) -> None:
     if not new:
         return
     new = [token for token in dict.fromkeys(new) if len(token) <= _LONG_TOKEN]
-    words = [token for token in new if _HAS_ALNUM.search(token)]
-    values = dict.fromkeys(new, 0)
-    values.update((token, _WORD + min(n, _SYLLABLES)) for token, n in zip(words, _syllables_many(words)))
-    if len(cache) + len(values) > _CACHE_LIMIT:
+    if len(cache) + len(new) > _CACHE_LIMIT:
         cache.clear()
-    cache.update(values)
+    cache.update(zip(new, _values_of(new)))
 
 
 def sentence_hash(normalised: str) -> int:
