@@ -25,10 +25,11 @@ $(BYTECODE): $(BUILT) $(SOURCES)
 	$(BIN)/python -m compileall -q copydesk
 	touch $(BYTECODE)
 
-# The package, installed editable; this also builds the fast path's match in C
-# (copydesk/_fastmeta.c) in place, and again when its source changes.  Without a C compiler the
-# install goes on without it (the Python then reads every page: the import takes ~1.2x as long).
-$(BUILT): $(STAMP) copydesk/_fastmeta.c
+# The package, installed editable; this also builds the fast path's match and the quality signals in C
+# (copydesk/_fastmeta.c, copydesk/_fastsignals.c) in place, and again when their sources change.
+# Without a C compiler the install goes on without them (the Python then reads every page and
+# computes the signals: the import takes ~1.25x as long).
+$(BUILT): $(STAMP) copydesk/_fastmeta.c copydesk/_fastsignals.c
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . || \
 	  $(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(BUILT)

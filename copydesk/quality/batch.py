@@ -754,10 +754,7 @@ class Chunk:
         post's first of that number when the previous occurrence of the number (a stable sort of
         the small numbers) lies before the post's first sentence."""
         n, post, values = self.n, self.sentence_post, self.hashes
-        numbered = pc.dictionary_encode(pa.array(self._distinct_hashes, pa.uint64()))
-        number = numbered.indices.to_numpy(zero_copy_only=False)[self.sentence_ids]
-        if len(numbered.dictionary) <= 1 << 16:
-            number = number.astype(np.uint16)               # (a radix sort)
+        number = self._numbers()
         order = np.argsort(number, kind="stable")
         previous = np.full(len(values), -1, np.int64)
         same = number[order[1:]] == number[order[:-1]]
@@ -775,6 +772,14 @@ class Chunk:
         ordered[at] = values
         return (pa.ListArray.from_arrays(pa.array(self.sentence_offsets, pa.int32()), pa.array(ordered, pa.uint64())),
                 pa.array(distinct, pa.int32()))
+
+    def _numbers(self) -> np.ndarray:
+        """Each sentence's hash numbered among the chunk's distinct hashes (equal hashes, equal numbers)."""
+        numbered = pc.dictionary_encode(pa.array(self._distinct_hashes, pa.uint64()))
+        number = numbered.indices.to_numpy(zero_copy_only=False)[self.sentence_ids]
+        if len(numbered.dictionary) <= 1 << 16:
+            number = number.astype(np.uint16)               # (a radix sort)
+        return number
 
     def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
         """The distinct prose sentences of the chunk: (their hashes, their texts, whitespace

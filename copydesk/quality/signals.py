@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from .. import hooks, queries
 from ..arrays import scanned_once
-from . import batch, text
+from . import batch, fast, text
 from .text import Signals, safe_analyse
 
 SCHEMA = pa.schema([
@@ -80,7 +80,7 @@ def _slice(revisions: pa.Table, sentences: list | None) -> pa.Table:
     if revisions.num_rows == 1 and (pc.utf8_length(revisions.column("body"))[0].as_py() or 0) > MAX_BODY_CHARS:
         return _one_by_one(ids, [None], [None])            # too long to analyse: zeros and NULLs
     try:
-        chunk = batch.Chunk(revisions.column("body"), revisions.column("checklist"))
+        chunk = fast.chunk(revisions.column("body"), revisions.column("checklist"))
         columns = batch.chunk_columns(chunk)
         if sentences is not None:
             sentences.append(chunk.distinct_sentences())

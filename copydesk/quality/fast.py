@@ -1,0 +1,104 @@
+"""The quality signals of a chunk of bodies, their structure read in C (``copydesk/_fastsignals.c``).
+
+:class:`FastChunk` gives what :class:`copydesk.quality.batch.Chunk` gives (the definitions are the
+same: README "Quality signals"), by another route: one C pass a body cuts it into blocks, lines, list
+items, headings and sentence pieces, and looks each piece's collapsed text up in a table the process
+keeps between chunks.  A templated corpus repeats its sentences (six in seven of a synthetic chunk's):
+only the sentences new to the process get their words, syllables and hash computed, by batch's own
+functions over them.  The per-post figures are then numpy sums over the pieces.
+
+The C pass reads bodies whose whitespace is " " and "\\n" (no space before a line feed) and without a
+Kelvin sign; it flags the others (1 % of the synthetic corpus: tabs, carriage returns, no-break
+spaces), which :class:`~copydesk.quality.batch.Chunk` reads, and the two are merged post by post.
+Without the extension (no C compiler at install) :func:`chunk` gives batch's ``Chunk``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import batch, text
+
+try:
+    from .. import _fastsignals as _c
+except ImportError:             # (built by ``make install``; without it, batch reads every body)
+    _c = None
+
+# The tables are emptied when they hold more than this many sentences or bytes of text (sentences and
+# tokens): memory stays bounded on a corpus that does not repeat itself.
+TABLE_MOST = 400_000
+TABLE_BYTES = 64 << 20
+
+
+def available() -> bool:
+    return _c is not None
+
+
+def chunk(bodies, checklists=None) -> batch.Chunk:
+    """The signals of a chunk of bodies: a :class:`FastChunk` where the extension is built, else
+    :class:`~copydesk.quality.batch.Chunk`."""
+    return FastChunk(bodies, checklists) if _c is not None else batch.Chunk(bodies, checklists)
+
+
+def _values_of(tokens: list[str]) -> list[int]:
+    """``text._token_value`` of each token (new to this process's table), looked up together."""
+    text.prime(tokens)
+    return list(map(text._token_value, tokens))
+
+
+def _hash_of(sentence: str) -> int:
+    return text.sentence_hash(sentence.lower())
+
+
+def _strings(offsets: bytes, data: bytes) -> pa.Array:
+    return pa.LargeStringArray.from_buffers(len(offsets) // 8 - 1, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+class FastChunk(batch.Chunk):
+    """:class:`~copydesk.quality.batch.Chunk`'s figures and columns, computed in C."""
+
+    def __init__(self, bodies, checklists=None):
+        if _c.size() > TABLE_MOST or _c.text_bytes() > TABLE_BYTES:
+            _c.reset()
+        if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
+            bodies = pa.array(bodies, pa.large_string())
+        bodies = pc.fill_null(batch._one_chunk(bodies).cast(pa.large_string()), "")
+        self.n = n = len(bodies)
+        data, offsets = batch._utf8(bodies)
+        (heads, items, pars, words, prose_words, syllables, sentences, longs, longest, hash_offsets, hashes,
+         distinct, item_body, item_under, item_offsets, item_data, new_hashes, new_offsets,
+         new_data) = _c.scan(data, offsets, _values_of, _hash_of)
+
+        def i64(b):
+            return np.frombuffer(b, np.int32).astype(np.int64)
+
+        self.word_count = i64(words)            # (the prose's words are added by _finish)
+        self.heading_count, self.list_item_count, self.paragraph_count = i64(heads), i64(items), i64(pars)
+        self.prose_words = np.frombuffer(prose_words, np.int64)
+        self.syllables = np.frombuffer(syllables, np.int64)
+        self.sentence_count, self.long_sentences = i64(sentences), i64(longs)
+        self.longest_paragraph_words = i64(longest)
+        self._hashes = (pa.ListArray.from_arrays(pa.array(np.frombuffer(hash_offsets, np.int32)),
+                                                 pa.array(np.frombuffer(hashes, np.uint64))),
+                        pa.array(np.frombuffer(distinct, np.int32)))
+        self.items = _strings(item_offsets, item_data)
+        self.item_post = i64(item_body)
+        self.item_under_checklist = np.frombuffer(item_under, np.uint8).astype(bool)
+        self._distinct = (np.frombuffer(new_hashes, np.uint64), _strings(new_offsets, new_data))
+        self._finish(checklists if checklists is not None else [None] * n)
+
+    def hashes_distinct_first(self) -> tuple[pa.ListArray, pa.Array]:
+        return self._hashes
+
+    def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
+        """The distinct prose sentences of the chunk: (their hashes, their texts, whitespace collapsed
+        but not lower-cased)."""
+        return self._distinct
+
+    def sentences_of(self, i: int) -> list[str]:
+        raise NotImplementedError("FastChunk keeps no sentence texts per post (batch.Chunk does)")
+
+    def hashes_of(self, i: int) -> list[int]:
+        return self._hashes[0][i].as_py()
