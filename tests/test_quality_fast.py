@@ -146,3 +146,17 @@ def test_the_import_path_computes_the_signals_in_c(monkeypatch):
     assert t.to_pylist() == one.to_pylist()
     assert t.column("checklist_missing").to_pylist() == [None, ["three"], None]
     assert t.column("word_count").to_pylist() == [text.analyse(b).word_count if b else 0 for b in bodies]
+
+
+def test_chunks_from_several_threads_at_once_give_what_each_gives_alone():
+    """The tables are the process's: threads (the dashboard's imports run in its server process)
+    take turns, even while the C calls back into Python for new tokens."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(11)
+    chunks = [[_random_body(rng) for _ in range(120)] for _ in range(8)]
+    fast._c.reset()
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda bodies: _columns(fast.FastChunk(bodies)), chunks))
+    for bodies, got in zip(chunks, together):
+        assert got == _columns(batch.Chunk(pa.array(bodies, pa.large_string())))

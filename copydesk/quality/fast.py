@@ -1,19 +1,22 @@
-"""The quality signals of a chunk of bodies, their structure read in C (``copydesk/_fastsignals.c``).
+"""The quality signals of a chunk of bodies, computed in C (``copydesk/_fastsignals.c``).
 
 :class:`FastChunk` gives what :class:`copydesk.quality.batch.Chunk` gives (the definitions are the
 same: README "Quality signals"), by another route: one C pass a body cuts it into blocks, lines, list
 items, headings and sentence pieces, and looks each piece's collapsed text up in a table the process
 keeps between chunks.  A templated corpus repeats its sentences (six in seven of a synthetic chunk's):
-only the sentences new to the process get their words, syllables and hash computed, by batch's own
-functions over them.  The per-post figures are then numpy sums over the pieces.
+a sentence's words and syllables (from a second table, of its tokens' ``text._token_value``) and its
+hash are worked out the first time the process meets it.  The per-post figures, each post's sentence
+hashes (distinct ones first) and the list items come back as buffers; the checklist comparison and
+the averages are batch's own code over them.
 
-The C pass reads bodies whose whitespace is " " and "\\n" (no space before a line feed) and without a
-Kelvin sign; it flags the others (1 % of the synthetic corpus: tabs, carriage returns, no-break
-spaces), which :class:`~copydesk.quality.batch.Chunk` reads, and the two are merged post by post.
-Without the extension (no C compiler at install) :func:`chunk` gives batch's ``Chunk``.
+A body with whitespace other than " " and "\\n" (1 % of the synthetic corpus: tabs, carriage
+returns, no-break spaces) is first prepared as :func:`batch._prepared` prepares it.  Without the
+extension (no C compiler at install) :func:`chunk` gives batch's ``Chunk``.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +33,9 @@ except ImportError:             # (built by ``make install``; without it, batch 
 # tokens): memory stays bounded on a corpus that does not repeat itself.
 TABLE_MOST = 400_000
 TABLE_BYTES = 64 << 20
+# The tables are the process's: one chunk at a time (the C calls back into Python, where another
+# thread could otherwise start a chunk of its own halfway through).
+_LOCK = threading.Lock()
 
 
 def available() -> bool:
@@ -60,16 +66,17 @@ class FastChunk(batch.Chunk):
     """:class:`~copydesk.quality.batch.Chunk`'s figures and columns, computed in C."""
 
     def __init__(self, bodies, checklists=None):
-        if _c.size() > TABLE_MOST or _c.text_bytes() > TABLE_BYTES:
-            _c.reset()
         if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
             bodies = pa.array(bodies, pa.large_string())
         bodies = pc.fill_null(batch._one_chunk(bodies).cast(pa.large_string()), "")
         self.n = n = len(bodies)
         data, offsets = batch._utf8(bodies)
-        (heads, items, pars, words, prose_words, syllables, sentences, longs, longest, hash_offsets, hashes,
-         distinct, item_body, item_under, item_offsets, item_data, new_hashes, new_offsets,
-         new_data) = _c.scan(data, offsets, _values_of, _hash_of)
+        with _LOCK:
+            if _c.size() > TABLE_MOST or _c.text_bytes() > TABLE_BYTES:
+                _c.reset()
+            (heads, items, pars, words, prose_words, syllables, sentences, longs, longest, hash_offsets, hashes,
+             distinct, item_body, item_under, item_offsets, item_data, new_hashes, new_offsets,
+             new_data) = _c.scan(data, offsets, _values_of, _hash_of)
 
         def i64(b):
             return np.frombuffer(b, np.int32).astype(np.int64)
