@@ -264,17 +264,27 @@ static int odd_space(const unsigned char *d, Py_ssize_t i, Py_ssize_t e)
 }
 
 /* Whether the body must be prepared (batch._prepared): another whitespace, or " " before "\n". */
+typedef unsigned char v16 __attribute__((vector_size(16)));
+
+/* Whether a byte of d[i:i+16] may matter to irregular(): below 0x20 but a line feed, a line feed
+   after a space, or a lead byte of an odd space (0xC2-0xE3).  Sixteen at a time: few do. */
+static int maybe_irregular(const unsigned char *d, Py_ssize_t i)
+{
+    v16 v, p;
+    memcpy(&v, d + i, 16);
+    memcpy(&p, d + i - 1, 16);
+    v16 m = (v16)(((v < 0x20) & (v != '\n')) | ((v == '\n') & (p == ' ')) | ((v >= 0xC2) & (v <= 0xE3)));
+    uint64_t a, b;
+    memcpy(&a, &m, 8);
+    memcpy(&b, (char *)&m + 8, 8);
+    return (a | b) != 0;
+}
+
 static int irregular(const unsigned char *d, Py_ssize_t s, Py_ssize_t e)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     for (Py_ssize_t i = s; i < e; i++) {
-        while (i + 8 <= e) {            /* eight bytes at a time while none is below 0x20 or from 0x80 */
-            uint64_t w;
-            memcpy(&w, d + i, 8);
-            if (((w - ones * 0x20) | w) & highs)
-                break;
-            i += 8;
-        }
+        while (i > s && i + 16 <= e && !maybe_irregular(d, i))
+            i += 16;
         if (i >= e)
             break;
         unsigned char b = d[i];
@@ -516,9 +526,21 @@ static int prose(Out *o, const unsigned char *d, Py_ssize_t s, Py_ssize_t e, int
     if (put32(&o->par_body, body) < 0)
         return -1;
     Py_ssize_t start = s;
+    /* the next ".", "?" and "!" from t on (memchr: sentences are long, terminators few) */
+    Py_ssize_t next[3] = {-1, -1, -1};
+    static const unsigned char ends[3] = {'.', '?', '!'};
     for (Py_ssize_t t = s; t + 1 < e; t++) {
-        if (!(CLS[d[t]] & C_END))
-            continue;
+        for (int j = 0; j < 3; j++) {
+            if (next[j] < t) {
+                const unsigned char *f = memchr(d + t, ends[j], (size_t)(e - t));
+                next[j] = f ? f - d : e;
+            }
+        }
+        t = next[0] < next[1] ? next[0] : next[1];
+        if (next[2] < t)
+            t = next[2];
+        if (t + 1 >= e)
+            break;
         Py_ssize_t c = -1;
         if (SPACE(d[t + 1])) {
             c = t + 1;
