@@ -11,7 +11,7 @@
    sentence with a character str.lower changes beyond ASCII.  A body with whitespace other than " "
    and "\n", or a space before a line feed, is first prepared as batch._prepared prepares it.
 
-   scan(data, offsets, values_of, hash_of) -> tuple of bytes objects (numpy reads them):
+   scan(data, offsets, values_of, hash_of, report=False) -> tuple of bytes objects (numpy reads them):
      0  headings      int32[n]    heading blocks
      1  list_items    int32[n]    list items (lines of list blocks)
      2  paragraphs    int32[n]    prose blocks
@@ -29,11 +29,13 @@
                                   pyarrow's utf8_lower does), and its text (bullet and spaces cut off):
      14 item_offsets  int64[i+1]
      15 item_data     bytes
-     16 new_hashes    uint64[k]   the distinct sentences of the bodies (in order): hashes,
-     17 new_offsets   int64[k+1]  and texts (collapsed, not lower-cased)
-     18 new_data      bytes
-   values_of(list[str]) -> list[int] gives the value of each token; hash_of(str) -> int the hash of
-   a sentence.  size() -> sentences in the table;  reset() empties both tables.
+     16 new_hashes    uint64[k]   with `report` true, the sentences of the bodies this table has not
+     17 new_offsets   int64[k+1]  reported since it was emptied (in order): hashes and texts
+     18 new_data      bytes       (collapsed, not lower-cased); else none
+   values_of(list[str]) -> list[int] gives the value of each token the C does not value itself (an
+   ASCII token's value comes from the CMU table given by cmu(), as text._values_of computes it; a
+   token with another character, or a word the table lacks, is asked of Python); hash_of(str) -> int
+   the hash of a sentence.  size() -> sentences in the table;  reset() empties both tables.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -653,6 +655,124 @@ static int read_body(Out *o, const unsigned char *d, Py_ssize_t s, Py_ssize_t e,
     }
 }
 
+/* ---- the value of an ASCII token (text._values_of) -------------------------------------------- */
+/* The CMU syllable table (text._CmuTable): its words sorted, NUL-padded to `cmu_width` bytes, and one
+   count each; set by cmu(words, width, counts), its buffers held until the next cmu() call. */
+static Py_buffer cmu_words, cmu_counts;
+static Py_ssize_t cmu_width, cmu_n;
+static int cmu_set;
+
+#define LONG_TOKEN 64          /* text._LONG_TOKEN: a longer token's syllables are counted on its start */
+
+/* The value text._values_of gives the ASCII token t[0:n] (word << SHIFT | syllables, or 0), or -1
+   when Python must say (a word the CMU table lacks: pyphen's hyphenation).  textstat's words of the
+   token (text._words): each apostrophe dropped unless t, s, d, "ve", "ll" or "re" follows it, then
+   every character but a letter, digit, "_" or apostrophe, then lower case; a token without a letter
+   counts one syllable, and one with a letter its word's count in the table (at least one). */
+static int64_t ascii_value(const unsigned char *t, Py_ssize_t n)
+{
+    int alnum = 0, letter = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        alnum |= ascii_alnum(t[i]);
+    if (!alnum)
+        return 0;
+    Py_ssize_t cut = n < LONG_TOKEN ? n : LONG_TOKEN;
+    for (Py_ssize_t i = 0; i < cut; i++)
+        letter |= (unsigned char)((t[i] | 0x20) - 'a') < 26;
+    if (!letter)
+        return ((int64_t)1 << SHIFT) | 1;
+    if (!cmu_set)
+        return -1;
+    unsigned char word[LONG_TOKEN];
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < cut; i++) {
+        unsigned char c = t[i];
+        if (c == '\'') {
+            unsigned char a = i + 1 < cut ? t[i + 1] : 0, b = i + 2 < cut ? t[i + 2] : 0;
+            int keep = a == 't' || a == 's' || a == 'd' || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')
+                       || (a == 'r' && b == 'e');
+            if (keep)
+                word[m++] = c;
+        } else if (ascii_alnum(c) || c == '_') {
+            word[m++] = (unsigned char)((unsigned char)(c - 'A') < 26 ? c | 0x20 : c);
+        }
+    }
+    if (m == 0 || m > cmu_width)
+        return -1;
+    unsigned char key[4096];
+    if (cmu_width > (Py_ssize_t)sizeof key)
+        return -1;
+    memcpy(key, word, (size_t)m);
+    memset(key + m, 0, (size_t)(cmu_width - m));
+    const unsigned char *words = cmu_words.buf, *counts = cmu_counts.buf;
+    Py_ssize_t lo = 0, hi = cmu_n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(words + mid * cmu_width, key, (size_t)cmu_width);
+        if (c == 0) {
+            int64_t syllables = counts[mid] ? counts[mid] : 1;
+            return ((int64_t)1 << SHIFT) | syllables;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static int is_ascii(const unsigned char *p, Py_ssize_t n)
+{
+    unsigned char any = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        any |= p[i];
+    return any < 0x80;
+}
+
+static void cmu_release(void)
+{
+    if (cmu_set) {
+        PyBuffer_Release(&cmu_words);
+        PyBuffer_Release(&cmu_counts);
+        cmu_set = 0;
+    }
+}
+
+static PyObject *cmu(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Py_buffer words, counts;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "y*ny*", &words, &width, &counts))
+        return NULL;
+    if (width <= 0 || width > 4096 || words.len % width || words.len / width != counts.len) {
+        PyBuffer_Release(&words);
+        PyBuffer_Release(&counts);
+        PyErr_SetString(PyExc_ValueError, "cmu: words of `width` bytes, one count (a byte) each");
+        return NULL;
+    }
+    cmu_release();
+    cmu_words = words;
+    cmu_counts = counts;
+    cmu_width = width;
+    cmu_n = counts.len;
+    cmu_set = 1;
+    Py_RETURN_NONE;
+}
+
+static PyObject *token_value_of(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Py_buffer t;
+    if (!PyArg_ParseTuple(args, "y*", &t))
+        return NULL;
+    int64_t v = is_ascii(t.buf, t.len) ? ascii_value(t.buf, t.len) : -1;
+    PyBuffer_Release(&t);
+    if (v < 0)
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong(v);
+}
+
 /* ---- the values of new sentences ------------------------------------------------------------ */
 static PyObject *texts_of(const Table *t, const int32_t *ids, Py_ssize_t n)
 {
@@ -687,8 +807,13 @@ static int value_sentences(Py_ssize_t first, Py_ssize_t first_token, PyObject *v
                 b++;
             int added;
             int32_t id = table_find(&tokens, p + a, b - a, &added);
-            if (id < 0 || (added && (put64(&token_value, -1) < 0 || put32(&wanted, id) < 0)))
+            if (id < 0)
                 goto done;
+            if (added) {
+                int64_t v = is_ascii(p + a, b - a) ? ascii_value(p + a, b - a) : -1;
+                if (put64(&token_value, v) < 0 || (v < 0 && put32(&wanted, id) < 0))
+                    goto done;
+            }
             a = b + 1;
         }
     }
@@ -821,7 +946,8 @@ static PyObject *scan(PyObject *self, PyObject *args)
     (void)self;
     Py_buffer data, offs;
     PyObject *values_of, *hash_of;
-    if (!PyArg_ParseTuple(args, "y*y*OO", &data, &offs, &values_of, &hash_of))
+    int report = 0;
+    if (!PyArg_ParseTuple(args, "y*y*OO|p", &data, &offs, &values_of, &hash_of, &report))
         return NULL;
     PyObject *result = NULL;
     Out o;
@@ -917,13 +1043,13 @@ static PyObject *scan(PyObject *self, PyObject *args)
                 goto done;
             at = end;
         }
-        /* the distinct sentences of the call, in order */
+        /* with `report`, the sentences never reported since the table was emptied, in order */
         int64_t call = calls++, *in_call = (int64_t *)sentence_call.p;
         if (put64(&new_offsets, 0) < 0)
             goto done;
-        for (Py_ssize_t i = 0; i < pieces; i++) {
+        for (Py_ssize_t i = 0; report && i < pieces; i++) {
             int32_t k = pe[i];
-            if (words[k] <= 0 || in_call[k] == call)
+            if (words[k] <= 0 || in_call[k] >= 0)
                 continue;
             in_call[k] = call;
             Py_ssize_t len;
@@ -982,6 +1108,9 @@ static PyMethodDef methods[] = {
     {"size", size, METH_NOARGS, "Sentences in the table."},
     {"text_bytes", text_bytes, METH_NOARGS, "Bytes of text the two tables hold."},
     {"reset", reset, METH_NOARGS, "Empty the tables."},
+    {"cmu", cmu, METH_VARARGS, "cmu(words, width, counts): the CMU syllable table (text._CmuTable's buffers)."},
+    {"token_value", token_value_of, METH_VARARGS,
+     "token_value(bytes): text._values_of's value of an ASCII token, or None where Python must say."},
     {NULL, NULL, 0, NULL},
 };
 

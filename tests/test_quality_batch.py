@@ -19,7 +19,7 @@ import pytest
 from copydesk import hooks, importer, synth
 from copydesk.importer import import_paths
 from copydesk.parse import Rejected, parse_page
-from copydesk.quality import batch, signals, text
+from copydesk.quality import batch, fast, signals, text
 from sql_support import q
 
 FIELDS = [f for f in text.Signals._fields if f != "sentence_hashes"]
@@ -187,6 +187,7 @@ def test_a_process_reports_each_sentence_text_once_and_keeps_what_it_holds_bound
     takes them, and forgets them (and what it reported) beyond their bounds."""
     monkeypatch.setattr(signals, "_REPORTED", set())
     monkeypatch.setattr(signals, "_PENDING", [])
+    fast.forget()                   # (a fresh process: its table of sentences has reported nothing)
 
     def chunk(first_id, bodies):
         return pa.table({"revision_id": pa.array(range(first_id, first_id + len(bodies)), pa.int64()),

@@ -13,7 +13,7 @@ import pytest
 from copydesk import db as dbmod
 from copydesk import freshness
 from copydesk.importer import import_paths
-from copydesk.quality import batch, corpus, signals
+from copydesk.quality import batch, corpus, fast, signals
 from quality_support import page, write
 
 CONTRACT = {
@@ -333,6 +333,7 @@ def test_a_synthetic_corpus_after_import_alone(tmp_path, monkeypatch):
     db = tmp_path / "s.duckdb"
     monkeypatch.setattr(signals, "_REPORTED", set())    # (the parser processes fork from this one)
     monkeypatch.setattr(signals, "_PENDING", [])
+    fast.forget()                                        # (nor has its table of sentences reported any)
     split_for = []
     real_split = batch.sentence_texts
     monkeypatch.setattr(batch, "sentence_texts",

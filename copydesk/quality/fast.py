@@ -36,16 +36,25 @@ TABLE_BYTES = 64 << 20
 # The tables are the process's: one chunk at a time (the C calls back into Python, where another
 # thread could otherwise start a chunk of its own halfway through).
 _LOCK = threading.Lock()
+_CMU: list = []             # the CMU syllable table handed to the C (which values ASCII tokens with it)
 
 
 def available() -> bool:
     return _c is not None
 
 
-def chunk(bodies, checklists=None) -> batch.Chunk:
+def chunk(bodies, checklists=None, report: bool = False) -> batch.Chunk:
     """The signals of a chunk of bodies: a :class:`FastChunk` where the extension is built, else
-    :class:`~copydesk.quality.batch.Chunk`."""
-    return FastChunk(bodies, checklists) if _c is not None else batch.Chunk(bodies, checklists)
+    :class:`~copydesk.quality.batch.Chunk`.  ``report``: see :meth:`FastChunk.distinct_sentences`."""
+    return FastChunk(bodies, checklists, report) if _c is not None else batch.Chunk(bodies, checklists)
+
+
+def forget() -> None:
+    """Empty this process's tables (what :func:`copydesk.quality.signals.chunk_signals` has
+    reported goes with them: it is reported again)."""
+    if _c is not None:
+        with _LOCK:
+            _c.reset()
 
 
 def _values_of(tokens: list[str]) -> list[int]:
@@ -65,18 +74,22 @@ def _strings(offsets: bytes, data: bytes) -> pa.Array:
 class FastChunk(batch.Chunk):
     """:class:`~copydesk.quality.batch.Chunk`'s figures and columns, computed in C."""
 
-    def __init__(self, bodies, checklists=None):
+    def __init__(self, bodies, checklists=None, report: bool = False):
         if not isinstance(bodies, (pa.Array, pa.ChunkedArray)):
             bodies = pa.array(bodies, pa.large_string())
         bodies = pc.fill_null(batch._one_chunk(bodies).cast(pa.large_string()), "")
         self.n = n = len(bodies)
         data, offsets = batch._utf8(bodies)
         with _LOCK:
+            if not _CMU:
+                table = text._cmu_syllables()
+                _c.cmu(table.words, table.words.dtype.itemsize, table.counts)
+                _CMU.append(table)
             if _c.size() > TABLE_MOST or _c.text_bytes() > TABLE_BYTES:
                 _c.reset()
             (heads, items, pars, words, prose_words, syllables, sentences, longs, longest, hash_offsets, hashes,
              distinct, item_body, item_under, item_offsets, item_data, new_hashes, new_offsets,
-             new_data) = _c.scan(data, offsets, _values_of, _hash_of)
+             new_data) = _c.scan(data, offsets, _values_of, _hash_of, report)
 
         def i64(b):
             return np.frombuffer(b, np.int32).astype(np.int64)
@@ -100,8 +113,11 @@ class FastChunk(batch.Chunk):
         return self._hashes
 
     def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
-        """The distinct prose sentences of the chunk: (their hashes, their texts, whitespace collapsed
-        but not lower-cased)."""
+        """With ``report``, the prose sentences of the chunk that this process's table has not
+        reported since it was last emptied (:func:`forget`): (their hashes, their texts,
+        whitespace collapsed, not lower-cased); without it, none.  (batch's ``Chunk`` gives every
+        distinct sentence of its chunk; :func:`copydesk.quality.signals.chunk_signals` reports
+        each text once a process either way, and forgets the table with what it reported.)"""
         return self._distinct
 
     def sentences_of(self, i: int) -> list[str]:

@@ -80,7 +80,7 @@ def _slice(revisions: pa.Table, sentences: list | None) -> pa.Table:
     if revisions.num_rows == 1 and (pc.utf8_length(revisions.column("body"))[0].as_py() or 0) > MAX_BODY_CHARS:
         return _one_by_one(ids, [None], [None])            # too long to analyse: zeros and NULLs
     try:
-        chunk = fast.chunk(revisions.column("body"), revisions.column("checklist"))
+        chunk = fast.chunk(revisions.column("body"), revisions.column("checklist"), report=sentences is not None)
         columns = batch.chunk_columns(chunk)
         if sentences is not None:
             sentences.append(chunk.distinct_sentences())
@@ -153,6 +153,7 @@ def _new_texts(found: list[tuple]) -> pa.Table:
         picked = [values[i] for i in new]
         if len(_REPORTED) + len(new) > _REPORTED_MOST:
             _REPORTED.clear()
+            fast.forget()           # (its table reports a sentence once: now again)
         _REPORTED.update(picked)
         hashes += picked
         texts += [t.lower() for t in pc.take(slice_texts, pa.array(new, pa.int64())).to_pylist()]
