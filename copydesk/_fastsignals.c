@@ -31,7 +31,8 @@
      15 item_data     bytes
      16 new_hashes    uint64[k]   with `report` true, the sentences of the bodies this table has not
      17 new_offsets   int64[k+1]  reported since it was emptied (in order): hashes and texts
-     18 new_data      bytes       (collapsed, not lower-cased); else none
+     18 new_data      bytes       (collapsed, lower-cased on ASCII); else none
+     19 report_odd    int32[j]    those with a character str.lower changes beyond ASCII (not lower-cased)
    values_of(list[str]) -> list[int] gives the value of each token the C does not value itself (an
    ASCII token's value comes from the CMU table given by cmu(), as text._values_of computes it; a
    token with another character, or a word the table lacks, is asked of Python); hash_of(str) -> int
@@ -97,6 +98,7 @@ typedef struct { Vec arena, keys; int32_t *slots; Py_ssize_t n_slots; } Table;
 
 static Table sentences, tokens;
 static Vec sentence_words, sentence_syllables, sentence_hash, sentence_number, sentence_seen, sentence_call;  /* per sentence */
+static Vec sentence_plain;           /* per sentence: 1 when str.lower changes no character of it beyond ASCII */
 static Vec token_value;                                                                      /* per token */
 static int32_t *hash_slots;          /* sentence hash -> the first sentence with it (its number) */
 static Py_ssize_t n_hash_slots, n_hashes;
@@ -860,8 +862,8 @@ static int value_sentences(Py_ssize_t first, Py_ssize_t first_token, PyObject *v
             a = b + 1;
         }
         uint64_t h = 0;
+        int ascii_lower = 1;
         if (words > 0) {
-            int ascii_lower = 1;
             lower->n = 0;
             if (vec_grow(lower, len) < 0)
                 goto done;
@@ -899,7 +901,7 @@ static int value_sentences(Py_ssize_t first, Py_ssize_t first_token, PyObject *v
             }
         }
         if (put64(&sentence_words, words) | put64(&sentence_syllables, syllables) | vec_put(&sentence_hash, &h, 8)
-                | put64(&sentence_seen, -1) | put64(&sentence_call, -1))
+                | put64(&sentence_seen, -1) | put64(&sentence_call, -1) | put8(&sentence_plain, (uint8_t)ascii_lower))
             goto done;
         int32_t number = words > 0 ? number_of(h, (int32_t)i, 1) : (int32_t)i;
         if (number < 0 || put32(&sentence_number, number) < 0)
@@ -932,6 +934,7 @@ static void roll_back(Py_ssize_t sentences_before, Py_ssize_t tokens_before, Py_
     numbers_reset();
     sentence_words.n = sentence_syllables.n = sentence_hash.n = sentence_seen.n = sentence_call.n = valued_before * 8;
     sentence_number.n = valued_before * 4;
+    sentence_plain.n = valued_before;
     token_value.n = tokens_before * 8;
     if (table_truncate(&sentences, sentences_before) < 0 || table_truncate(&tokens, tokens_before) < 0)
         PyErr_Clear();
@@ -953,7 +956,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
     Out o;
     memset(&o, 0, sizeof o);
     Vec lower = {0}, sums64 = {0}, sums32 = {0}, par_words = {0}, hashes = {0}, hash_offsets = {0}, repeat = {0};
-    Vec new_offsets = {0}, new_hashes = {0}, new_data = {0};
+    Vec new_offsets = {0}, new_hashes = {0}, new_data = {0}, report_odd = {0};
     Py_ssize_t n = offs.len / 8 - 1;
     const int64_t *off = offs.buf;
     const unsigned char *d = data.buf;
@@ -1054,23 +1057,36 @@ static PyObject *scan(PyObject *self, PyObject *args)
             in_call[k] = call;
             Py_ssize_t len;
             const unsigned char *p = table_text(&sentences, k, &len);
-            if (vec_put(&new_data, p, len) < 0 || put64(&new_offsets, new_data.n) < 0 || vec_put(&new_hashes, &hv[k], 8) < 0)
+            if (vec_grow(&new_data, len) < 0)
+                goto done;
+            unsigned char *w = (unsigned char *)new_data.p + new_data.n;
+            if (AT(sentence_plain, uint8_t, k)) {           /* lower-cased here: A-Z only */
+                for (Py_ssize_t j = 0; j < len; j++)
+                    w[j] = (unsigned char)((unsigned char)(p[j] - 'A') < 26 ? p[j] | 0x20 : p[j]);
+            } else {
+                memcpy(w, p, (size_t)len);
+                if (put32(&report_odd, (int32_t)COUNT(new_hashes, uint64_t)) < 0)
+                    goto done;
+            }
+            new_data.n += len;
+            if (put64(&new_offsets, new_data.n) < 0 || vec_put(&new_hashes, &hv[k], 8) < 0)
                 goto done;
         }
         Vec per[] = {{(char *)prose_words, 8 * n, 0}, {(char *)syllables, 8 * n, 0}, {(char *)count, 4 * n, 0},
                      {(char *)longs, 4 * n, 0}, {(char *)longest, 4 * n, 0}, {(char *)distinct, 4 * n, 0}};
-        result = Py_BuildValue("(NNNNNNNNNNNNNNNNNNN)", bytes_of(&o.heads), bytes_of(&o.items), bytes_of(&o.pars),
+        result = Py_BuildValue("(NNNNNNNNNNNNNNNNNNNN)", bytes_of(&o.heads), bytes_of(&o.items), bytes_of(&o.pars),
                                bytes_of(&o.words), bytes_of(&per[0]), bytes_of(&per[1]), bytes_of(&per[2]),
                                bytes_of(&per[3]), bytes_of(&per[4]), bytes_of(&hash_offsets), bytes_of(&hashes),
                                bytes_of(&per[5]), bytes_of(&o.item_body), bytes_of(&o.item_under),
                                bytes_of(&o.item_offsets), bytes_of(&o.item_data), bytes_of(&new_hashes),
-                               bytes_of(&new_offsets), bytes_of(&new_data));
+                               bytes_of(&new_offsets), bytes_of(&new_data), bytes_of(&report_odd));
     }
 done:
     if (!result)
         roll_back(first_new, tokens_before, valued_before);
     out_free(&o);
-    Vec *all[] = {&lower, &sums64, &sums32, &par_words, &hashes, &hash_offsets, &repeat, &new_offsets, &new_hashes, &new_data};
+    Vec *all[] = {&lower, &sums64, &sums32, &par_words, &hashes, &hash_offsets, &repeat, &new_offsets, &new_hashes, &new_data,
+                  &report_odd};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         vec_free(all[i]);
     PyBuffer_Release(&data);
@@ -1096,7 +1112,7 @@ static PyObject *reset(PyObject *self, PyObject *unused)
     table_free(&sentences);
     table_free(&tokens);
     Vec *all[] = {&sentence_words, &sentence_syllables, &sentence_hash, &sentence_number, &sentence_seen,
-                  &sentence_call, &token_value};
+                  &sentence_call, &sentence_plain, &token_value};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         vec_free(all[i]);
     numbers_reset();

@@ -28,8 +28,10 @@ def _columns(chunk) -> dict:
 
 
 def _texts(chunk) -> dict:
+    """hash -> normalised text (FastChunk's texts are lower-cased already: as they are)."""
     hashes, texts = chunk.distinct_sentences()
-    return dict(zip(hashes.tolist(), (t.lower() for t in texts.to_pylist())))
+    lower = (lambda t: t) if getattr(chunk, "lowered", False) else str.lower
+    return dict(zip(hashes.tolist(), map(lower, texts.to_pylist())))
 
 
 _REPORTED: dict = {}           # what the FastChunks of this module reported (the table reports each once)

@@ -89,7 +89,7 @@ class FastChunk(batch.Chunk):
                 _c.reset()
             (heads, items, pars, words, prose_words, syllables, sentences, longs, longest, hash_offsets, hashes,
              distinct, item_body, item_under, item_offsets, item_data, new_hashes, new_offsets,
-             new_data) = _c.scan(data, offsets, _values_of, _hash_of, report)
+             new_data, report_odd) = _c.scan(data, offsets, _values_of, _hash_of, report)
 
         def i64(b):
             return np.frombuffer(b, np.int32).astype(np.int64)
@@ -106,16 +106,24 @@ class FastChunk(batch.Chunk):
         self.items = _strings(item_offsets, item_data)
         self.item_post = i64(item_body)
         self.item_under_checklist = np.frombuffer(item_under, np.uint8).astype(bool)
-        self._distinct = (np.frombuffer(new_hashes, np.uint64), _strings(new_offsets, new_data))
+        reported = _strings(new_offsets, new_data)
+        odd = np.frombuffer(report_odd, np.int32).astype(np.int64)
+        if len(odd):                    # (lower-cased in C on ASCII: these by str.lower)
+            lowered = [t.lower() for t in pc.take(reported, pa.array(odd)).to_pylist()]
+            reported = batch._replaced(reported, odd, pa.array(lowered, pa.large_string()))
+        self._distinct = (np.frombuffer(new_hashes, np.uint64), reported)
         self._finish(checklists if checklists is not None else [None] * n)
 
     def hashes_distinct_first(self) -> tuple[pa.ListArray, pa.Array]:
         return self._hashes
 
+    #: the texts of :meth:`distinct_sentences` are lower-cased (batch's are not)
+    lowered = True
+
     def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
         """With ``report``, the prose sentences of the chunk that this process's table has not
-        reported since it was last emptied (:func:`forget`): (their hashes, their texts,
-        whitespace collapsed, not lower-cased); without it, none.  (batch's ``Chunk`` gives every
+        reported since it was last emptied (:func:`forget`): (their hashes, their normalised
+        texts: whitespace collapsed, lower-cased); without it, none.  (batch's ``Chunk`` gives every
         distinct sentence of its chunk; :func:`copydesk.quality.signals.chunk_signals` reports
         each text once a process either way, and forgets the table with what it reported.)"""
         return self._distinct

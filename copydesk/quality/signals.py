@@ -83,7 +83,7 @@ def _slice(revisions: pa.Table, sentences: list | None) -> pa.Table:
         chunk = fast.chunk(revisions.column("body"), revisions.column("checklist"), report=sentences is not None)
         columns = batch.chunk_columns(chunk)
         if sentences is not None:
-            sentences.append(chunk.distinct_sentences())
+            sentences.append((*chunk.distinct_sentences(), getattr(chunk, "lowered", False)))
     except Exception:                                     # noqa: BLE001 - see table()
         return _one_by_one(ids, revisions.column("body").to_pylist(), revisions.column("checklist").to_pylist())
     ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
@@ -137,11 +137,12 @@ _REPORTED_MOST = 2_000_000
 
 
 def _new_texts(found: list[tuple]) -> pa.Table:
-    """The (hash, normalised text) of the sentences of ``found`` (pairs of hashes and texts) that
-    this process has not reported yet."""
+    """The (hash, normalised text) of the sentences of ``found`` (pairs of hashes and texts, or triples
+    with whether the texts are lower-cased already) that this process has not reported yet."""
     hashes: list[int] = []
     texts: list[str] = []
-    for slice_hashes, slice_texts in found:
+    tables: list[pa.Table] = []
+    for slice_hashes, slice_texts, *lowered in found:
         values = slice_hashes.tolist()
         fresh = set(values).difference(_REPORTED)
         if not fresh:
@@ -155,9 +156,15 @@ def _new_texts(found: list[tuple]) -> pa.Table:
             _REPORTED.clear()
             fast.forget()           # (its table reports a sentence once: now again)
         _REPORTED.update(picked)
+        taken = pc.take(slice_texts, pa.array(new, pa.int64()))
+        if lowered and lowered[0]:          # (FastChunk's: lower-cased already, kept in Arrow)
+            tables.append(pa.Table.from_arrays([pa.array(picked, pa.uint64()), taken.cast(pa.string())],
+                                               schema=TEXTS_SCHEMA))
+            continue
         hashes += picked
-        texts += [t.lower() for t in pc.take(slice_texts, pa.array(new, pa.int64())).to_pylist()]
-    return pa.Table.from_arrays([pa.array(hashes, pa.uint64()), pa.array(texts, pa.string())], schema=TEXTS_SCHEMA)
+        texts += [t.lower() for t in taken.to_pylist()]
+    out = pa.Table.from_arrays([pa.array(hashes, pa.uint64()), pa.array(texts, pa.string())], schema=TEXTS_SCHEMA)
+    return pa.concat_tables([out, *tables]) if tables else out
 
 
 def store_signals(con, signals: pa.Table) -> int:
