@@ -6,9 +6,10 @@
    text is looked up in a table of sentences this process keeps between chunks: a templated corpus
    repeats its sentences, so the words, syllables and hash of a sentence are worked out once, when it
    is first met.  Its tokens' values (text._token_value: a word flag and syllables) come from a second
-   table, filled by a Python callable for the tokens never met before; its hash is XXH3-64 of its
-   lower-cased UTF-8 (text.sentence_hash), lower-cased here on ASCII, and by a Python callable for a
-   sentence with a character str.lower changes beyond ASCII.  A body with whitespace other than " "
+   table, filled for each token the first time: here for an ASCII token (the CMU syllable table given
+   by cmu()), by a Python callable for the others and for a word the CMU table lacks; its hash is
+   XXH3-64 of its lower-cased UTF-8 (text.sentence_hash), lower-cased here on ASCII, and by a Python
+   callable for a sentence with a character str.lower changes beyond ASCII.  A body with whitespace other than " "
    and "\n", or a space before a line feed, is first prepared as batch._prepared prepares it.
 
    scan(data, offsets, values_of, hash_of, report=False) -> tuple of bytes objects (numpy reads them):
@@ -36,7 +37,9 @@
    values_of(list[str]) -> list[int] gives the value of each token the C does not value itself (an
    ASCII token's value comes from the CMU table given by cmu(), as text._values_of computes it; a
    token with another character, or a word the table lacks, is asked of Python); hash_of(str) -> int
-   the hash of a sentence.  size() -> sentences in the table;  reset() empties both tables.
+   the hash of a sentence.  size() -> sentences in the table; text_bytes() -> bytes of text in both
+   tables; reset() empties them; cmu(words, width, counts) sets the CMU table; token_value(bytes) ->
+   the value of an ASCII token, or None where Python must say (for tests).
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -794,10 +797,10 @@ static PyObject *texts_of(const Table *t, const int32_t *ids, Py_ssize_t n)
 
 /* Words, syllables, hash and number of the sentences from `first` on: their tokens' values (those
    never met asked of values_of, together), their lower-cased text's hash. */
-static int value_sentences(Py_ssize_t first, Py_ssize_t first_token, PyObject *values_of, PyObject *hash_of, Vec *lower)
+static int value_sentences(Py_ssize_t first, PyObject *values_of, PyObject *hash_of, Vec *lower)
 {
     Py_ssize_t n = table_size(&sentences);
-    Vec wanted = {0};
+    Vec wanted = {0}, ids = {0};        /* the tokens to ask for; every new sentence's tokens, in order */
     int rc = -1;
     /* the new tokens */
     for (Py_ssize_t i = first; i < n; i++) {
@@ -809,7 +812,7 @@ static int value_sentences(Py_ssize_t first, Py_ssize_t first_token, PyObject *v
                 b++;
             int added;
             int32_t id = table_find(&tokens, p + a, b - a, &added);
-            if (id < 0)
+            if (id < 0 || put32(&ids, id) < 0)
                 goto done;
             if (added) {
                 int64_t v = is_ascii(p + a, b - a) ? ascii_value(p + a, b - a) : -1;
@@ -842,8 +845,8 @@ static int value_sentences(Py_ssize_t first, Py_ssize_t first_token, PyObject *v
         }
         Py_DECREF(seq);
     }
-    (void)first_token;
-    /* each new sentence: words, syllables, hash, number */
+    /* each new sentence: words, syllables, hash, number (its tokens in `ids`: one more than its spaces) */
+    const int32_t *next_id = (const int32_t *)ids.p;
     for (Py_ssize_t i = first; i < n; i++) {
         Py_ssize_t len;
         const unsigned char *p = table_text(&sentences, i, &len);
@@ -852,11 +855,7 @@ static int value_sentences(Py_ssize_t first, Py_ssize_t first_token, PyObject *v
             Py_ssize_t b = a;
             while (b < len && p[b] != ' ')
                 b++;
-            int added;
-            int32_t id = table_find(&tokens, p + a, b - a, &added);
-            if (id < 0)
-                goto done;
-            int64_t v = AT(token_value, int64_t, id);
+            int64_t v = AT(token_value, int64_t, *next_id++);
             words += v >> SHIFT;
             syllables += v & (((int64_t)1 << SHIFT) - 1);
             a = b + 1;
@@ -910,6 +909,7 @@ static int value_sentences(Py_ssize_t first, Py_ssize_t first_token, PyObject *v
     rc = 0;
 done:
     vec_free(&wanted);
+    vec_free(&ids);
     return rc;
 }
 
@@ -985,7 +985,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
                       | put32(&o.words, r.words))
             goto done;
     }
-    if (value_sentences(first_new, tokens_before, values_of, hash_of, &lower) < 0)
+    if (value_sentences(first_new, values_of, hash_of, &lower) < 0)
         goto done;
     {
         /* per body: prose words, syllables (int64); sentences, long ones, the longest block, distinct (int32) */

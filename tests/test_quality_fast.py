@@ -174,3 +174,26 @@ def test_chunks_from_several_threads_at_once_give_what_each_gives_alone():
         together = list(pool.map(lambda bodies: _columns(fast.FastChunk(bodies)), chunks))
     for bodies, got in zip(chunks, together):
         assert got == _columns(batch.Chunk(pa.array(bodies, pa.large_string())))
+
+
+def test_an_ascii_tokens_value_in_c_is_text_values_of():
+    """The C values an ASCII token from the CMU table as text._values_of does (textstat's word:
+    apostrophes but contractions' dropped, then every character but a letter, digit, _ or
+    apostrophe; its count in the table, at least one); it leaves to Python what the table lacks."""
+    table = text._cmu_syllables()
+    fast._c.cmu(table.words, table.words.dtype.itemsize, table.counts)
+    rng = random.Random(3)
+    alphabet = "abcXYZ'_-.0123tsdvelr\"()!?"
+    tokens = ([w.decode() for w in table.words.tolist()[::50]] + [w.decode().upper() for w in table.words.tolist()[::97]]
+              + ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 12))) for _ in range(20_000)]
+              + ["don't", "DON'T", "o'neil", "'bout", "rock'n'roll", "it's", "we've", "we'll", "you're", "x'd", "'",
+                 "''", "a'", "'ve", "__", "_a_", "x" * 70, "a" * 63 + "'s", "1st", "42", "3.14", "next.js", "e.g.",
+                 "Hello,", "(world)", "café"])
+    valued = 0
+    for token in tokens:
+        got = fast._c.token_value(token.encode())
+        if got is not None:
+            valued += 1
+            assert got == text._values_of([token])[0], token
+    assert fast._c.token_value("café".encode()) is None          # (not ASCII: Python's)
+    assert valued > 3_000
