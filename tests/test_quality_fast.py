@@ -184,7 +184,9 @@ def test_an_ascii_tokens_value_in_c_is_text_values_of():
     fast._c.cmu(table.words, table.words.dtype.itemsize, table.counts)
     rng = random.Random(3)
     alphabet = "abcXYZ'_-.0123tsdvelr\"()!?"
-    tokens = ([w.decode() for w in table.words.tolist()[::50]] + [w.decode().upper() for w in table.words.tolist()[::97]]
+    words = [w.decode() for w in table.words.tolist()]
+    apostrophes = [w for w in words if "'" in w]            # ("o'leary", "g'vanni's": the contraction rule)
+    tokens = (words[::50] + [w.upper() for w in words[::97]] + apostrophes + [w.title() for w in apostrophes]
               + ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 12))) for _ in range(20_000)]
               + ["don't", "DON'T", "o'neil", "'bout", "rock'n'roll", "it's", "we've", "we'll", "you're", "x'd", "'",
                  "''", "a'", "'ve", "__", "_a_", "x" * 70, "a" * 63 + "'s", "1st", "42", "3.14", "next.js", "e.g.",
