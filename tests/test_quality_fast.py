@@ -199,3 +199,32 @@ def test_an_ascii_tokens_value_in_c_is_text_values_of():
             assert got == text._values_of([token])[0], token
     assert fast._c.token_value("café".encode()) is None          # (not ASCII: Python's)
     assert valued > 3_000
+
+
+def test_a_process_forked_while_a_thread_computes_a_chunk_starts_afresh():
+    """A parser process forked while another thread holds the tables (a chunk halfway through)
+    does not wait for a lock nobody will release, nor read half-changed tables: it gets a new
+    lock and empty tables, and computes what batch computes."""
+    import time
+
+    bodies = ["A post forked halfway. It has words.", "Heading\n\n- item one\n- item two"]
+    want = _columns(batch.Chunk(pa.array(bodies, pa.large_string())))
+    with fast._LOCK:                                   # (as a thread computing a chunk would)
+        pid = os.fork()
+        if pid == 0:                                   # the child: must not hang, must be right
+            try:
+                ok = _columns(fast.FastChunk(bodies)) == want and not fast._LOCK.locked()
+            except BaseException:
+                ok = False
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked process waited for the lock")
+    assert os.waitstatus_to_exitcode(status) == 0

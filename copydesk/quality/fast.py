@@ -16,6 +16,7 @@ extension (no C compiler at install) :func:`chunk` gives batch's ``Chunk``.
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -37,6 +38,20 @@ TABLE_BYTES = 64 << 20
 # thread could otherwise start a chunk of its own halfway through).
 _LOCK = threading.Lock()
 _CMU: list = []             # the CMU syllable table handed to the C (which values ASCII tokens with it)
+
+
+def _after_fork_in_child() -> None:
+    """A process forked while another thread was computing a chunk (the dashboard's server runs
+    imports in threads, and an import forks its parser processes) holds the lock forever and
+    tables halfway through a change: it starts with a new lock and empty tables."""
+    global _LOCK
+    if _LOCK.locked():
+        _LOCK = threading.Lock()
+        if _c is not None:
+            _c.reset()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def available() -> bool:
