@@ -100,32 +100,45 @@ typedef struct { int64_t off, len; uint64_t h; } Key;
 typedef struct { Vec arena, keys; int32_t *slots; Py_ssize_t n_slots; } Table;
 
 static Table sentences, tokens;
-static Vec sentence_words, sentence_syllables, sentence_hash, sentence_number, sentence_seen, sentence_call;  /* per sentence */
+static Vec sentence_words, sentence_syllables, sentence_hash, sentence_number, sentence_seen;  /* per sentence */
 static Vec sentence_plain;           /* per sentence: 1 when str.lower changes no character of it beyond ASCII */
+static Vec sentence_reported;        /* per sentence: 1 once a call with `report` has reported it */
 static Vec token_value;                                                                      /* per token */
 static int32_t *hash_slots;          /* sentence hash -> the first sentence with it (its number) */
 static Py_ssize_t n_hash_slots, n_hashes;
 static int64_t stamp;                /* numbers the bodies of every call: sentence_seen's stamps */
-static int64_t calls;                /* numbers the calls: sentence_call's stamps */
 
 static uint64_t hash_bytes(const unsigned char *p, Py_ssize_t n) { return XXH3_64bits(p, (size_t)n); }
 
 static Py_ssize_t table_size(const Table *t) { return COUNT(t->keys, Key); }
 
-static int table_rehash(Table *t, Py_ssize_t size)
+/* Free slots (-1) for an open-addressing table of `size` (a power of two); NULL on error. */
+static int32_t *new_slots(Py_ssize_t size)
 {
     int32_t *s = PyMem_Malloc((size_t)size * sizeof(int32_t));
-    if (!s) {
+    if (!s)
         PyErr_NoMemory();
+    else
+        memset(s, 0xff, (size_t)size * sizeof(int32_t));
+    return s;
+}
+
+/* Put `id` in the first free slot from its hash's (linear probing). */
+static void place(int32_t *s, Py_ssize_t size, uint64_t h, int32_t id)
+{
+    Py_ssize_t at = (Py_ssize_t)(h & (uint64_t)(size - 1));
+    while (s[at] >= 0)
+        at = (at + 1) & (size - 1);
+    s[at] = id;
+}
+
+static int table_rehash(Table *t, Py_ssize_t size)
+{
+    int32_t *s = new_slots(size);
+    if (!s)
         return -1;
-    }
-    memset(s, 0xff, (size_t)size * sizeof(int32_t));
-    for (Py_ssize_t i = 0; i < table_size(t); i++) {
-        Py_ssize_t at = (Py_ssize_t)(AT(t->keys, Key, i).h & (uint64_t)(size - 1));
-        while (s[at] >= 0)
-            at = (at + 1) & (size - 1);
-        s[at] = (int32_t)i;
-    }
+    for (Py_ssize_t i = 0; i < table_size(t); i++)
+        place(s, size, AT(t->keys, Key, i).h, (int32_t)i);
     PyMem_Free(t->slots);
     t->slots = s;
     t->n_slots = size;
@@ -189,32 +202,21 @@ static void table_free(Table *t)
     t->n_slots = 0;
 }
 
-/* The number of a sentence hash: the first sentence with it (added as `id` when new); -1 on error. */
-static int32_t number_of(uint64_t h, int32_t id, int add)
+/* The number of a sentence hash: the first sentence with it (`id` when new); -1 on error. */
+static int32_t number_of(uint64_t h, int32_t id)
 {
-    if (add && 2 * (n_hashes + 1) > n_hash_slots) {
+    if (2 * (n_hashes + 1) > n_hash_slots) {
         Py_ssize_t size = n_hash_slots ? 2 * n_hash_slots : 1 << 14;
-        int32_t *s = PyMem_Malloc((size_t)size * sizeof(int32_t));
-        if (!s) {
-            PyErr_NoMemory();
+        int32_t *s = new_slots(size);
+        if (!s)
             return -1;
-        }
-        memset(s, 0xff, (size_t)size * sizeof(int32_t));
-        for (Py_ssize_t i = 0; i < n_hash_slots; i++) {
-            int32_t j = hash_slots[i];
-            if (j < 0)
-                continue;
-            Py_ssize_t at = (Py_ssize_t)(AT(sentence_hash, uint64_t, j) & (uint64_t)(size - 1));
-            while (s[at] >= 0)
-                at = (at + 1) & (size - 1);
-            s[at] = j;
-        }
+        for (Py_ssize_t i = 0; i < n_hash_slots; i++)
+            if (hash_slots[i] >= 0)
+                place(s, size, AT(sentence_hash, uint64_t, hash_slots[i]), hash_slots[i]);
         PyMem_Free(hash_slots);
         hash_slots = s;
         n_hash_slots = size;
     }
-    if (!n_hash_slots)
-        return -1;
     Py_ssize_t mask = n_hash_slots - 1, at = (Py_ssize_t)(h & (uint64_t)mask);
     for (;;) {
         int32_t j = hash_slots[at];
@@ -224,8 +226,6 @@ static int32_t number_of(uint64_t h, int32_t id, int add)
             return j;
         at = (at + 1) & mask;
     }
-    if (!add)
-        return -1;
     hash_slots[at] = id;
     n_hashes++;
     return id;
@@ -239,17 +239,13 @@ static void numbers_reset(void)
 }
 
 /* ---- characters ----------------------------------------------------------------------------- */
-enum { C_SPACE = 1, C_END = 2, C_ODD = 4, C_NEWLINE = 8 };
-static unsigned char CLS[256];          /* what the passes look for in a byte (most: nothing) */
+static unsigned char MAYBE_ODD[256];    /* bytes irregular() looks at: below 0x20, and 0xC2, 0xE1-0xE3 */
 
 static void build_classes(void)
 {
     for (int b = 0; b < 0x20; b++)
-        CLS[b] = C_ODD;
-    CLS['\n'] = C_SPACE | C_NEWLINE;
-    CLS[' '] = C_SPACE;
-    CLS['.'] = CLS['?'] = CLS['!'] = C_END;
-    CLS[0xC2] = CLS[0xE1] = CLS[0xE2] = CLS[0xE3] = C_ODD;
+        MAYBE_ODD[b] = 1;
+    MAYBE_ODD[0xC2] = MAYBE_ODD[0xE1] = MAYBE_ODD[0xE2] = MAYBE_ODD[0xE3] = 1;
 }
 
 #define SPACE(b) ((b) == ' ' || (b) == '\n')
@@ -270,7 +266,6 @@ static int odd_space(const unsigned char *d, Py_ssize_t i, Py_ssize_t e)
     return 0;
 }
 
-/* Whether the body must be prepared (batch._prepared): another whitespace, or " " before "\n". */
 typedef unsigned char v16 __attribute__((vector_size(16)));
 
 /* Whether a byte of d[i:i+16] may matter to irregular(): below 0x20 but a line feed, a line feed
@@ -287,6 +282,7 @@ static int maybe_irregular(const unsigned char *d, Py_ssize_t i)
     return (a | b) != 0;
 }
 
+/* Whether the body must be prepared (batch._prepared): another whitespace, or " " before "\n". */
 static int irregular(const unsigned char *d, Py_ssize_t s, Py_ssize_t e)
 {
     for (Py_ssize_t i = s; i < e; i++) {
@@ -295,7 +291,7 @@ static int irregular(const unsigned char *d, Py_ssize_t s, Py_ssize_t e)
         if (i >= e)
             break;
         unsigned char b = d[i];
-        if (!(CLS[b] & (C_ODD | C_NEWLINE)))
+        if (!MAYBE_ODD[b])
             continue;
         if (b == '\n') {
             if (i > s && d[i - 1] == ' ')
@@ -360,6 +356,8 @@ static Py_UCS4 decode(const unsigned char *d, Py_ssize_t i, Py_ssize_t e, int *l
     *len = k;
     return c;
 }
+
+static unsigned char ascii_lower(unsigned char b) { return (unsigned char)((unsigned char)(b - 'A') < 26 ? b | 0x20 : b); }
 
 static int ascii_alnum(unsigned char b)
 {
@@ -458,7 +456,7 @@ static int has_checklist(const unsigned char *d, Py_ssize_t s, Py_ssize_t e)
         while (j < 9 && at < e) {
             unsigned char b = d[at], c;
             if (b < 0x80) {
-                c = (unsigned char)((unsigned char)(b - 'A') < 26 ? b | 0x20 : b);
+                c = ascii_lower(b);
                 at++;
             } else if (b == 0xC4 && at + 1 < e && d[at + 1] == 0xB0) {
                 c = 'i';
@@ -583,17 +581,28 @@ static Py_ssize_t line_end(const unsigned char *d, Py_ssize_t s, Py_ssize_t e)
     return nl ? nl - d : e;
 }
 
+/* The line starting at `ls`: its end (*le), and whether it holds a byte but a space, then at
+   *first and *last the first and the last such byte. */
+static int line_at(const unsigned char *d, Py_ssize_t ls, Py_ssize_t e, Py_ssize_t *le, Py_ssize_t *first,
+                   Py_ssize_t *last)
+{
+    *le = line_end(d, ls, e);
+    *first = ls;
+    while (*first < *le && d[*first] == ' ')
+        ++*first;
+    if (*first >= *le)
+        return 0;
+    *last = *le - 1;
+    while (d[*last] == ' ')
+        --*last;
+    return 1;
+}
+
 static int block(Out *o, const unsigned char *d, Py_ssize_t s, Py_ssize_t e, int32_t body, Body *r)
 {
-    Py_ssize_t lines = 0, bullets = 0, ends = 0;
-    for (Py_ssize_t ls = s;; ls++) {
-        Py_ssize_t le = line_end(d, ls, e), first = ls;
-        while (first < le && d[first] == ' ')
-            first++;
-        if (first < le) {
-            Py_ssize_t last = le - 1;
-            while (d[last] == ' ')
-                last--;
+    Py_ssize_t lines = 0, bullets = 0, ends = 0, le, first, last;
+    for (Py_ssize_t ls = s;; ls = le + 1) {
+        if (line_at(d, ls, e, &le, &first, &last)) {
             unsigned char b = d[last];
             lines++;
             ends += b == '.' || b == '!' || b == '?' || b == ':' || b == ';';
@@ -601,21 +610,15 @@ static int block(Out *o, const unsigned char *d, Py_ssize_t s, Py_ssize_t e, int
         }
         if (le >= e)
             break;
-        ls = le;
     }
     if (!lines)
         return 0;
     if (bullets == lines) {                     /* a list: its items */
         r->items += (int32_t)lines;
         r->words += word_count(d, s, e);
-        for (Py_ssize_t ls = s;; ls++) {
-            Py_ssize_t le = line_end(d, ls, e), first = ls;
-            while (first < le && d[first] == ' ')
-                first++;
-            if (first < le) {
-                Py_ssize_t last = le - 1, at = bullet_end(d, first, le);
-                while (d[last] == ' ')
-                    last--;
+        for (Py_ssize_t ls = s;; ls = le + 1) {
+            if (line_at(d, ls, e, &le, &first, &last)) {
+                Py_ssize_t at = bullet_end(d, first, le);
                 while (at < last + 1 && d[at] == ' ')
                     at++;
                 if (put32(&o->item_body, body) | put8(&o->item_under, (uint8_t)r->under)
@@ -624,7 +627,6 @@ static int block(Out *o, const unsigned char *d, Py_ssize_t s, Py_ssize_t e, int
             }
             if (le >= e)
                 break;
-            ls = le;
         }
         return 0;
     }
@@ -699,7 +701,7 @@ static int64_t ascii_value(const unsigned char *t, Py_ssize_t n)
             if (keep)
                 word[m++] = c;
         } else if (ascii_alnum(c) || c == '_') {
-            word[m++] = (unsigned char)((unsigned char)(c - 'A') < 26 ? c | 0x20 : c);
+            word[m++] = ascii_lower(c);
         }
     }
     if (m == 0 || m > cmu_width)
@@ -861,7 +863,7 @@ static int value_sentences(Py_ssize_t first, PyObject *values_of, PyObject *hash
             a = b + 1;
         }
         uint64_t h = 0;
-        int ascii_lower = 1;
+        int plain = 1;              /* no character str.lower changes beyond ASCII */
         if (words > 0) {
             lower->n = 0;
             if (vec_grow(lower, len) < 0)
@@ -870,7 +872,7 @@ static int value_sentences(Py_ssize_t first, PyObject *values_of, PyObject *hash
             for (Py_ssize_t j = 0; j < len;) {
                 unsigned char c = p[j];
                 if (c < 0x80) {
-                    l[j++] = (unsigned char)((unsigned char)(c - 'A') < 26 ? c | 0x20 : c);
+                    l[j++] = ascii_lower(c);
                     continue;
                 }
                 int k;
@@ -879,13 +881,13 @@ static int value_sentences(Py_ssize_t first, PyObject *values_of, PyObject *hash
                 if (same < 0)
                     goto done;
                 if (!same) {
-                    ascii_lower = 0;
+                    plain = 0;
                     break;
                 }
                 memcpy(l + j, p + j, (size_t)k);
                 j += k;
             }
-            if (ascii_lower) {
+            if (plain) {
                 h = XXH3_64bits(l, (size_t)len);
             } else {
                 PyObject *s = PyUnicode_DecodeUTF8((const char *)p, len, "surrogatepass");
@@ -900,9 +902,9 @@ static int value_sentences(Py_ssize_t first, PyObject *values_of, PyObject *hash
             }
         }
         if (put64(&sentence_words, words) | put64(&sentence_syllables, syllables) | vec_put(&sentence_hash, &h, 8)
-                | put64(&sentence_seen, -1) | put64(&sentence_call, -1) | put8(&sentence_plain, (uint8_t)ascii_lower))
+                | put64(&sentence_seen, -1) | put8(&sentence_reported, 0) | put8(&sentence_plain, (uint8_t)plain))
             goto done;
-        int32_t number = words > 0 ? number_of(h, (int32_t)i, 1) : (int32_t)i;
+        int32_t number = words > 0 ? number_of(h, (int32_t)i) : (int32_t)i;
         if (number < 0 || put32(&sentence_number, number) < 0)
             goto done;
     }
@@ -932,14 +934,14 @@ static void roll_back(Py_ssize_t sentences_before, Py_ssize_t tokens_before, Py_
     PyErr_Fetch(&type, &value, &tb);
     /* the numbers of the sentences forgotten: rebuilt from those kept */
     numbers_reset();
-    sentence_words.n = sentence_syllables.n = sentence_hash.n = sentence_seen.n = sentence_call.n = valued_before * 8;
+    sentence_words.n = sentence_syllables.n = sentence_hash.n = sentence_seen.n = valued_before * 8;
     sentence_number.n = valued_before * 4;
-    sentence_plain.n = valued_before;
+    sentence_plain.n = sentence_reported.n = valued_before;
     token_value.n = tokens_before * 8;
     if (table_truncate(&sentences, sentences_before) < 0 || table_truncate(&tokens, tokens_before) < 0)
         PyErr_Clear();
     for (Py_ssize_t i = 0; i < valued_before; i++)
-        if (AT(sentence_words, int64_t, i) > 0 && number_of(AT(sentence_hash, uint64_t, i), (int32_t)i, 1) < 0)
+        if (AT(sentence_words, int64_t, i) > 0 && number_of(AT(sentence_hash, uint64_t, i), (int32_t)i) < 0)
             PyErr_Clear();
     PyErr_Restore(type, value, tb);
 }
@@ -1047,14 +1049,14 @@ static PyObject *scan(PyObject *self, PyObject *args)
             at = end;
         }
         /* with `report`, the sentences never reported since the table was emptied, in order */
-        int64_t call = calls++, *in_call = (int64_t *)sentence_call.p;
+        uint8_t *reported = (uint8_t *)sentence_reported.p;
         if (put64(&new_offsets, 0) < 0)
             goto done;
         for (Py_ssize_t i = 0; report && i < pieces; i++) {
             int32_t k = pe[i];
-            if (words[k] <= 0 || in_call[k] >= 0)
+            if (words[k] <= 0 || reported[k])
                 continue;
-            in_call[k] = call;
+            reported[k] = 1;
             Py_ssize_t len;
             const unsigned char *p = table_text(&sentences, k, &len);
             if (vec_grow(&new_data, len) < 0)
@@ -1062,7 +1064,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
             unsigned char *w = (unsigned char *)new_data.p + new_data.n;
             if (AT(sentence_plain, uint8_t, k)) {           /* lower-cased here: A-Z only */
                 for (Py_ssize_t j = 0; j < len; j++)
-                    w[j] = (unsigned char)((unsigned char)(p[j] - 'A') < 26 ? p[j] | 0x20 : p[j]);
+                    w[j] = ascii_lower(p[j]);
             } else {
                 memcpy(w, p, (size_t)len);
                 if (put32(&report_odd, (int32_t)COUNT(new_hashes, uint64_t)) < 0)
@@ -1112,7 +1114,7 @@ static PyObject *reset(PyObject *self, PyObject *unused)
     table_free(&sentences);
     table_free(&tokens);
     Vec *all[] = {&sentence_words, &sentence_syllables, &sentence_hash, &sentence_number, &sentence_seen,
-                  &sentence_call, &sentence_plain, &token_value};
+                  &sentence_reported, &sentence_plain, &token_value};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         vec_free(all[i]);
     numbers_reset();
