@@ -30,7 +30,7 @@ def _columns(chunk) -> dict:
 def _texts(chunk) -> dict:
     """hash -> normalised text (FastChunk's texts are lower-cased already: as they are)."""
     hashes, texts = chunk.distinct_sentences()
-    lower = (lambda t: t) if getattr(chunk, "lowered", False) else str.lower
+    lower = (lambda t: t) if chunk.lowered else str.lower
     return dict(zip(hashes.tolist(), map(lower, texts.to_pylist())))
 
 

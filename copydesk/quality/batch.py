@@ -754,7 +754,10 @@ class Chunk:
         post's first of that number when the previous occurrence of the number (a stable sort of
         the small numbers) lies before the post's first sentence."""
         n, post, values = self.n, self.sentence_post, self.hashes
-        number = self._numbers()
+        numbered = pc.dictionary_encode(pa.array(self._distinct_hashes, pa.uint64()))
+        number = numbered.indices.to_numpy(zero_copy_only=False)[self.sentence_ids]
+        if len(numbered.dictionary) <= 1 << 16:
+            number = number.astype(np.uint16)               # (a radix sort)
         order = np.argsort(number, kind="stable")
         previous = np.full(len(values), -1, np.int64)
         same = number[order[1:]] == number[order[:-1]]
@@ -773,13 +776,8 @@ class Chunk:
         return (pa.ListArray.from_arrays(pa.array(self.sentence_offsets, pa.int32()), pa.array(ordered, pa.uint64())),
                 pa.array(distinct, pa.int32()))
 
-    def _numbers(self) -> np.ndarray:
-        """Each sentence's hash numbered among the chunk's distinct hashes (equal hashes, equal numbers)."""
-        numbered = pc.dictionary_encode(pa.array(self._distinct_hashes, pa.uint64()))
-        number = numbered.indices.to_numpy(zero_copy_only=False)[self.sentence_ids]
-        if len(numbered.dictionary) <= 1 << 16:
-            number = number.astype(np.uint16)               # (a radix sort)
-        return number
+    #: whether the texts of :meth:`distinct_sentences` are lower-cased (copydesk.quality.fast's are)
+    lowered = False
 
     def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
         """The distinct prose sentences of the chunk: (their hashes, their texts, whitespace

@@ -132,7 +132,6 @@ class FastChunk(batch.Chunk):
     def hashes_distinct_first(self) -> tuple[pa.ListArray, pa.Array]:
         return self._hashes
 
-    #: the texts of :meth:`distinct_sentences` are lower-cased (batch's are not)
     lowered = True
 
     def distinct_sentences(self) -> tuple[np.ndarray, pa.Array]:
@@ -147,4 +146,5 @@ class FastChunk(batch.Chunk):
         raise NotImplementedError("FastChunk keeps no sentence texts per post (batch.Chunk does)")
 
     def hashes_of(self, i: int) -> list[int]:
-        return self._hashes[0][i].as_py()
+        raise NotImplementedError("FastChunk keeps each post's hashes distinct ones first only "
+                                  "(hashes_distinct_first); batch.Chunk has them in order")

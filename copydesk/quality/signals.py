@@ -83,7 +83,7 @@ def _slice(revisions: pa.Table, sentences: list | None) -> pa.Table:
         chunk = fast.chunk(revisions.column("body"), revisions.column("checklist"), report=sentences is not None)
         columns = batch.chunk_columns(chunk)
         if sentences is not None:
-            sentences.append((*chunk.distinct_sentences(), getattr(chunk, "lowered", False)))
+            sentences.append((*chunk.distinct_sentences(), chunk.lowered))
     except Exception:                                     # noqa: BLE001 - see table()
         return _one_by_one(ids, revisions.column("body").to_pylist(), revisions.column("checklist").to_pylist())
     ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
