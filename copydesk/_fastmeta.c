@@ -13,8 +13,13 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 typedef struct { Py_ssize_t start, end; } Span;     /* end < 0: the group did not match ("\1") */
 
@@ -448,7 +453,7 @@ static int checked(const unsigned char *p, Py_ssize_t n)
     return !(n >= 3 && CHECK[p[n - 3]] == 'e' && CHECK[p[n - 2]] == 't' && CHECK[p[n - 1]] == 'a');
 }
 
-static PyObject *blake2b, *digest_kwargs, *empty_tuple;
+static PyObject *blake2b, *sha256, *digest_kwargs, *empty_tuple;
 
 /* match(data) on a copy of the bytes, or on them: see the module's docstring.  Returns None where
  * the Python must decide; NULL on an error. */
@@ -953,6 +958,156 @@ static PyObject *match(PyObject *module, PyObject *arg)
     return result;
 }
 
+/* One file's bytes, as copydesk.importer._read reads them when all goes well: NULL (no exception) when
+ * that read would not give exactly the file (it cannot be opened or read, is no regular file, is larger
+ * than max_bytes, or changed size meanwhile): the Python then reads it again and says why.  *mtime_ns:
+ * the file's modification time when a later import may trust it (importer.RECENT_NS), else -1. */
+static PyObject *read_file(PyObject *path, Py_ssize_t max_bytes, long long recent_ns, long long *mtime_ns)
+{
+    PyObject *encoded = PyUnicode_EncodeFSDefault(path);
+    if (encoded == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    const char *name = PyBytes_AS_STRING(encoded);
+    if ((Py_ssize_t)strlen(name) != PyBytes_GET_SIZE(encoded)) {       /* (a NUL: os.open refuses it) */
+        Py_DECREF(encoded);
+        return NULL;
+    }
+    PyObject *data = NULL;
+    struct stat st;
+    int fd, ok = 0;
+    Py_BEGIN_ALLOW_THREADS
+    fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= max_bytes;
+        if (!ok)
+            close(fd);
+    }
+    Py_END_ALLOW_THREADS
+    Py_DECREF(encoded);
+    if (!ok)
+        return NULL;
+    Py_ssize_t size = (Py_ssize_t)st.st_size;
+    data = PyBytes_FromStringAndSize(NULL, size + 1);
+    if (data == NULL) {
+        close(fd);
+        return NULL;                    /* (MemoryError: raised) */
+    }
+    ssize_t got;
+    Py_BEGIN_ALLOW_THREADS
+    do {
+        got = read(fd, PyBytes_AS_STRING(data), (size_t)size + 1);
+    } while (got < 0 && errno == EINTR);
+    close(fd);
+    Py_END_ALLOW_THREADS
+    if (got != size) {                  /* an error, a short read, or the file grew: the Python's */
+        Py_DECREF(data);
+        return NULL;
+    }
+    if (_PyBytes_Resize(&data, size) < 0)
+        return NULL;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    long long mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    long long now_ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+    *mtime_ns = now_ns - mtime >= recent_ns ? mtime : -1;
+    return data;
+}
+
+/* read_pages(paths, max_bytes, recent_ns): copydesk.importer's read, sha256 and fast-path match of pages
+ * named by their paths, none of them known to the database (importer._read_pages).  Returns lists, one
+ * entry per path: (kinds, results, sha256s, sizes, mtimes, post ids, warning counts, messages), where
+ * kinds[i] is 0 when the page matched (results[i]: match()'s tuple; the ledger's post id, warning count
+ * and message are given), 1 when it was read but did not match (results[i]: its bytes; the Python reads
+ * it), 2 when the Python must read it itself (results[i] and the rest None). */
+static PyObject *read_pages(PyObject *module, PyObject *args)
+{
+    PyObject *paths;
+    Py_ssize_t max_bytes;
+    long long recent_ns;
+    if (!PyArg_ParseTuple(args, "O!nL", &PyList_Type, &paths, &max_bytes, &recent_ns))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(paths);
+    PyObject *kinds = PyBytes_FromStringAndSize(NULL, n);
+    PyObject *lists[7] = {NULL};
+    PyObject *result = NULL;
+    if (kinds == NULL)
+        return NULL;
+    for (int j = 0; j < 7; j++) {
+        lists[j] = PyList_New(n);
+        if (lists[j] == NULL)
+            goto done;
+        for (Py_ssize_t i = 0; i < n; i++)
+            PyList_SET_ITEM(lists[j], i, Py_NewRef(Py_None));
+    }
+    PyObject *results = lists[0], *shas = lists[1], *sizes = lists[2], *mtimes = lists[3], *ids = lists[4],
+             *counts = lists[5], *messages = lists[6];
+    char *kind = PyBytes_AS_STRING(kinds);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *path = PyList_GET_ITEM(paths, i);
+        long long mtime = -1;
+        kind[i] = 2;
+        if (!PyUnicode_Check(path))
+            continue;
+        PyObject *data = read_file(path, max_bytes, recent_ns, &mtime);
+        if (data == NULL) {
+            if (PyErr_Occurred())
+                goto done;
+            continue;
+        }
+        Py_ssize_t size = PyBytes_GET_SIZE(data);
+        PyObject *hash = PyObject_CallOneArg(sha256, data);
+        PyObject *hex = hash == NULL ? NULL : PyObject_CallMethod(hash, "hexdigest", NULL);
+        Py_XDECREF(hash);
+        PyObject *found = hex == NULL ? NULL : match(module, data);
+        if (found == NULL && (hex == NULL || PyErr_Occurred())) {
+            Py_DECREF(data);
+            Py_XDECREF(hex);
+            goto done;
+        }
+        PyList_SetItem(shas, i, hex);
+        PyList_SetItem(sizes, i, PyLong_FromSsize_t(size));
+        PyList_SetItem(mtimes, i, mtime < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(mtime));
+        if (PyErr_Occurred()) {                     /* (no memory for an int) */
+            Py_DECREF(data);
+            Py_DECREF(found);
+            goto done;
+        }
+        if (found == Py_None) {
+            Py_DECREF(found);
+            kind[i] = 1;
+            PyList_SetItem(results, i, data);
+            continue;
+        }
+        Py_DECREF(data);
+        kind[i] = 0;
+        PyObject *warnings = PyTuple_GET_ITEM(found, 3);
+        Py_ssize_t warned = PyObject_Length(warnings);
+        PyList_SetItem(ids, i, Py_NewRef(PyTuple_GET_ITEM(found, 2)));
+        PyList_SetItem(counts, i, PyLong_FromSsize_t(warned < 0 ? 0 : warned));
+        PyList_SetItem(results, i, found);
+        if (warned > 0) {                           /* "; ".join(warnings)[:2000] */
+            PyObject *sep = PyUnicode_FromString("; ");
+            PyObject *joined = sep == NULL ? NULL : PyUnicode_Join(sep, warnings);
+            Py_XDECREF(sep);
+            PyObject *message = joined == NULL ? NULL : PyUnicode_Substring(joined, 0, 2000);
+            Py_XDECREF(joined);
+            if (message == NULL)
+                goto done;
+            PyList_SetItem(messages, i, message);
+        }
+        if (warned < 0 || PyErr_Occurred())
+            goto done;
+    }
+    result = PyTuple_Pack(8, kinds, lists[0], lists[1], lists[2], lists[3], lists[4], lists[5], lists[6]);
+done:
+    Py_DECREF(kinds);
+    for (int j = 0; j < 7; j++)
+        Py_XDECREF(lists[j]);
+    return result;
+}
+
 /* split(joined, k): the values of matches joined by NUL (fastpage._JOINED; each holds k), as k Arrow
  * string columns: (validity bitmap or None, int32 offsets, UTF-8 data, null count) each, as bytes; a
  * value "\1" is NULL.  What pa.array(joined).split_pattern("\0") and a take per column give, in one
@@ -1078,6 +1233,10 @@ static PyMethodDef methods[] = {
     {"split", split, METH_VARARGS,
      "split(joined: list[bytes], k: int) -> list of k (validity | None, offsets, data, null count): the "
      "NUL-joined values of matches as Arrow string columns' buffers ('\\1' is NULL)."},
+    {"read_pages", read_pages, METH_VARARGS,
+     "read_pages(paths: list[str], max_bytes: int, recent_ns: int) -> (kinds, results, sha256s, sizes, mtimes, "
+     "post ids, warning counts, messages): pages read, hashed and matched as copydesk.importer reads them "
+     "(kinds[i]: 0 matched, 1 read but not matched, 2 for the Python to read)."},
     {"match", match, METH_O,
      "match(data: bytes) -> tuple | None: copydesk.fastpage._match(data, '\\1') for a page whose meta "
      "box matches fastpage._META as it is; None for any other page (the Python reads it)."},
@@ -1097,8 +1256,9 @@ PyMODINIT_FUNC PyInit__fastmeta(void)
     if (hashlib == NULL)
         return NULL;
     blake2b = PyObject_GetAttrString(hashlib, "blake2b");
+    sha256 = PyObject_GetAttrString(hashlib, "sha256");
     Py_DECREF(hashlib);
-    if (blake2b == NULL)
+    if (blake2b == NULL || sha256 == NULL)
         return NULL;
     digest_kwargs = Py_BuildValue("{s:i}", "digest_size", 16);
     empty_tuple = PyTuple_New(0);

@@ -32,8 +32,9 @@ from .parse import MAX_FILE_BYTES
 
 try:            # the match of a page the template printed, in C (copydesk/_fastmeta.c): built by
     from ._fastmeta import match as _c_match, split as _c_split   # ``make install``; without it,
-except ImportError:                              # the Python below reads every page, a few times slower
-    _c_match = _c_split = None
+    from ._fastmeta import read_pages                              # the Python below reads every
+except ImportError:                                                # page, a few times slower
+    _c_match = _c_split = read_pages = None
 
 # The fast path's byte checks, with one ``bytes.translate``: every control byte but the line feed
 # and the tab becomes NUL (the full parser removes some with a warning, turns \r into line ends, and
@@ -140,15 +141,15 @@ _OUTLINE = (("context", "o_context"), ("problem", "o_problem"), ("stack", "o_sta
 _STR = pa.string()
 
 
-def match(data: bytes) -> tuple | None:
+def match(data: bytes, c_tried: bool = False) -> tuple | None:
     """A well-formed page's values as read: (its body as UTF-8 bytes; its title, article hash, the
     groups of :data:`GROUPS`, its extra_meta and its warnings joined by NUL; its post id; its
     warnings; whether the full parser's readers read its values), or None when the page is not one
     the fast path reads (then :func:`~copydesk.parse.parse_page` does).  :func:`columns` turns
-    matches into columns."""
+    matches into columns.  ``c_tried``: the C match said None already (``_fastmeta.read_pages``)."""
     if len(data) > MAX_FILE_BYTES:
         return None
-    if _c_match is not None:
+    if _c_match is not None and not c_tried:
         found = _c_match(data)          # (None: not a page it reads as it is; the Python decides)
         if found is not None:
             return found
@@ -375,8 +376,12 @@ def columns(matched: list[tuple]) -> dict[str, pa.Array]:
 
     A match's values come joined in one string: one conversion to Arrow per page rather than one
     per value, then split and picked apart column by column."""
-    n = len(matched)
-    found, source_files, shas = zip(*matched)
+    return columns_of(*zip(*matched))
+
+
+def columns_of(found: list[tuple], source_files: list[str], shas: list[str]) -> dict[str, pa.Array]:
+    """:func:`columns` of matches given as three lists: :func:`match`'s results, source files, sha256s."""
+    n = len(found)
     body, joined, _ids, _warnings, any_value = zip(*found)
     raw = _split(joined, any(any_value))
     absent = pa.scalar(None, _STR)

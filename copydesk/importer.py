@@ -316,21 +316,79 @@ def _process_chunk(items, known, batch_id, first_revision_id, imported_at):
     ledger = _ChunkLedger(batch_id, imported_at)
     same = _still_as_read(items, known, ledger)
     known = _known_dict(known if same is None else same[1])
-    rows, matched, fast = [], [], []        # full parser's rows, the fast path's matches, which is which
+    todo = items if same is None else _without(items, same[0])
+    rows: list[tuple] = []                  # the full parser's rows
+    matched: tuple = ([], [], [])           # the fast path's matches: (match, source file, sha256) as lists
+    fast: list[bool] = []                   # each revision: the fast path's (True) or the full parser's
     stats: list[tuple] = []                 # (size, mtime) of each revision's file, in input order
-    for item in items if same is None else _without(items, same[0]):
-        if type(item) is str:
-            item = Item(item, "page", item)
-        row = _process_item(item, known, ledger, matched, stats)
-        if row is not None:
-            fast.append(row is _FAST)
-            if row is not _FAST:
-                rows.append(row)
-    table = ledger.table()
+    if fastpage.read_pages is not None and todo and all(type(i) is str for i in todo) \
+            and known.keys().isdisjoint(todo):
+        table = _read_pages(todo, ledger, rows, matched, fast, stats)
+    else:
+        found: list[tuple] = []
+        for item in todo:
+            if type(item) is str:
+                item = Item(item, "page", item)
+            row = _process_item(item, known, ledger, found, stats)
+            if row is not None:
+                fast.append(row is _FAST)
+                if row is not _FAST:
+                    rows.append(row)
+        if found:
+            matched = tuple(map(list, zip(*found)))
+        table = ledger.table()
     if same is not None:
         table = _interleaved(same[0], same[2], table)
     return (_revision_table(rows, first_revision_id, batch_id, imported_at, matched, fast, stats), table,
             ledger.counts)
+
+
+def _read_pages(paths: list[str], ledger: _ChunkLedger, rows: list, matched: tuple, fast: list,
+                stats: list) -> pa.Table:
+    """:func:`_process_item` for pages named by their paths, none of them known to the database, in
+    bulk: read, hashed and matched by the fast path in C (``fastpage.read_pages``), their ledger rows
+    as columns; a page it does not match (or read) goes through :func:`_process_item` (with the bytes
+    it read).  Appends to ``rows``, ``matched``, ``fast`` and ``stats`` as :func:`_process_chunk`'s
+    loop does and returns the ledger rows as a table (``ledger`` counts them)."""
+    kinds, results, shas, sizes, mtimes, ids, warned, messages = fastpage.read_pages(paths, MAX_FILE_BYTES, RECENT_NS)
+    n = len(paths)
+    outcomes = ["imported"] * n
+    counts = ledger.counts
+    # each page: 0 the fast path's match (results[i]), 3 a full parser's row (results[i]), 4 no revision
+    what = bytearray(kinds)
+    for i in [i for i, kind in enumerate(kinds) if kind]:
+        one = _ChunkLedger(ledger.batch_id, ledger.recorded_at)
+        found: list[tuple] = []
+        stat_of: list[tuple] = []
+        row = _process_item(Item(paths[i], "page", paths[i]), {}, one, found, stat_of,
+                            (results[i], mtimes[i], shas[i]) if kinds[i] == 1 else None)
+        c = one.columns
+        shas[i], sizes[i], outcomes[i], ids[i], warned[i], messages[i] = (
+            c["sha256"][0], c["size_bytes"][0], c["outcome"][0], c["post_id"][0], c["warnings"][0], c["message"][0])
+        what[i] = 4 if row is None else 0 if row is _FAST else 3
+        results[i] = found[0][0] if row is _FAST else row
+        mtimes[i] = stat_of[0][1] if stat_of else None
+    for outcome, k in Counter(outcomes).items():
+        counts[outcome] += k
+    counts["warnings"] += sum(warned)
+    if not any(what):                       # (every page the fast path's)
+        matched[0].extend(results)
+        matched[1].extend(paths)
+        matched[2].extend(shas)
+        fast.extend([True] * n)
+        stats.extend(zip(sizes, mtimes))
+    else:
+        codes = np.frombuffer(bytes(what), np.uint8)
+        quick = np.flatnonzero(codes == 0).tolist()
+        matched[0].extend([results[i] for i in quick])
+        matched[1].extend([paths[i] for i in quick])
+        matched[2].extend([shas[i] for i in quick])
+        rows.extend([results[i] for i in np.flatnonzero(codes == 3).tolist()])
+        kept = np.flatnonzero(codes != 4)
+        fast.extend((codes[kept] == 0).tolist())
+        stats.extend([(sizes[i], mtimes[i]) for i in kept.tolist()])
+    return ledger.table({"source_file": paths, "sha256": shas, "size_bytes": sizes, "outcome": outcomes,
+                         "post_id": ids, "warnings": warned, "message": messages})
 
 
 def _stat(path: str):
@@ -414,7 +472,7 @@ _FAST = object()       # _process_item: the page's values went to the fast path'
 
 
 def _process_item(item: Item, known: dict[str, tuple], ledger: _ChunkLedger,
-                  matched: list, stats: list) -> tuple | object | None:
+                  matched: list, stats: list, read: tuple | None = None) -> tuple | object | None:
     """One input: read, hash, parse; records its ledger row and returns its revision row (None
     when it is rejected or unchanged; ``_FAST`` when a well-formed page's values were appended to
     ``matched`` as (match, source file, sha256), for :func:`copydesk.fastpage.columns`); appends
@@ -422,7 +480,10 @@ def _process_item(item: Item, known: dict[str, tuple], ledger: _ChunkLedger,
 
     A file the database holds (``known``: sha256, post, size and modification time when it was
     read) that still has that size and modification time is unchanged without being read (as
-    ``make`` and ``rsync`` judge a file): its ledger row repeats the sha256 it had then."""
+    ``make`` and ``rsync`` judge a file): its ledger row repeats the sha256 it had then.
+
+    ``read``: (bytes, modification time, sha256) of the file, read already (:func:`_read_pages`,
+    whose C match did not take it)."""
     if item.reject:
         ledger.reject(item, item.reject, size=item.size)
         return None
@@ -435,20 +496,23 @@ def _process_item(item: Item, known: dict[str, tuple], ledger: _ChunkLedger,
         if st is not None and st.st_mtime_ns == prev[3] and st.st_size == prev[2] and stat.S_ISREG(st.st_mode):
             ledger.record(item, prev[0], st.st_size, "unchanged", prev[1])
             return None
-    try:
-        data, mtime = _read(item)
-    except OSError as exc:
-        ledger.reject(item, f"unreadable: {exc.strerror or exc}", size=item.size)
-        return None
-    except Rejected as exc:
-        ledger.reject(item, str(exc), size=item.size)
-        return None
-    sha = hashlib.sha256(data).hexdigest()
+    if read is not None:
+        data, mtime, sha = read
+    else:
+        try:
+            data, mtime = _read(item)
+        except OSError as exc:
+            ledger.reject(item, f"unreadable: {exc.strerror or exc}", size=item.size)
+            return None
+        except Rejected as exc:
+            ledger.reject(item, str(exc), size=item.size)
+            return None
+        sha = hashlib.sha256(data).hexdigest()
     if prev is not None and prev[0] == sha:
         ledger.record(item, sha, len(data), "unchanged", prev[1])
         return None
     if item.kind != "record":
-        found = fastpage.match(data)                       # a well-formed page: the fast path
+        found = fastpage.match(data, c_tried=read is not None)     # a well-formed page: the fast path
         if found is not None:
             warns = fastpage.warnings(found)
             ledger.record(item, sha, len(data), "updated" if prev is not None else "imported",
@@ -523,32 +587,32 @@ def revision_row(row: dict, source_file: str, sha: str) -> tuple:
 
 
 def _revision_table(rows: list[tuple], first_revision_id: int, batch_id: int, imported_at: dt.datetime,
-                    matched: list[tuple] = (), fast: list[bool] = (), stats: list[tuple] = ()) -> pa.Table:
+                    matched: tuple = ((), (), ()), fast: list[bool] = (), stats: list[tuple] = ()) -> pa.Table:
     """Revision rows → one Arrow table, built column by column: the full parser's rows (tuples in
-    _ROW_COLS order) and the fast path's matches (``fast`` says, row by row, which of the two comes
-    next); the columns that are the same for the whole chunk are built once; ``stats``: each row's
-    (source_size, source_mtime_ns), in input order (none: NULL)."""
-    n = len(rows) + len(matched)
-    slow = dict(zip(_ROW_COLS, zip(*rows))) if rows else dict.fromkeys(_ROW_COLS, ())
-    quick = fastpage.columns(matched) if matched else None
-    constant = {"revision_id": range(first_revision_id, first_revision_id + n), "live": [True] * n,
-                "batch_id": [batch_id] * n, "imported_at": [imported_at] * n}
-    # both: the rows in input order (the fast path's first, then the others)
-    order = _interleaving(np.array(fast, bool)) if rows and matched else None
-    sizes, mtimes = zip(*stats) if stats else ([None] * n, [None] * n)
-    constant.update(source_size=sizes, source_mtime_ns=mtimes)
-    arrays = []
-    for f in REVISION_SCHEMA:
-        if f.name in constant:
-            arrays.append(pa.array(constant[f.name], f.type))
-            continue
-        column = pa.array(slow[f.name], f.type)
+    _ROW_COLS order) and the fast path's matches (three lists: :func:`copydesk.fastpage.match`'s results,
+    source files, sha256s; ``fast`` says, row by row, which of the two comes next); the columns that
+    are the same for the whole chunk are built once; ``stats``: each row's (source_size,
+    source_mtime_ns), in input order (none: NULL)."""
+    n = len(rows) + len(matched[0])
+    quick = fastpage.columns_of(*matched) if matched[0] else None
+    # the full parser's rows' columns, after the fast path's (then one take puts them in input order)
+    parsed = {}
+    if rows or quick is None:
+        parsed = {name: pa.array(values, REVISION_SCHEMA.field(name).type)
+                  for name, values in zip(_ROW_COLS, zip(*rows) if rows else [()] * len(_ROW_COLS))}
         if quick is not None:
-            column = pa.concat_arrays([quick[f.name], column]) if rows else quick[f.name]
-            if order is not None:
-                column = column.take(order)
-        arrays.append(column)
-    return pa.Table.from_arrays(arrays, schema=REVISION_SCHEMA)
+            parsed = {name: pa.concat_arrays([quick[name], column]) for name, column in parsed.items()}
+    read = pa.Table.from_arrays([parsed[name] if parsed else quick[name] for name in _ROW_COLS], names=list(_ROW_COLS))
+    if rows and quick is not None:
+        read = read.take(_interleaving(np.array(fast, bool)))      # (the fast path's rows first, then the others)
+    sizes, mtimes = zip(*stats) if stats else ([None] * n, [None] * n)
+    columns = {"revision_id": pa.array(np.arange(first_revision_id, first_revision_id + n, dtype=np.int64)),
+               "live": pa.array(np.ones(n, bool)),
+               "batch_id": pa.repeat(pa.scalar(batch_id, _INT), n),
+               "imported_at": pa.repeat(pa.scalar(imported_at, REVISION_SCHEMA.field("imported_at").type), n),
+               "source_size": pa.array(sizes, _INT), "source_mtime_ns": pa.array(mtimes, _INT)}
+    return pa.Table.from_arrays([columns[f.name] if f.name in columns else read.column(f.name)
+                                 for f in REVISION_SCHEMA], schema=REVISION_SCHEMA)
 
 
 # --------------------------------------------------------------------------- main side

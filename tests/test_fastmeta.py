@@ -9,6 +9,7 @@ import json
 import os
 import random
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -330,3 +331,118 @@ def test_the_readers_function_declines_or_fails():
     finally:
         _fastmeta.configure(fastpage._extra_of, fastpage._read_groups)
     assert c_match(data) is not None
+
+
+# --------------------------------------------------------------------------- read_pages: the per-file loop
+
+def _both_ways(paths: list[str], monkeypatch) -> tuple:
+    """``importer._process_chunk`` of pages named by their paths, nothing known: with the C read
+    (``fastpage.read_pages``) and with the Python's loop over ``_process_item``."""
+    from copydesk import importer
+    now = importer._now()
+    assert fastpage.read_pages is not None
+    with_c = importer._process_chunk(list(paths), importer._NOTHING_KNOWN, 3, 100, now)
+    with monkeypatch.context() as m:
+        m.setattr(fastpage, "read_pages", None)
+        one_by_one = importer._process_chunk(list(paths), importer._NOTHING_KNOWN, 3, 100, now)
+    return with_c, one_by_one
+
+
+def _same(with_c, one_by_one) -> None:
+    revs, ledger, counts = with_c
+    assert counts == one_by_one[2]
+    assert ledger.equals(one_by_one[1]), ledger.to_pylist()[:3]
+    assert revs.equals(one_by_one[0])
+
+
+def test_read_pages_gives_the_python_loops_chunk(tmp_path: Path, monkeypatch):
+    """A chunk of an irregular corpus (pages the C takes, pages only the Python match takes, pages
+    for the full parser, rejected files), and the same pages in a shuffled order: the revisions,
+    ledger rows (in input order) and counts of reading each file one by one in Python."""
+    generate(tmp_path / "c", 500, seed=21)
+    paths = sorted(str(p) for p in (tmp_path / "c" / "pages").rglob("*.txt"))
+    then = time.time() - 3600
+    for path in paths[::2]:                   # (the others: written just now, their times not kept)
+        os.utime(path, (then, then))
+    kinds = _fastmeta.read_pages(paths, fastpage.MAX_FILE_BYTES, 0)[0]
+    assert kinds.count(0) > 400 and kinds.count(1) > 10 and kinds.count(2) == 0
+    with_c, one_by_one = _both_ways(paths, monkeypatch)
+    _same(with_c, one_by_one)
+    counts = with_c[2]
+    assert counts["rejected"] > 0 and counts["warnings"] > 0 and counts["imported"] > 450
+    assert 0 < with_c[0].column("source_mtime_ns").null_count < with_c[0].num_rows
+    random.Random(4).shuffle(paths)
+    _same(*_both_ways(paths, monkeypatch))
+    clean = tmp_path / "clean"
+    generate(clean, 60, seed=22, irregular=False)
+    paths = sorted(str(p) for p in (clean / "pages").rglob("*.txt"))
+    assert _fastmeta.read_pages(paths, fastpage.MAX_FILE_BYTES, 0)[0] == bytes(len(paths))   # every page the C's
+    _same(*_both_ways(paths, monkeypatch))
+
+
+def test_read_pages_leaves_the_files_it_cannot_read_to_the_python(tmp_path: Path, monkeypatch):
+    """A file that is gone, a folder, a FIFO, a file over the size limit and an empty file: the C reads
+    none of them but the last (kind 2, or 1 for the empty one), and the chunk's rows and ledger (each
+    with its reason) are the Python's.  A name that is not UTF-8 (given as ``os.fsdecode`` gives it) is
+    read as the file of that name."""
+    from copydesk import importer
+    good = tmp_path / "good.txt"
+    good.write_bytes(EXAMPLE)
+    (tmp_path / "folder.txt").mkdir()
+    os.mkfifo(tmp_path / "fifo.txt")
+    (tmp_path / "big.txt").write_bytes(EXAMPLE + b"x" * 4096)
+    odd = os.fsencode(str(tmp_path)) + b"/caf\xe9.txt"
+    with open(odd, "wb") as fh:
+        fh.write(EXAMPLE.replace(b"alphanode-006908", b"alphanode-000001"))
+    (tmp_path / "empty.txt").write_bytes(b"")
+    paths = [str(good), str(tmp_path / "gone.txt"), str(tmp_path / "folder.txt"), str(tmp_path / "fifo.txt"),
+             str(tmp_path / "big.txt"), os.fsdecode(odd), str(tmp_path / "empty.txt"), str(good)]
+    then = time.time() - 3600
+    os.utime(good, (then, then))
+    monkeypatch.setattr(importer, "MAX_FILE_BYTES", len(EXAMPLE) + 100)
+    kinds, results, shas, sizes, mtimes, ids, warned, messages = _fastmeta.read_pages(paths, len(EXAMPLE) + 100, 0)
+    assert list(kinds) == [0, 2, 2, 2, 2, 0, 1, 0]
+    assert results[0] == fastpage.match(EXAMPLE) and results[6] == b"" and results[1] is None
+    assert ids[:1] + ids[5:] == ["alphanode-006908", "alphanode-000001", None, "alphanode-006908"]
+    assert sizes[0] == len(EXAMPLE) and shas[0] == __import__("hashlib").sha256(EXAMPLE).hexdigest()
+    assert mtimes[0] == good.stat().st_mtime_ns and warned[0] == 0 and messages[0] is None
+    assert _fastmeta.read_pages([str(good)], len(EXAMPLE) + 100, 10**15)[4] == [None]   # "just written"
+    del paths[5]                # (a chunk names such a file by its escaped name: not a plain path, see _pack)
+    with_c, one_by_one = _both_ways(paths, monkeypatch)
+    _same(with_c, one_by_one)
+    # a file that reads other than its size says (Linux's /proc: size 0): the Python reads it to its end
+    if os.path.exists("/proc/version") and os.stat("/proc/version").st_size == 0:
+        assert _fastmeta.read_pages(["/proc/version"], 1 << 20, 0)[0] == b"\2"
+        proc = _both_ways(["/proc/version"], monkeypatch)
+        _same(*proc)
+        assert proc[0][1].column("size_bytes").to_pylist() == [len(Path("/proc/version").read_bytes())] != [0]
+    ledger = with_c[1].to_pylist()
+    assert [r["outcome"] for r in ledger] == ["imported", "rejected", "rejected", "rejected", "rejected",
+                                              "rejected", "imported"]
+    assert ledger[1]["message"].startswith("unreadable: ") and "too large" in ledger[4]["message"]
+    assert ledger[3]["message"] == "not a regular file: not read" and ledger[5]["message"] == "empty file"
+    assert with_c[0].column("source_file").to_pylist() == [paths[0], paths[6]]
+    assert with_c[0].column("source_mtime_ns").to_pylist() == [good.stat().st_mtime_ns] * 2
+
+
+def test_read_pages_warnings_as_the_ledger_writes_them(monkeypatch):
+    """A page the C takes with warnings (values the full parser's readers warn about): its ledger
+    message and count are the Python's, and a message longer than 2,000 characters is cut there."""
+    import tempfile
+    data = EXAMPLE.replace(b"\n  \xe2\x80\xa2 quality: ", b"\n  \xe2\x80\xa2 quality: n/a", 1)
+    found = fastpage.match(data)
+    assert found is not None and found[3]
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "warned.txt")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        kinds, results, _shas, _sizes, _mtimes, _ids, warned, messages = _fastmeta.read_pages([path], 1 << 20, 0)
+        assert kinds == b"\0" and warned == [len(found[3])] and messages == ["; ".join(found[3])[:2000]]
+        _same(*_both_ways([path], monkeypatch))
+
+
+def test_read_pages_errors():
+    with pytest.raises(TypeError):
+        _fastmeta.read_pages(("a",), 10, 0)
+    assert _fastmeta.read_pages([b"bytes", 3], 10, 0)[0] == b"\2\2"
+    assert _fastmeta.read_pages([], 10, 0) == (b"", [], [], [], [], [], [], [])
