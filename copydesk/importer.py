@@ -354,7 +354,8 @@ def _read_pages(paths: list[str], ledger: _ChunkLedger, rows: list, matched: tup
     n = len(paths)
     outcomes = ["imported"] * n
     counts = ledger.counts
-    # each page: 0 the fast path's match (results[i]), 3 a full parser's row (results[i]), 4 no revision
+    # each page, once the Python has read those the C left (kinds 1 and 2): 0 the fast path's match
+    # (results[i]), 3 a full parser's row (results[i]), 4 no revision (rejected)
     what = bytearray(kinds)
     for i in [i for i, kind in enumerate(kinds) if kind]:
         one = _ChunkLedger(ledger.batch_id, ledger.recorded_at)
