@@ -351,8 +351,7 @@ def _read_pages(paths: list[str], ledger: _ChunkLedger, rows: list, matched: tup
     it read).  Appends to ``rows``, ``matched``, ``fast`` and ``stats`` as :func:`_process_chunk`'s
     loop does and returns the ledger rows as a table (``ledger`` counts them)."""
     kinds, results, shas, sizes, mtimes, ids, warned, messages = fastpage.read_pages(paths, MAX_FILE_BYTES, RECENT_NS)
-    n = len(paths)
-    outcomes = ["imported"] * n
+    outcomes = ["imported"] * len(paths)
     counts = ledger.counts
     # each page, once the Python has read those the C left (kinds 1 and 2): 0 the fast path's match
     # (results[i]), 3 a full parser's row (results[i]), 4 no revision (rejected)
@@ -372,22 +371,15 @@ def _read_pages(paths: list[str], ledger: _ChunkLedger, rows: list, matched: tup
     for outcome, k in Counter(outcomes).items():
         counts[outcome] += k
     counts["warnings"] += sum(warned)
-    if not any(what):                       # (every page the fast path's)
-        matched[0].extend(results)
-        matched[1].extend(paths)
-        matched[2].extend(shas)
-        fast.extend([True] * n)
-        stats.extend(zip(sizes, mtimes))
-    else:
-        codes = np.frombuffer(bytes(what), np.uint8)
-        quick = np.flatnonzero(codes == 0).tolist()
-        matched[0].extend([results[i] for i in quick])
-        matched[1].extend([paths[i] for i in quick])
-        matched[2].extend([shas[i] for i in quick])
-        rows.extend([results[i] for i in np.flatnonzero(codes == 3).tolist()])
-        kept = np.flatnonzero(codes != 4)
-        fast.extend((codes[kept] == 0).tolist())
-        stats.extend([(sizes[i], mtimes[i]) for i in kept.tolist()])
+    codes = np.frombuffer(bytes(what), np.uint8)
+    quick = np.flatnonzero(codes == 0).tolist()
+    matched[0].extend([results[i] for i in quick])
+    matched[1].extend([paths[i] for i in quick])
+    matched[2].extend([shas[i] for i in quick])
+    rows.extend([results[i] for i in np.flatnonzero(codes == 3).tolist()])
+    kept = np.flatnonzero(codes != 4)
+    fast.extend((codes[kept] == 0).tolist())
+    stats.extend([(sizes[i], mtimes[i]) for i in kept.tolist()])
     return ledger.table({"source_file": paths, "sha256": shas, "size_bytes": sizes, "outcome": outcomes,
                          "post_id": ids, "warnings": warned, "message": messages})
 
