@@ -214,8 +214,8 @@ def test_a_process_reports_each_sentence_text_once_and_keeps_what_it_holds_bound
 
 def test_new_texts_are_the_first_of_each_hash_new_to_the_process_in_order(monkeypatch):
     monkeypatch.setattr(signals, "_REPORTED", {9})
-    found = [(np.array([5, 7, 5, 9, 7, 3], dtype=np.uint64), pa.array(["A.", "B.", "a.", "C.", "b.", "D."])),
-             (np.array([3, 11, 9], dtype=np.uint64), pa.array(["d.", "E.", "c."]))]
+    found = [(np.array([5, 7, 5, 9, 7, 3], dtype=np.uint64), pa.array(["A.", "B.", "a.", "C.", "b.", "D."]), False),
+             (np.array([3, 11, 9], dtype=np.uint64), pa.array(["d.", "E.", "c."]), False)]
     t = signals._new_texts(found)
     assert t.column("sentence_hash").to_pylist() == [5, 7, 3, 11]
     assert t.column("sentence").to_pylist() == ["a.", "b.", "d.", "e."]

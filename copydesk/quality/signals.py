@@ -137,12 +137,10 @@ _REPORTED_MOST = 2_000_000
 
 
 def _new_texts(found: list[tuple]) -> pa.Table:
-    """The (hash, normalised text) of the sentences of ``found`` (pairs of hashes and texts, or triples
-    with whether the texts are lower-cased already) that this process has not reported yet."""
-    hashes: list[int] = []
-    texts: list[str] = []
-    tables: list[pa.Table] = []
-    for slice_hashes, slice_texts, *lowered in found:
+    """The (hash, normalised text) of the sentences of ``found`` that this process has not reported
+    yet; ``found``: (hashes, texts, whether the texts are lower-cased already) of each slice."""
+    tables = [TEXTS_SCHEMA.empty_table()]
+    for slice_hashes, slice_texts, lowered in found:
         values = slice_hashes.tolist()
         fresh = set(values).difference(_REPORTED)
         if not fresh:
@@ -157,14 +155,11 @@ def _new_texts(found: list[tuple]) -> pa.Table:
             fast.forget()           # (its table reports a sentence once: now again)
         _REPORTED.update(picked)
         taken = pc.take(slice_texts, pa.array(new, pa.int64()))
-        if lowered and lowered[0]:          # (FastChunk's: lower-cased already, kept in Arrow)
-            tables.append(pa.Table.from_arrays([pa.array(picked, pa.uint64()), taken.cast(pa.string())],
-                                               schema=TEXTS_SCHEMA))
-            continue
-        hashes += picked
-        texts += [t.lower() for t in taken.to_pylist()]
-    out = pa.Table.from_arrays([pa.array(hashes, pa.uint64()), pa.array(texts, pa.string())], schema=TEXTS_SCHEMA)
-    return pa.concat_tables([out, *tables]) if tables else out
+        if not lowered:             # (batch's; FastChunk's are lower-cased in C, and stay in Arrow)
+            taken = pa.array([t.lower() for t in taken.to_pylist()], pa.string())
+        tables.append(pa.Table.from_arrays([pa.array(picked, pa.uint64()), taken.cast(pa.string())],
+                                           schema=TEXTS_SCHEMA))
+    return pa.concat_tables(tables)
 
 
 def store_signals(con, signals: pa.Table) -> int:
